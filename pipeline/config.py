@@ -1,0 +1,218 @@
+"""Validated run configuration.
+
+Defaults live in the pydantic models; `configs/default.yaml` spells the same values out for
+users. A YAML file (`--config`) and dotted overrides (`--set a.b=c`) are merged on top and the
+result is validated; an unknown key or a bad value raises `ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = REPO_ROOT / "configs"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the person who wrote the config."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PipelineSection(_Section):
+    stages: list[str] = Field(default_factory=lambda: ["segment", "classify", "summarize"])
+    batch_size: int = Field(64, ge=1, description="issues handed to each stage's pipe() at once")
+
+
+class SegmenterSection(_Section):
+    max_headline_chars: int = Field(40, ge=4, description="longest line that can be a headline")
+    max_byline_chars: int = Field(60, ge=4)
+    column_label_patterns: list[str] = Field(
+        default_factory=list, description="extra regexes for column-label lines"
+    )
+    noise_patterns: list[str] = Field(
+        default_factory=list, description="extra regexes for page-header or other noise lines"
+    )
+    paper_names: list[str] = Field(
+        default_factory=list, description="extra newspaper names that start bylines (株洲日报…)"
+    )
+
+
+class LabelSpec(_Section):
+    description: str = ""
+    keywords: dict[str, float] = Field(default_factory=dict)
+
+
+class ClassifierSection(_Section):
+    backend: Literal["lexicon", "linear", "transformers"] = "lexicon"
+    labels: dict[str, LabelSpec] | None = Field(
+        None, description="label -> description and keyword weights; null = the shipped lexicon"
+    )
+    lexicon: str | None = Field(None, description="path of a lexicon YAML; null = the shipped one")
+    model_path: str | None = Field(None, description="trained model directory (linear/transformers)")
+    threshold: float = Field(0.4, ge=0.0, le=1.0, description="below this top score: topic_confident false")
+    headline_weight: float = Field(3.0, ge=0.0)
+    lead_weight: float = Field(1.5, ge=0.0)
+    evidence_top_k: int = Field(5, ge=1)
+
+
+class GenerationSection(_Section):
+    num_beams: int = Field(1, ge=1)
+    max_new_tokens: int = Field(84, ge=1)
+    min_new_tokens: int = Field(0, ge=0)
+    no_repeat_ngram_size: int = Field(0, ge=0)
+    length_penalty: float = 1.0
+
+
+class SummarizerSection(_Section):
+    backend: Literal["abstractive", "extractive"] = "abstractive"
+    preset: str | None = Field("mt5_xlsum", description="model preset in configs/presets/")
+    model: str | None = Field(None, description="hub id or local directory; overrides the preset's")
+    revision: str | None = None
+    prefix: str | None = None
+    max_input_tokens: int | None = Field(None, ge=8)
+    generation: GenerationSection | None = None
+    fallback: Literal["extractive", "error"] = "extractive"
+    long_input: Literal["chunk", "truncate"] = "chunk"
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    token_budget: int = Field(8192, ge=64, description="max padded input tokens per model batch")
+    max_batch_size: int = Field(64, ge=1)
+    max_summary_chars: int = Field(120, ge=10)
+    extractive_max_chars: int = Field(120, ge=10)
+    local_files_only: bool = False
+
+
+class InputSection(_Section):
+    max_file_mb: float = Field(50.0, gt=0, description="refuse inputs or archive members larger than this")
+    traditional_to_simplified: bool = False
+    encodings: list[str] = Field(
+        default_factory=lambda: ["utf-8", "gb18030", "big5", "utf-16"],
+        description="encodings tried, in order, when detection is unsure",
+    )
+
+
+class OutputSection(_Section):
+    layout: Literal["single", "per_group"] = "single"
+
+
+class Config(_Section):
+    pipeline: PipelineSection = Field(default_factory=PipelineSection)
+    segmenter: SegmenterSection = Field(default_factory=SegmenterSection)
+    classifier: ClassifierSection = Field(default_factory=ClassifierSection)
+    summarizer: SummarizerSection = Field(default_factory=SummarizerSection)
+    input: InputSection = Field(default_factory=InputSection)
+    output: OutputSection = Field(default_factory=OutputSection)
+
+    @field_validator("pipeline")
+    @classmethod
+    def _stages_not_empty(cls, v: PipelineSection) -> PipelineSection:
+        if not v.stages:
+            raise ValueError("pipeline.stages is empty: name at least one stage (e.g. [segment])")
+        return v
+
+    def hash(self) -> str:
+        """Short stable hash of the effective config: it goes into every record."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _format_validation_error(err: ValidationError, origin: str) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{key}' in {origin}: check the spelling (see configs/default.yaml)")
+        else:
+            lines.append(f"bad value for '{key}' in {origin}: {e['msg']} (got {e.get('input')!r})")
+    return "; ".join(lines)
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping safely, with errors that name the file."""
+    p = Path(path)
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {p}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"cannot read config file {p}: {exc}") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"malformed YAML in {p}{where}: fix the syntax ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {p} must hold a mapping of sections, not {type(data).__name__}")
+    return data
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """`summarizer.model=foo` -> (['summarizer', 'model'], 'foo'); the value is parsed as YAML."""
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected dotted.key=value")
+    key, _, value = item.partition("=")
+    parts = [p for p in key.strip().split(".") if p]
+    if not parts:
+        raise ConfigError(f"--set {item!r}: empty key")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        parsed = value
+    return parts, parsed
+
+
+def _apply_override(data: dict[str, Any], parts: list[str], value: Any) -> None:
+    node = data
+    for p in parts[:-1]:
+        nxt = node.get(p)
+        if nxt is None:
+            nxt = {}
+            node[p] = nxt
+        if not isinstance(nxt, dict):
+            raise ConfigError(f"--set {'.'.join(parts)}: '{p}' is not a section")
+        node = nxt
+    node[parts[-1]] = value
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    stages: list[str] | None = None,
+) -> Config:
+    """Defaults, then the YAML file, then `--set` overrides, then `--stages`; validated once."""
+    data: dict[str, Any] = Config().model_dump(mode="json")
+    origin = "the defaults"
+    if path is not None:
+        data = _deep_merge(data, read_yaml(path))
+        origin = str(path)
+    for item in overrides:
+        parts, value = parse_override(item)
+        _apply_override(data, parts, value)
+        origin = f"{origin} with --set overrides" if "--set" not in origin else origin
+    if stages is not None:
+        data.setdefault("pipeline", {})["stages"] = stages
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err, origin)) from None
