@@ -49,7 +49,7 @@ class Article:
     continued_to: str | None = None
     continued_from: str | None = None
     page: str | None = None
-    # every source line this article consumed, with the field it went to (lossless accounting)
+    # (start offset of each source line this article consumed, the field it went to): lossless accounting
     line_roles: list[tuple[int, str]] = field(default_factory=list)
     # filled by later stages
     topic: str | None = None

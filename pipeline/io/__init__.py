@@ -1,0 +1,1 @@
+"""Input and output at the edges: decoding, reading inputs and archives, writing records."""

@@ -1,0 +1,120 @@
+"""Turn the bytes of one issue into text, or say clearly why not.
+
+UTF-8 (with or without BOM) and UTF-16 with BOM are recognised exactly; anything else is
+handed to charset-normalizer restricted to the configured candidate encodings (GB18030,
+Big5, ...), so a GBK page is never mistaken for Big5 by a hand-written guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+
+import charset_normalizer
+
+
+class InputError(ValueError):
+    """An input that cannot be processed; `reason` is one readable line."""
+
+    def __init__(self, source: str, reason: str, stage: str = "decode") -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+        self.stage = stage
+
+
+DEFAULT_ENCODINGS = ("utf-8", "gb18030", "big5", "utf-16")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:65536]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > max(8, len(sample) // 100)
+
+
+def _plausible_text(text: str) -> bool:
+    """Most characters of a newspaper page are CJK, ASCII or punctuation, not symbols."""
+    if not text.strip():
+        return False
+    sample = text[:20000]
+    bad = sum(
+        1
+        for ch in sample
+        if unicodedata.category(ch) in ("Co", "Cn", "Cs") or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    )
+    return bad <= len(sample) // 200
+
+
+def decode_bytes(
+    data: bytes,
+    source: str,
+    encodings: tuple[str, ...] | list[str] = DEFAULT_ENCODINGS,
+    max_bytes: int | None = None,
+) -> tuple[str, str]:
+    """Return (text, encoding) with newlines normalised to "\\n", or raise `InputError`."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(
+            source,
+            f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+            "split it or raise input.max_file_mb",
+            stage="read",
+        )
+    if not data.strip():
+        raise InputError(source, "file is empty: nothing to segment", stage="read")
+    encoding = None
+    text = None
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                raise InputError(source, f"starts with a {enc} byte-order mark but is not valid {enc}") from None
+            encoding = "utf-8-sig" if enc == "utf-8-sig" else enc
+            text = text.lstrip("\ufeff")
+            break
+    if text is None:
+        if _looks_binary(data):
+            raise InputError(source, "looks like a binary file, not text; pass the plain-text issue instead")
+        try:
+            text = data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            candidates = [e for e in encodings if e.replace("_", "-").lower() not in ("utf-8", "utf8")]
+            best = charset_normalizer.from_bytes(data, cp_isolation=candidates or None).best()
+            if best is None:
+                raise InputError(
+                    source,
+                    f"cannot decode as any of {', '.join(encodings)}; convert it to UTF-8 first",
+                ) from None
+            encoding = _canonical(best.encoding)
+            try:
+                text = data.decode(encoding)
+            except (UnicodeDecodeError, LookupError):
+                raise InputError(source, f"cannot decode as {encoding}; convert it to UTF-8 first") from None
+    if not _plausible_text(text):
+        raise InputError(source, f"decodes as {encoding} but does not look like text; is it the right file?")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError(source, "file is empty: nothing to segment", stage="read")
+    return text, encoding or "utf-8"
+
+
+def _canonical(name: str) -> str:
+    name = name.lower().replace("_", "-")
+    return {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5hkscs": "big5hkscs"}.get(name, name)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified with OpenCC (length-preserving per character for t2s)."""
+    import opencc
+
+    return opencc.OpenCC("t2s").convert(text)

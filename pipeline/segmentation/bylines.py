@@ -1,0 +1,112 @@
+"""Bylines: recognise them, split them off a glued first paragraph, and parse author names."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.segmentation.patterns import (
+    BRACKET_AFTER_RE,
+    CJK,
+    COMMON_SURNAMES,
+    COMPOUND_SURNAMES,
+    GLUED_HEAD_RE,
+    LEADING_CREDIT_RE,
+    PAPER_PREFIX,
+    ROLE,
+    ROLE_RE,
+    STANDALONE_BYLINE_RE,
+    TERMINAL_RE,
+)
+
+_NAME_TOKEN_RE = re.compile(rf"^[{CJK}·]{{2,5}}$|^[A-Za-z][A-Za-z .'-]{{1,30}}$")
+_SEP_RE = re.compile(r"[\s/／、,，:：|丨()（）【】\[\]■□◎●◆▲☆★]+")
+_ROLE_SPLIT_RE = re.compile(
+    rf"{ROLE}|文\s*/\s*图|图\s*/\s*文|(?<![{CJK}])[文图](?=\s*[/／:：])|{PAPER_PREFIX}(?=(?:全媒体|融媒体|首席|特约|见习)?记者)|本报讯|报道"
+)
+
+
+def looks_like_name(token: str) -> bool:
+    """A 2-4 character Chinese personal name (common or compound surname first)."""
+    token = token.strip()
+    if not re.fullmatch(rf"[{CJK}]{{2,4}}", token):
+        return False
+    if token[:2] in COMPOUND_SURNAMES:
+        return len(token) <= 4
+    return token[0] in COMMON_SURNAMES and len(token) <= 3
+
+
+def parse_authors(byline: str | None) -> list[str]:
+    """Names in a byline: roles, paper names and separators removed, order kept, no repeats."""
+    if not byline:
+        return []
+    text = GLUED_HEAD_RE.sub(" ", byline, count=1)
+    text = re.sub(r"\d{1,2}月\d{1,2}日电?", " ", text)
+    text = _ROLE_SPLIT_RE.sub(" ", text)
+    names: list[str] = []
+    for tok in _SEP_RE.split(text):
+        tok = tok.strip(" .·")
+        if not tok or not _NAME_TOKEN_RE.match(tok):
+            continue
+        if tok in ("摄", "供图", "电", "讯", "本报"):
+            continue
+        if tok not in names:
+            names.append(tok)
+    return names
+
+
+def is_standalone_byline(line: str, max_chars: int = 60) -> bool:
+    """A byline on its own line: role word or 文/图 credit first, then names, no sentence."""
+    s = line.strip()
+    if not s or len(s) > max_chars or TERMINAL_RE.search(s):
+        return False
+    if re.search(r"[。！？!?]", s):
+        return False
+    if not (STANDALONE_BYLINE_RE.match(s) or LEADING_CREDIT_RE.match(s) or GLUED_HEAD_RE.match(s)):
+        return False
+    rest = _ROLE_SPLIT_RE.sub(" ", GLUED_HEAD_RE.sub(" ", s, count=1))
+    tokens = [t for t in _SEP_RE.split(rest) if t.strip()]
+    if not tokens:
+        return bool(ROLE_RE.search(s)) or bool(GLUED_HEAD_RE.match(s))
+    # every leftover token must look like a name (not a clause of a sentence)
+    if not all(_NAME_TOKEN_RE.match(t) and len(t) <= 5 for t in tokens):
+        return False
+    return any(looks_like_name(t) for t in tokens) or bool(re.search(r"[/／:：\s]", s))
+
+
+def split_glued(line: str) -> tuple[str, str] | None:
+    """`株洲日报讯(全媒体记者/任远) 8月31日,…` -> (byline, first paragraph); None if not glued.
+
+    Also handles unbracketed `本报讯 记者 王某 通讯员 李某 8月31日,…` and
+    `新华社长沙9月2日电（记者 某某）…`.
+    """
+    m = GLUED_HEAD_RE.match(line)
+    if not m:
+        return None
+    end = m.end()
+    b = BRACKET_AFTER_RE.match(line[end:])
+    if b:
+        end += b.end()
+    else:
+        # unbracketed roles and names separated by spaces
+        pos = end
+        rest = line[pos:]
+        tokens = list(re.finditer(r"\S+", rest))
+        consumed = 0
+        k = 0
+        while k < len(tokens):
+            tok = tokens[k].group()
+            if re.fullmatch(rf"{ROLE}[/／:：]?", tok) or re.fullmatch(rf"(?:{ROLE})[/／:：]?[{CJK}]{{2,4}}", tok):
+                consumed = tokens[k].end()
+                k += 1
+                continue
+            if consumed and looks_like_name(tok) and k + 1 < len(tokens):
+                consumed = tokens[k].end()
+                k += 1
+                continue
+            break
+        end = pos + consumed
+    byline = line[:end].strip()
+    body = line[end:].strip()
+    if not body:
+        return None
+    return byline, body

@@ -1,0 +1,537 @@
+"""Cut the decoded text of one issue into articles.
+
+Three passes, each simple enough to reason about:
+
+1. `classify_lines`: every non-blank line gets a *kind* from its own shape (noise, marker,
+   caption, byline, glued byline + paragraph, headline-like short line, paragraph).
+2. `repair`: paragraphs that the layout broke across a blank line (`同比增长` / `35.7%,…`)
+   are re-joined; a unit then holds one or more source lines.
+3. `parse`: a left-to-right pass decides where articles start. A run of headline-like
+   lines followed by a byline or caption always starts an article; one followed directly
+   by body text is weighed (layout gap, two-part headline, kicker/sub-headline, lexical
+   cohesion with the article so far) to tell a new article from an in-article sub-head.
+
+Every non-blank source line ends in exactly one article field or in the issue's noise list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.document import Article, Issue, NoiseLine, SourceLine
+from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
+from pipeline.segmentation.patterns import (
+    CAPTION_END_RE,
+    CJK,
+    CLAUSE_END_RE,
+    CLAUSE_PUNCT_RE,
+    COLUMN_RES,
+    DATE_LEAD_RE,
+    EDITOR_INSIDE_RE,
+    EDITOR_RE,
+    ELLIPSIS_END_RE,
+    MARK_FROM_RE,
+    MARK_TO_RE,
+    NUMBERED_SUBHEAD_RE,
+    PAGE_HEADER_RE,
+    PAGE_NUMBER_ONLY_RE,
+    SENTENCE_INSIDE_RE,
+    TERMINAL_RE,
+)
+
+NOISE = "noise"
+MARK_TO = "mark_to"
+MARK_FROM = "mark_from"
+CAPTION = "caption"
+BYLINE = "byline"
+GLUED = "glued"
+HEAD = "head"
+PARA = "para"
+
+_TWO_PART_RE = re.compile(rf"[{CJK}”」』》）)!?！？][ \u3000]+[{CJK}“「『《（(]")
+_BIGRAM_SKIP_RE = re.compile(rf"[^{CJK}]")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+@dataclass
+class SegmenterOptions:
+    max_headline_chars: int = 40
+    max_byline_chars: int = 60
+    column_label_patterns: list[str] = field(default_factory=list)
+    noise_patterns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Unit:
+    """One or more source lines that act as one element (a repaired paragraph, a headline…)."""
+
+    kind: str
+    text: str
+    lines: list[int]  # indices into the SourceLine list
+    gap_before: int = 0  # blank lines before the first line
+    gap_after: int = 0  # blank lines after the last line
+    byline: str | None = None  # for GLUED units
+    page: str | None = None  # for markers
+    marker: str | None = None  # marker text as printed, when cut off a paragraph
+    marker_kind: str | None = None
+    noise_kind: str | None = None
+
+
+def split_lines(text: str, page: str | None = None, base: int = 0) -> tuple[list[SourceLine], list[int]]:
+    """Non-blank lines with offsets, and the number of blank lines before each."""
+    lines: list[SourceLine] = []
+    gaps: list[int] = []
+    pos = 0
+    blank = 0
+    for number, raw in enumerate(text.split("\n")):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            start = base + pos + lead
+            lines.append(SourceLine(number, start, start + len(stripped), stripped, page))
+            gaps.append(blank)
+            blank = 0
+        else:
+            blank += 1
+        pos += len(raw) + 1
+    return lines, gaps
+
+
+def is_terminal(s: str) -> bool:
+    return bool(TERMINAL_RE.search(s))
+
+
+class Segmenter:
+    """Rule-based segmenter; stateless apart from its compiled options."""
+
+    def __init__(self, options: SegmenterOptions | None = None) -> None:
+        self.opts = options or SegmenterOptions()
+        self._extra_columns = [re.compile(p) for p in self.opts.column_label_patterns]
+        self._extra_noise = [re.compile(p) for p in self.opts.noise_patterns]
+
+    # ---- pass 1: what each line looks like on its own -------------------------------------
+    def line_kind(self, s: str) -> tuple[str, dict]:
+        n = len(s)
+        if any(p.search(s) for p in self._extra_noise):
+            return NOISE, {"noise_kind": "configured"}
+        m = MARK_TO_RE.fullmatch(s)
+        if m:
+            return MARK_TO, {"page": _page(m.group("page"))}
+        m = MARK_FROM_RE.fullmatch(s)
+        if m:
+            return MARK_FROM, {"page": _page(m.group("page"))}
+        if n <= 80 and not is_terminal(s) and (PAGE_HEADER_RE.match(s) or PAGE_NUMBER_ONLY_RE.match(s)):
+            return NOISE, {"noise_kind": "page_header"}
+        if n <= 80 and (EDITOR_RE.match(s) or (EDITOR_INSIDE_RE.search(s) and not is_terminal(s))):
+            return NOISE, {"noise_kind": "editor"}
+        if n <= 200 and CAPTION_END_RE.search(s) and not is_terminal(s):
+            return CAPTION, {}
+        glued = split_glued(s)
+        if glued is not None:
+            return GLUED, {"byline": glued[0], "text": glued[1]}
+        if is_standalone_byline(s, self.opts.max_byline_chars):
+            return BYLINE, {}
+        if self.headline_like(s):
+            return HEAD, {}
+        return PARA, {}
+
+    def headline_like(self, s: str) -> bool:
+        if len(s) > self.opts.max_headline_chars or SENTENCE_INSIDE_RE.search(s):
+            return False
+        if is_terminal(s):
+            return bool(ELLIPSIS_END_RE.search(s)) and not re.search(r"[。！？!?]", s)
+        return True
+
+    def is_column(self, s: str) -> bool:
+        return any(p.search(s) for p in COLUMN_RES) or any(p.search(s) for p in self._extra_columns)
+
+    def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
+        units: list[Unit] = []
+        for i, line in enumerate(lines):
+            kind, extra = self.line_kind(line.text)
+            u = Unit(kind, extra.get("text", line.text), [i], gap_before=gaps[i])
+            u.byline = extra.get("byline")
+            u.page = extra.get("page")
+            u.noise_kind = extra.get("noise_kind")
+            if kind in (MARK_TO, MARK_FROM):
+                u.marker, u.marker_kind = line.text, kind
+            units.append(u)
+        for i, u in enumerate(units):
+            u.gap_after = units[i + 1].gap_before if i + 1 < len(units) else 0
+        return units
+
+    # ---- pass 2: re-join broken paragraphs ----------------------------------------------------
+    def _para_like(self, u: Unit) -> bool:
+        """An unterminated unit that reads as the first part of a broken paragraph."""
+        if u.kind in (PARA, GLUED):
+            return not is_terminal(u.text)
+        if u.kind == HEAD:
+            s = u.text
+            if ELLIPSIS_END_RE.search(s):
+                return False
+            return len(CLAUSE_PUNCT_RE.findall(s)) >= 2 or bool(CLAUSE_END_RE.search(s))
+        return False
+
+    def _continuation_ok(self, units: list[Unit], j: int) -> bool:
+        nxt = units[j]
+        if nxt.kind == PARA:
+            return True
+        if nxt.kind == HEAD:
+            # a short unterminated line followed by a byline/caption is a headline, not the
+            # second half of a paragraph; a short terminated tail (`迫切。`) never gets here
+            after = units[j + 1].kind if j + 1 < len(units) else None
+            return after not in (BYLINE, GLUED, CAPTION, HEAD) and not nxt.text.startswith(("“", "「"))
+        return False
+
+    def repair(self, units: list[Unit]) -> list[Unit]:
+        out: list[Unit] = []
+        i = 0
+        while i < len(units):
+            u = units[i]
+            while self._para_like(u) and i + 1 < len(units) and self._continuation_ok(units, i + 1):
+                nxt = units[i + 1]
+                u = Unit(
+                    u.kind if u.kind == GLUED else PARA,
+                    u.text + nxt.text,
+                    u.lines + nxt.lines,
+                    gap_before=u.gap_before,
+                    gap_after=nxt.gap_after,
+                    byline=u.byline,
+                )
+                i += 1
+            # a short terminated tail such as `迫切。` classified HEAD? (never: terminal) -> PARA
+            out.append(u)
+            i += 1
+        for u in out:
+            if u.kind in (PARA, GLUED):
+                self._cut_inline_marker(u)
+        return out
+
+    @staticmethod
+    def _cut_inline_marker(u: Unit) -> None:
+        """`…发展。(下转第3版)` keeps the marker out of the body text."""
+        m = MARK_TO_RE.search(u.text)
+        if m and m.end() == len(u.text) and m.start() > 0:
+            u.marker, u.marker_kind, u.page = m.group(0), MARK_TO, _page(m.group("page"))
+            u.text = u.text[: m.start()].rstrip()
+            return
+        m = MARK_FROM_RE.match(u.text)
+        if m and m.end() < len(u.text):
+            u.marker, u.marker_kind, u.page = m.group(0), MARK_FROM, _page(m.group("page"))
+            u.text = u.text[m.end() :].lstrip()
+
+    # ---- pass 3: structure ------------------------------------------------------------------
+    def parse(self, units: list[Unit], lines: list[SourceLine]) -> tuple[list[_Draft], list[tuple[int, str]]]:
+        drafts: list[_Draft] = []
+        noise: list[tuple[int, str]] = []
+        cur: _Draft | None = None
+        i = 0
+        n = len(units)
+        while i < n:
+            u = units[i]
+            if u.kind == NOISE:
+                noise.extend((ln, u.noise_kind or "other") for ln in u.lines)
+                i += 1
+                continue
+            if u.kind == HEAD:
+                j = i
+                run: list[Unit] = []
+                while j < n and units[j].kind in (HEAD, NOISE):
+                    if units[j].kind == NOISE:
+                        noise.extend((ln, units[j].noise_kind or "other") for ln in units[j].lines)
+                    else:
+                        run.append(units[j])
+                    j += 1
+                nxt = units[j] if j < n else None
+                cur = self._handle_head_run(run, nxt, cur, drafts, units, j)
+                i = j
+                continue
+            if u.kind == GLUED:
+                if cur is None or cur.has_body or cur.byline is not None:
+                    cur = _Draft()
+                    drafts.append(cur)
+                cur.add(u.lines[0], "byline+text" if len(u.lines) == 1 else "byline")
+                cur.add_lines(u.lines[1:], "text")
+                cur.byline = u.byline
+                cur.paragraphs.append(u.text)
+                self._take_marker(cur, u)
+                i += 1
+                continue
+            if u.kind == BYLINE:
+                if cur is None:
+                    cur = _Draft()
+                    drafts.append(cur)
+                if cur.byline is None:
+                    cur.byline = u.text
+                    cur.add_lines(u.lines, "byline")
+                else:
+                    cur.paragraphs.append(u.text)
+                    cur.add_lines(u.lines, "text")
+                i += 1
+                continue
+            if u.kind == CAPTION:
+                if cur is None:
+                    cur = _Draft()
+                    drafts.append(cur)
+                cur.captions.append(u.text)
+                cur.add_lines(u.lines, "caption")
+                i += 1
+                continue
+            if u.kind == MARK_TO:
+                if cur is None:
+                    noise.extend((ln, "orphan_marker") for ln in u.lines)
+                else:
+                    cur.continued_to = u.page
+                    cur.markers.append(u.text)
+                    cur.add_lines(u.lines, "marker")
+                    cur.closed = True
+                i += 1
+                continue
+            if u.kind == MARK_FROM:
+                if cur is None or cur.has_body or cur.closed:
+                    cur = _Draft()
+                    drafts.append(cur)
+                cur.continued_from = u.page
+                cur.markers.append(u.text)
+                cur.add_lines(u.lines, "marker")
+                i += 1
+                continue
+            # PARA
+            if cur is None or cur.closed:
+                cur = _Draft()
+                drafts.append(cur)
+            cur.paragraphs.append(u.text)
+            cur.add_lines(u.lines, "text")
+            self._take_marker(cur, u)
+            i += 1
+        return drafts, noise
+
+    @staticmethod
+    def _take_marker(cur: _Draft, u: Unit) -> None:
+        if u.marker is None or u.marker_kind is None or u.kind in (MARK_TO, MARK_FROM):
+            return
+        cur.markers.append(u.marker)
+        if u.marker_kind == MARK_TO:
+            cur.continued_to = u.page
+            cur.closed = True
+        else:
+            cur.continued_from = u.page
+
+    def _handle_head_run(
+        self,
+        run: list[Unit],
+        nxt: Unit | None,
+        cur: _Draft | None,
+        drafts: list[_Draft],
+        units: list[Unit],
+        j: int,
+    ) -> _Draft:
+        nxt_kind = nxt.kind if nxt is not None else None
+        texts = [u.text for u in run]
+        # a column label shown between an article's lead and its byline (专栏 layout)
+        if (
+            len(run) == 1
+            and cur is not None
+            and not cur.closed
+            and cur.headline is not None
+            and cur.byline is None
+            and cur.column is None
+            and nxt_kind in (BYLINE, GLUED)
+            and cur.has_body
+            and self._column_in_context(texts[0], cur)
+        ):
+            cur.column = texts[0]
+            cur.add_lines(run[0].lines, "column")
+            return cur
+        # a commentary signed with a bare name under its headline
+        signed = len(run) >= 2 and looks_like_name(texts[-1]) and nxt_kind not in (BYLINE, GLUED)
+        starts = (
+            cur is None
+            or cur.closed
+            or nxt_kind in (BYLINE, GLUED, CAPTION, MARK_FROM)
+            or signed
+            or (not cur.has_body and cur.byline is None and not cur.captions)
+            or self._new_article_score(run, nxt, cur, units, j) >= 1.5
+        )
+        if not starts:
+            assert cur is not None
+            for u in run:
+                cur.paragraphs.append(u.text)
+                cur.add_lines(u.lines, "text")
+                cur.subheads += 1
+            return cur
+        if cur is not None and not cur.has_body and cur.byline is None and not cur.closed and (
+            cur.headline is not None or cur.kicker is not None
+        ):
+            # head lines split by noise or captions: extend the pending head
+            draft = cur
+        else:
+            draft = _Draft()
+            drafts.append(draft)
+        self._assign_head(draft, run, signed)
+        return draft
+
+    def _assign_head(self, draft: _Draft, run: list[Unit], signed: bool) -> None:
+        items = list(run)
+        if signed:
+            name = items.pop()
+            draft.byline = name.text
+            draft.add_lines(name.lines, "byline")
+        # column labels at the top of the head block
+        while len(items) >= 2 and self.is_column(items[0].text) and draft.column is None:
+            col = items.pop(0)
+            draft.column = col.text
+            draft.add_lines(col.lines, "column")
+        if len(items) >= 2 and self.is_column(items[-1].text) and draft.column is None:
+            col = items.pop()
+            draft.column = col.text
+            draft.add_lines(col.lines, "column")
+        if draft.headline is not None:
+            # extending an existing head: the new lines are sub-headlines
+            for u in items:
+                if draft.subheadline is None:
+                    draft.subheadline = u.text
+                    draft.add_lines(u.lines, "subheadline")
+                else:
+                    draft.paragraphs.append(u.text)
+                    draft.add_lines(u.lines, "text")
+            return
+        roles: list[str]
+        if len(items) == 1:
+            roles = ["headline"]
+        elif len(items) == 2:
+            first, second = items[0].text, items[1].text
+            kicker_first = bool(ELLIPSIS_END_RE.search(first)) or first.endswith(("：", ":", "，", ","))
+            sub_second = second.startswith(("——", "—", "--", "－"))
+            roles = ["kicker", "headline"] if kicker_first and not sub_second else ["headline", "subheadline"]
+        else:
+            roles = ["kicker", "headline", "subheadline"] + ["text"] * (len(items) - 3)
+        for u, role in zip(items, roles, strict=True):
+            if role == "text":
+                draft.paragraphs.append(u.text)
+            else:
+                setattr(draft, role, u.text)
+            draft.add_lines(u.lines, role)
+
+    def _column_in_context(self, label: str, cur: _Draft) -> bool:
+        if self.is_column(label):
+            return True
+        body = "".join(cur.paragraphs)
+        return f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body
+
+    def _new_article_score(
+        self, run: list[Unit], nxt: Unit | None, cur: _Draft | None, units: list[Unit], j: int
+    ) -> float:
+        """Positive evidence that a run of headline-like lines followed by body text opens a new
+        article rather than being an in-article sub-head."""
+        if cur is None:
+            return 10.0
+        text = "".join(u.text for u in run)
+        score = 0.0
+        if run[-1].gap_after >= 2:
+            score += 2.0
+        if run[0].gap_before >= 2:
+            score += 1.0
+        if any(_TWO_PART_RE.search(u.text) for u in run):
+            score += 2.0
+        if len(run) >= 2:
+            score += 2.0
+        if NUMBERED_SUBHEAD_RE.match(text):
+            score -= 3.0
+        if nxt is not None and DATE_LEAD_RE.match(nxt.text):
+            score += 0.5
+        if cur.subheads:
+            score -= 0.5
+        # lexical cohesion: sub-heads reuse the article's words, new headlines do not
+        before = _bigrams("".join([cur.headline or ""] + cur.paragraphs))
+        after_text = []
+        k = j
+        while k < len(units) and units[k].kind in (PARA, NOISE) and len(after_text) < 4:
+            if units[k].kind == PARA:
+                after_text.append(units[k].text)
+            k += 1
+        after = _bigrams("".join(after_text))
+        own = _bigrams(text)
+        if own:
+            back = len(own & before) / len(own)
+            fwd = len(own & after) / len(own)
+            score += 1.5 - 4.0 * back + 1.0 * max(0.0, fwd - back)
+        return score
+
+    # ---- glue --------------------------------------------------------------------------------
+    def segment(self, issue: Issue) -> Issue:
+        """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
+        pages = issue.pages or [(None, 0, len(issue.text))]
+        articles: list[Article] = []
+        noise: list[NoiseLine] = []
+        for page, start, end in pages:
+            lines, gaps = split_lines(issue.text[start:end], page=page, base=start)
+            units = self.repair(self.classify_lines(lines, gaps))
+            drafts, page_noise = self.parse(units, lines)
+            for line_idx, kind in page_noise:
+                ln = lines[line_idx]
+                noise.append(NoiseLine(ln.text, (ln.start, ln.end), kind, page))
+            for d in drafts:
+                articles.append(d.to_article(lines, page))
+        issue.articles = articles
+        issue.noise = noise
+        return issue
+
+
+@dataclass
+class _Draft:
+    kicker: str | None = None
+    headline: str | None = None
+    subheadline: str | None = None
+    column: str | None = None
+    byline: str | None = None
+    captions: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+    continued_to: str | None = None
+    continued_from: str | None = None
+    roles: list[tuple[int, str]] = field(default_factory=list)
+    subheads: int = 0
+    closed: bool = False
+
+    @property
+    def has_body(self) -> bool:
+        return bool(self.paragraphs)
+
+    def add(self, line_idx: int, role: str) -> None:
+        self.roles.append((line_idx, role))
+
+    def add_lines(self, idxs: list[int], role: str) -> None:
+        for i in idxs:
+            self.roles.append((i, role))
+
+    def to_article(self, lines: list[SourceLine], page: str | None) -> Article:
+        idxs = [i for i, _ in self.roles]
+        start = min(lines[i].start for i in idxs)
+        end = max(lines[i].end for i in idxs)
+        return Article(
+            kicker=self.kicker,
+            headline=self.headline,
+            subheadline=self.subheadline,
+            column=self.column,
+            byline=self.byline,
+            authors=parse_authors(self.byline),
+            captions=list(self.captions),
+            paragraphs=[p for p in self.paragraphs if p],
+            markers=list(self.markers),
+            span=(start, end),
+            continued_to=self.continued_to,
+            continued_from=self.continued_from,
+            page=page,
+            line_roles=[(lines[i].start, role) for i, role in self.roles],
+        )
+
+
+def _page(raw: str) -> str:
+    return raw.replace(" ", "").translate(_FULLWIDTH_DIGITS)
+
+
+def _bigrams(text: str) -> set[str]:
+    clean = _BIGRAM_SKIP_RE.sub("|", text)
+    return {clean[i : i + 2] for i in range(len(clean) - 1) if "|" not in clean[i : i + 2]}
