@@ -1,0 +1,93 @@
+"""The `newspipe` command line (also `python -m pipeline`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.config import ConfigError, load_config
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Segment, classify and summarize raw Chinese newspaper issues into JSONL article records.",
+)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config merged over the defaults")]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="override one key, e.g. --set summarizer.backend=extractive")
+]
+StagesOpt = Annotated[str | None, typer.Option("--stages", help="comma-separated stages, e.g. segment,classify")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"newspipe: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _config(config: Path | None, sets: list[str] | None, stages: str | None):
+    stage_list = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
+    try:
+        return load_config(config, sets or [], stage_list)
+    except ConfigError as err:
+        _fail(str(err))
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[str], typer.Argument(help="issue files, directories, or - for stdin")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="output JSONL file")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    stages: StagesOpt = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+) -> None:
+    """Process issues into one JSONL record per article."""
+    from pipeline.batch import run_batch
+    from pipeline.runner import PipelineBuildError
+
+    cfg = _config(config, set_, stages)
+    try:
+        summary = run_batch(list(inputs), output, cfg, progress=progress)
+    except (ConfigError, PipelineBuildError) as err:
+        _fail(str(err))
+    for f in summary.failures:
+        typer.echo(f"newspipe: failed: {f['source']}: {f['reason']} (stage {f['stage']})", err=True)
+    typer.echo(summary.line(), err=True)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command("stages")
+def list_stages() -> None:
+    """List the registered stages with what they require and provide."""
+    from pipeline.registry import StageRegistry
+
+    reg = StageRegistry()
+    for name in reg.names():
+        cls = reg.get(name)
+        typer.echo(f"{name:10s} requires={list(cls.requires)} provides={list(cls.provides)}")
+
+
+@app.command("config")
+def show_config(config: ConfigOpt = None, set_: SetOpt = None, stages: StagesOpt = None) -> None:
+    """Print the effective configuration (defaults + file + overrides) and its hash."""
+    import yaml
+
+    cfg = _config(config, set_, stages)
+    typer.echo(yaml.safe_dump(cfg.model_dump(mode="json"), allow_unicode=True, sort_keys=False))
+    typer.echo(f"# config hash: {cfg.hash()}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
