@@ -402,7 +402,11 @@ class Segmenter:
             roles = ["headline"]
         elif len(items) == 2:
             first, second = items[0].text, items[1].text
-            kicker_first = bool(ELLIPSIS_END_RE.search(first)) or first.endswith(("：", ":", "，", ","))
+            kicker_first = (
+                bool(ELLIPSIS_END_RE.search(first))
+                or first.endswith(("：", ":", "，", ","))
+                or (bool(_TWO_PART_RE.search(second)) and not _TWO_PART_RE.search(first))
+            )
             sub_second = second.startswith(("——", "—", "--", "－"))
             roles = ["kicker", "headline"] if kicker_first and not sub_second else ["headline", "subheadline"]
         else:
@@ -428,35 +432,37 @@ class Segmenter:
         if cur is None:
             return 10.0
         text = "".join(u.text for u in run)
-        score = 0.0
+        score = 1.0
         if run[-1].gap_after >= 2:
             score += 2.0
         if run[0].gap_before >= 2:
             score += 1.0
         if any(_TWO_PART_RE.search(u.text) for u in run):
-            score += 2.0
+            score += 1.0
         if len(run) >= 2:
             score += 2.0
         if NUMBERED_SUBHEAD_RE.match(text):
             score -= 3.0
         if nxt is not None and DATE_LEAD_RE.match(nxt.text):
             score += 0.5
-        if cur.subheads:
-            score -= 0.5
         # lexical cohesion: sub-heads reuse the article's words, new headlines do not
-        before = _bigrams("".join([cur.headline or ""] + cur.paragraphs))
         after_text = []
         k = j
         while k < len(units) and units[k].kind in (PARA, NOISE) and len(after_text) < 4:
             if units[k].kind == PARA:
                 after_text.append(units[k].text)
             k += 1
-        after = _bigrams("".join(after_text))
         own = _bigrams(text)
         if own:
-            back = len(own & before) / len(own)
-            fwd = len(own & after) / len(own)
-            score += 1.5 - 4.0 * back + 1.0 * max(0.0, fwd - back)
+            back = len(own & cur.bigrams()) / len(own)
+            fwd = len(own & _bigrams("".join(after_text))) / len(own)
+            score += -5.0 * back + 1.0 * max(0.0, fwd - back)
+        # the section under a sub-head goes on with the article's names and terms
+        section = _bigrams("".join(after_text))
+        if section:
+            score += 8.0 * (0.08 - len(section & cur.bigrams()) / len(section))
+        if cur.subheads:
+            score -= 0.75
         return score
 
     # ---- glue --------------------------------------------------------------------------------
@@ -494,6 +500,18 @@ class _Draft:
     roles: list[tuple[int, str]] = field(default_factory=list)
     subheads: int = 0
     closed: bool = False
+    _bigram_cache: set[str] = field(default_factory=set)
+    _bigram_upto: int = -1  # paragraphs already in the cache; -1: headline not yet
+
+    def bigrams(self) -> set[str]:
+        """Bigrams of headline and body so far, updated incrementally (hot path)."""
+        if self._bigram_upto < 0:
+            self._bigram_cache |= _bigrams(self.headline or "")
+            self._bigram_upto = 0
+        for p in self.paragraphs[self._bigram_upto :]:
+            self._bigram_cache |= _bigrams(p)
+        self._bigram_upto = len(self.paragraphs)
+        return self._bigram_cache
 
     @property
     def has_body(self) -> bool:

@@ -1,0 +1,118 @@
+"""Segmentation: the shared sample, our own fixtures, and the invariants on arbitrary text."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, fixture_issues, load_gold, norm_ws
+
+from pipeline.document import Issue
+from pipeline.io.decode import decode_bytes
+from pipeline.segmentation.segmenter import Segmenter
+
+FIELDS = ["kicker", "headline", "subheadline", "byline", "captions", "continued_to", "continued_from"]
+
+
+def segment_file(path: Path) -> Issue:
+    text, enc = decode_bytes(path.read_bytes(), str(path))
+    return Segmenter().segment(Issue(path.stem, str(path), text, enc))
+
+
+def _compare(issue: Issue, gold: dict) -> list[str]:
+    problems = []
+    pred = issue.articles
+    gold_articles = gold["articles"]
+    if len(pred) != len(gold_articles):
+        problems.append(f"{len(pred)} articles, gold has {len(gold_articles)}")
+    for p, g in zip(pred, gold_articles, strict=False):
+        if norm_ws(p.text) != norm_ws(g["text"]):
+            problems.append(f"article {g['index']} body differs: {p.text[:30]!r} vs {g['text'][:30]!r}")
+        for f in FIELDS + (["column"] if "column" in g else []):
+            got = getattr(p, f)
+            want = g.get(f)
+            if (got or None) != (want or None):
+                problems.append(f"article {g['index']} {f}: {got!r} != {want!r}")
+    return problems
+
+
+def test_shared_sample_matches_gold(shared_sample: Path) -> None:
+    issue = segment_file(shared_sample)
+    gold = load_gold(shared_sample)
+    assert _compare(issue, gold) == []
+    assert issue.articles[1].continued_to == "04"
+    assert issue.noise == []
+
+
+@pytest.mark.parametrize("path", fixture_issues(), ids=lambda p: p.stem)
+def test_own_fixture_matches_gold(path: Path) -> None:
+    issue = segment_file(path)
+    gold = load_gold(path)
+    assert _compare(issue, gold) == []
+    assert sorted(n.text for n in issue.noise) == sorted(gold.get("noise_lines", []))
+
+
+def test_fixture_set_is_varied() -> None:
+    """The regression set must exercise the layouts the issue lists."""
+    fixtures = fixture_issues()
+    assert len(fixtures) >= 5
+    golds = [load_gold(p) for p in fixtures]
+    arts = [a for g in golds for a in g["articles"]]
+    assert any(a.get("kicker") for a in arts)
+    assert any(a.get("subheadline") for a in arts)
+    assert any(a.get("headline") and " " in a["headline"] for a in arts)
+    assert any(a.get("captions") for a in arts)
+    assert any(a.get("column") for a in arts)
+    assert any(a.get("continued_to") for a in arts)
+    assert any(a.get("continued_from") for a in arts)
+    assert any(a.get("headline") and not a.get("byline") for a in arts)
+    assert any(g.get("noise_lines") for g in golds)
+    raw = [p.read_bytes() for p in fixtures]
+    not_utf8 = 0
+    for data in raw:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            not_utf8 += 1
+    assert not_utf8 >= 1, "one fixture must be GB18030-encoded"
+
+
+def test_glued_bylines_and_authors(shared_sample: Path) -> None:
+    issue = segment_file(shared_sample)
+    a0 = issue.articles[0]
+    assert a0.byline == "株洲日报讯(全媒体记者/任远)"
+    assert a0.authors == ["任远"]
+    assert a0.text.startswith("8月31日,")
+    assert issue.articles[3].authors == ["周高"]
+    assert issue.articles[6].authors == ["温琳", "张坚煜"]
+
+
+def test_spans_cover_their_lines(shared_sample: Path) -> None:
+    issue = segment_file(shared_sample)
+    for a in issue.articles:
+        s, e = a.span
+        chunk = issue.text[s:e]
+        assert a.headline is None or a.headline in chunk
+        assert a.text.split("\n")[0][:10] in chunk
+
+
+def test_cli_run_segment_only(shared_sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", str(shared_sample), "-o", str(out), "--stages", "segment"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 9
+    recs = [json.loads(line) for line in lines]
+    assert [r["article_index"] for r in recs] == list(range(9))
+    assert recs[1]["continued_to"] == "04"
+    assert recs[0]["article_id"] == "zhuzhou_daily_sample#0"
+    assert "株洲" in lines[0]  # ensure_ascii=False: Chinese stays readable
+    assert recs[0]["provenance"]["stages"] == ["segment"]

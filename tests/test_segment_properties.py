@@ -1,0 +1,103 @@
+"""Property tests: on any text the segmenter never raises, spans are sane, nothing is lost."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from conftest import SHARED_SAMPLE, fixture_issues
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.document import Issue
+from pipeline.io.decode import decode_bytes
+from pipeline.segmentation.segmenter import Segmenter
+
+SEGMENTER = Segmenter()
+
+
+def _fixture_lines() -> list[str]:
+    paths = fixture_issues()
+    if SHARED_SAMPLE.exists():
+        paths.append(SHARED_SAMPLE)
+    lines: list[str] = []
+    for p in paths:
+        text, _ = decode_bytes(p.read_bytes(), str(p))
+        lines.extend(text.split("\n"))
+    return lines or ["标题", "", "本报讯(记者 王某) 8月1日,某市召开会议。", "", "正文第二段。"]
+
+
+LINES = _fixture_lines()
+NONBLANK = [ln for ln in LINES if ln.strip()]
+
+
+def check_invariants(text: str) -> None:
+    issue = SEGMENTER.segment(Issue("t", "t", text))
+    n = len(text)
+    # spans in bounds and non-overlapping, in reading order
+    prev_end = 0
+    for a in issue.articles:
+        s, e = a.span
+        assert 0 <= s < e <= n
+        assert s >= prev_end
+        prev_end = e
+    # every non-blank line lands exactly once in an article field or in the noise
+    starts = []
+    pos = 0
+    for raw in text.split("\n"):
+        if raw.strip():
+            starts.append(pos + len(raw) - len(raw.lstrip()))
+        pos += len(raw) + 1
+    used = Counter(start for a in issue.articles for start, _ in a.line_roles)
+    used.update(nl.span[0] for nl in issue.noise)
+    assert used == Counter(starts)
+    # ... and no character is lost or invented (whitespace aside)
+    out_parts: list[str] = [nl.text for nl in issue.noise]
+    for a in issue.articles:
+        out_parts += [a.kicker or "", a.headline or "", a.subheadline or "", a.column or "", a.byline or ""]
+        out_parts += a.captions + a.paragraphs + a.markers
+        assert a.text == "\n".join(a.paragraphs)
+    strip = re.compile(r"\s+")
+    assert Counter(strip.sub("", "".join(out_parts))) == Counter(strip.sub("", text))
+
+
+NEWSY = st.sampled_from(
+    list("株洲日报讯记者通讯员下转上接版摄供图本报。，,！？“”()（）/ 0123456789年月日\n\n\n▶")
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=NEWSY, max_size=400))
+def test_invariants_on_newsy_noise(text: str) -> None:
+    check_invariants(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_invariants_on_arbitrary_unicode(text: str) -> None:
+    check_invariants(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(LINES), max_size=120))
+def test_invariants_on_shuffled_fixture_lines(lines: list[str]) -> None:
+    check_invariants("\n".join(lines))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_invariants_on_fixtures_with_lines_dropped_or_duplicated(data: st.DataObject) -> None:
+    lines = list(LINES)
+    ops = data.draw(st.lists(st.tuples(st.sampled_from(["drop", "dup", "swap"]), st.integers(0, 10**6)), max_size=30))
+    for op, k in ops:
+        if not lines:
+            break
+        i = k % len(lines)
+        if op == "drop":
+            del lines[i]
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        else:
+            j = (k // 7) % len(lines)
+            lines[i], lines[j] = lines[j], lines[i]
+    check_invariants("\n".join(lines))
