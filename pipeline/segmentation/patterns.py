@@ -54,7 +54,7 @@ ROLE = (
 ROLE_RE = re.compile(ROLE)
 PAPER_PREFIX = rf"(?:[{CJK}]{{1,10}}?(?:日报|晚报|早报|时报|商报|都市报|新闻|融媒|传媒|报社|报|社|台|网)\s*)"
 STANDALONE_BYLINE_RE = re.compile(
-    rf"^[■□◎●◆▲☆★·\s]*(?:{PAPER_PREFIX})?(?:(?:文\s*/\s*图|文/图|图\s*/\s*文|文字|文|图)\s*[/／:：|丨]\s*)?(?:{ROLE})"
+    rf"^[■□◎●◆▲☆★·\s（(]*(?:{PAPER_PREFIX})?(?:(?:文\s*/\s*图|文/图|图\s*/\s*文|文字|文|图)\s*[/／:：|丨]\s*)?(?:{ROLE})"
 )
 LEADING_CREDIT_RE = re.compile(r"^[■□◎●◆▲☆★·\s]*(?:文\s*/\s*图|图\s*/\s*文|文|图)\s*[/／:：]\s*\S")
 # News-agency or paper datelines glued to the first paragraph.

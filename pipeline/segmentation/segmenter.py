@@ -49,8 +49,11 @@ GLUED = "glued"
 HEAD = "head"
 PARA = "para"
 
+EXCLAIM_END_RE = re.compile(r"[！？!?][”’」』）)]*$")
 _TWO_PART_RE = re.compile(rf"[{CJK}”」』》）)!?！？][ \u3000]+[{CJK}“「『《（(]")
 _BIGRAM_SKIP_RE = re.compile(rf"[^{CJK}]")
+# score above which a headline-like run followed by body text opens a new article
+NEW_ARTICLE_THRESHOLD = 1.0
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -159,6 +162,17 @@ class Segmenter:
             units.append(u)
         for i, u in enumerate(units):
             u.gap_after = units[i + 1].gap_before if i + 1 < len(units) else 0
+        # an exclamatory headline (`开学啦！`) is known by what follows it: a byline or caption
+        for i, u in enumerate(units[:-1]):
+            if (
+                u.kind == PARA
+                and len(u.text) <= self.opts.max_headline_chars
+                and EXCLAIM_END_RE.search(u.text)
+                and not SENTENCE_INSIDE_RE.search(u.text)
+                and units[i + 1].kind in (BYLINE, GLUED, CAPTION)
+                and (i == 0 or units[i - 1].kind != HEAD or is_terminal(units[i - 1].text))
+            ):
+                u.kind = HEAD
         return units
 
     # ---- pass 2: re-join broken paragraphs ----------------------------------------------------
@@ -352,7 +366,7 @@ class Segmenter:
             or nxt_kind in (BYLINE, GLUED, CAPTION, MARK_FROM)
             or signed
             or (not cur.has_body and cur.byline is None and not cur.captions)
-            or self._new_article_score(run, nxt, cur, units, j) >= 1.5
+            or self._new_article_score(run, nxt, cur, units, j) >= NEW_ARTICLE_THRESHOLD
         )
         if not starts:
             assert cur is not None
@@ -436,7 +450,7 @@ class Segmenter:
         if run[-1].gap_after >= 2:
             score += 2.0
         if run[0].gap_before >= 2:
-            score += 1.0
+            score += 2.0
         if any(_TWO_PART_RE.search(u.text) for u in run):
             score += 1.0
         if len(run) >= 2:
@@ -454,9 +468,7 @@ class Segmenter:
             k += 1
         own = _bigrams(text)
         if own:
-            back = len(own & cur.bigrams()) / len(own)
-            fwd = len(own & _bigrams("".join(after_text))) / len(own)
-            score += -5.0 * back + 1.0 * max(0.0, fwd - back)
+            score -= 5.0 * len(own & cur.bigrams()) / len(own)
         # the section under a sub-head goes on with the article's names and terms
         section = _bigrams("".join(after_text))
         if section:
