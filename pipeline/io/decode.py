@@ -33,11 +33,14 @@ _BOMS = (
 )
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:65536]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > max(8, len(sample) // 100)
 
 
@@ -100,7 +103,7 @@ def decode_bytes(
                 text = data.decode(encoding)
             except (UnicodeDecodeError, LookupError):
                 raise InputError(source, f"cannot decode as {encoding}; convert it to UTF-8 first") from None
-    if not _plausible_text(text):
+    if encoding != "utf-8" and not _plausible_text(text):
         raise InputError(source, f"decodes as {encoding} but does not look like text; is it the right file?")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
