@@ -49,6 +49,9 @@ GLUED = "glued"
 HEAD = "head"
 PARA = "para"
 
+NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉")
+SPEECH_RE = re.compile(r"(?:介绍|表示|指出|认为|说|称|透露|获悉|了解到|强调)[，,：:]")
+_QUOTED_RE = re.compile(r"[“「『][^”」』]{1,12}[”」』]")
 EXCLAIM_END_RE = re.compile(r"[！？!?][”’」』）)]*$")
 _TWO_PART_RE = re.compile(rf"[{CJK}”」』》）)!?！？][ \u3000]+[{CJK}“「『《（(]")
 _BIGRAM_SKIP_RE = re.compile(rf"[^{CJK}]")
@@ -184,7 +187,12 @@ class Segmenter:
             s = u.text
             if ELLIPSIS_END_RE.search(s):
                 return False
-            return len(CLAUSE_PUNCT_RE.findall(s)) >= 2 or bool(CLAUSE_END_RE.search(s))
+            commas = len(CLAUSE_PUNCT_RE.findall(s))
+            return (
+                commas >= 2
+                or bool(CLAUSE_END_RE.search(s))
+                or (commas == 1 and (len(s) >= 20 or bool(SPEECH_RE.search(s))))
+            )
         return False
 
     def _continuation_ok(self, units: list[Unit], j: int) -> bool:
@@ -263,8 +271,12 @@ class Segmenter:
                 continue
             if u.kind == GLUED:
                 if cur is None or cur.has_body or cur.byline is not None:
+                    prev = cur
                     cur = _Draft()
                     drafts.append(cur)
+                    if prev is not None and prev.headline is None and prev.block_column:
+                        # briefs under one printed label (`简讯`) all carry it
+                        cur.column = cur.block_column = prev.block_column
                 cur.add(u.lines[0], "byline+text" if len(u.lines) == 1 else "byline")
                 cur.add_lines(u.lines[1:], "text")
                 cur.byline = u.byline
@@ -358,8 +370,14 @@ class Segmenter:
             cur.column = texts[0]
             cur.add_lines(run[0].lines, "column")
             return cur
+        # a label over a block of headline-less briefs (`简讯`, `快讯`)
+        if len(run) == 1 and nxt_kind == GLUED and self.is_column(texts[0]):
+            draft = _Draft(column=texts[0], block_column=texts[0])
+            draft.add_lines(run[0].lines, "column")
+            drafts.append(draft)
+            return draft
         # a commentary signed with a bare name under its headline
-        signed = len(run) >= 2 and looks_like_name(texts[-1]) and nxt_kind not in (BYLINE, GLUED)
+        signed = len(run) >= 2 and _looks_like_signature(texts[-1]) and nxt_kind not in (BYLINE, GLUED)
         starts = (
             cur is None
             or cur.closed
@@ -420,6 +438,7 @@ class Segmenter:
                 bool(ELLIPSIS_END_RE.search(first))
                 or first.endswith(("：", ":", "，", ","))
                 or (bool(_TWO_PART_RE.search(second)) and not _TWO_PART_RE.search(first))
+                or (_QUOTED_RE.search(second) is not None and _QUOTED_RE.search(first) is None)
             )
             sub_second = second.startswith(("——", "—", "--", "－"))
             roles = ["kicker", "headline"] if kicker_first and not sub_second else ["headline", "subheadline"]
@@ -446,18 +465,18 @@ class Segmenter:
         if cur is None:
             return 10.0
         text = "".join(u.text for u in run)
-        score = 1.0
+        score = 0.5
         if run[-1].gap_after >= 2:
-            score += 2.0
+            score += 2.5
         if run[0].gap_before >= 2:
-            score += 2.0
+            score += 3.0
         if any(_TWO_PART_RE.search(u.text) for u in run):
             score += 1.0
         if len(run) >= 2:
             score += 2.0
         if NUMBERED_SUBHEAD_RE.match(text):
             score -= 3.0
-        if nxt is not None and DATE_LEAD_RE.match(nxt.text):
+        if nxt is not None and (DATE_LEAD_RE.match(nxt.text) or NEWS_LEAD_RE.search(nxt.text[:16])):
             score += 0.5
         # lexical cohesion: sub-heads reuse the article's words, new headlines do not
         after_text = []
@@ -473,8 +492,6 @@ class Segmenter:
         section = _bigrams("".join(after_text))
         if section:
             score += 8.0 * (0.08 - len(section & cur.bigrams()) / len(section))
-        if cur.subheads:
-            score -= 0.75
         return score
 
     # ---- glue --------------------------------------------------------------------------------
@@ -512,6 +529,7 @@ class _Draft:
     roles: list[tuple[int, str]] = field(default_factory=list)
     subheads: int = 0
     closed: bool = False
+    block_column: str | None = None
     _bigram_cache: set[str] = field(default_factory=set)
     _bigram_upto: int = -1  # paragraphs already in the cache; -1: headline not yet
 
@@ -556,6 +574,11 @@ class _Draft:
             page=page,
             line_roles=[(lines[i].start, role) for i, role in self.roles],
         )
+
+
+def _looks_like_signature(s: str) -> bool:
+    """A commentary's signature under its headline: a name or a 2-3 character pen name."""
+    return looks_like_name(s) or bool(re.fullmatch(f"[{CJK}]{{2,3}}", s))
 
 
 def _page(raw: str) -> str:
