@@ -63,6 +63,42 @@ def run(
         raise typer.Exit(1)
 
 
+@app.command()
+def evaluate(
+    fixture_dir: Annotated[Path, typer.Argument(help="directory of NAME.txt + NAME.gold.json pairs")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    stages: StagesOpt = None,
+    report: Annotated[Path | None, typer.Option("--report", help="write metrics.json and report.html here")] = None,
+    compare: Annotated[
+        Path | None, typer.Option("--compare", help="metrics.json of an earlier run: print every figure's change")
+    ] = None,
+) -> None:
+    """Run the pipeline on labelled fixtures and score segmentation, topics and summaries."""
+    import json
+
+    from pipeline.evaluate import runner as ev
+    from pipeline.evaluate.report import compare as compare_metrics
+    from pipeline.evaluate.report import format_table, write_report
+    from pipeline.runner import PipelineBuildError
+
+    cfg = _config(config, set_, stages)
+    try:
+        result = ev.evaluate_dir(fixture_dir, cfg)
+    except (ConfigError, PipelineBuildError, ev.EvaluationError) as err:
+        _fail(str(err))
+    typer.echo(format_table(result))
+    if report is not None:
+        write_report(result, report)
+        typer.echo(f"wrote {report / 'metrics.json'} and {report / 'report.html'}")
+    if compare is not None:
+        try:
+            old = json.loads(compare.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            _fail(f"cannot read {compare}: {err}")
+        typer.echo(compare_metrics(old, result.metrics))
+
+
 @app.command("stages")
 def list_stages() -> None:
     """List the registered stages with what they require and provide."""
