@@ -50,6 +50,10 @@ HEAD = "head"
 PARA = "para"
 
 NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉")
+NEWS_HEADLINE_START_RE = re.compile(
+    rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{CJK}]{{1,6}}?(?:市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|职院|中学|小学)(?![{CJK}]?[的])"
+)
+SUBHEAD_START_RE = re.compile(r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在)")
 SPEECH_RE = re.compile(r"(?:介绍|表示|指出|认为|说|称|透露|获悉|了解到|强调)[，,：:]")
 _QUOTED_RE = re.compile(r"[“「『][^”」』]{1,12}[”」』]")
 EXCLAIM_END_RE = re.compile(r"[！？!?][”’」』）)]*$")
@@ -280,6 +284,7 @@ class Segmenter:
                 cur.add(u.lines[0], "byline+text" if len(u.lines) == 1 else "byline")
                 cur.add_lines(u.lines[1:], "text")
                 cur.byline = u.byline
+                cur.byline_glued = True
                 cur.paragraphs.append(u.text)
                 self._take_marker(cur, u)
                 i += 1
@@ -434,13 +439,13 @@ class Segmenter:
             roles = ["headline"]
         elif len(items) == 2:
             first, second = items[0].text, items[1].text
-            kicker_first = (
-                bool(ELLIPSIS_END_RE.search(first))
-                or first.endswith(("：", ":", "，", ","))
-                or (bool(_TWO_PART_RE.search(second)) and not _TWO_PART_RE.search(first))
-                or (_QUOTED_RE.search(second) is not None and _QUOTED_RE.search(first) is None)
-            )
             sub_second = second.startswith(("——", "—", "--", "－"))
+            if ELLIPSIS_END_RE.search(first) or first.endswith(("：", ":", "，", ",")):
+                kicker_first = True
+            elif sub_second:
+                kicker_first = False
+            else:
+                kicker_first = _headline_weight(second) > _headline_weight(first)
             roles = ["kicker", "headline"] if kicker_first and not sub_second else ["headline", "subheadline"]
         else:
             roles = ["kicker", "headline", "subheadline"] + ["text"] * (len(items) - 3)
@@ -476,6 +481,15 @@ class Segmenter:
             score += 2.0
         if NUMBERED_SUBHEAD_RE.match(text):
             score -= 3.0
+        # news headlines name their subject (我市…, 澧县…, 市档案馆…); sub-heads open with a
+        # measure word or a verb (一座…, 从…到…, 让…)
+        if NEWS_HEADLINE_START_RE.match(text):
+            score += 0.75
+        if SUBHEAD_START_RE.match(text):
+            score -= 0.75
+        # a dispatch (本报讯…) is short news without sub-heads; features carry them
+        if cur.byline_glued:
+            score += 0.75
         if nxt is not None and (DATE_LEAD_RE.match(nxt.text) or NEWS_LEAD_RE.search(nxt.text[:16])):
             score += 0.5
         # lexical cohesion: sub-heads reuse the article's words, new headlines do not
@@ -530,6 +544,7 @@ class _Draft:
     subheads: int = 0
     closed: bool = False
     block_column: str | None = None
+    byline_glued: bool = False
     _bigram_cache: set[str] = field(default_factory=set)
     _bigram_upto: int = -1  # paragraphs already in the cache; -1: headline not yet
 
@@ -574,6 +589,23 @@ class _Draft:
             page=page,
             line_roles=[(lines[i].start, role) for i, role in self.roles],
         )
+
+
+def _headline_weight(s: str) -> float:
+    """Of a two-line head, the main headline carries the quoted catch-phrase and names the
+    subject; the kicker or sub-headline carries the figures (`签约项目28个`, `160名学员…`)."""
+    w = 0.0
+    if _QUOTED_RE.search(s):
+        w += 1.0
+    if re.search(r"[0-9０-９]", s):
+        w -= 1.0
+    if _TWO_PART_RE.search(s):
+        w += 1.0
+    if NEWS_HEADLINE_START_RE.match(s):
+        w += 0.5
+    if SUBHEAD_START_RE.match(s):
+        w -= 0.5
+    return w
 
 
 def _looks_like_signature(s: str) -> bool:
