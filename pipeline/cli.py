@@ -40,25 +40,40 @@ def _config(config: Path | None, sets: list[str] | None, stages: str | None):
 
 @app.command()
 def run(
-    inputs: Annotated[list[str], typer.Argument(help="issue files, directories, or - for stdin")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="output JSONL file")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="issue files, directories, glob patterns, .zip/.tar/.tar.gz archives, or - for stdin"),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="output JSONL file, or a directory with output.layout=per_group"),
+    ],
     config: ConfigOpt = None,
     set_: SetOpt = None,
     stages: StagesOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", min=1, help="worker processes for segment/classify (default: cores)"),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="start fresh: delete the output, its manifest and errors first")
+    ] = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
 ) -> None:
-    """Process issues into one JSONL record per article."""
+    """Process issues into one JSONL record per article; a re-run resumes where the last one stopped."""
     from pipeline.batch import run_batch
     from pipeline.runner import PipelineBuildError
 
     cfg = _config(config, set_, stages)
     try:
-        summary = run_batch(list(inputs), output, cfg, progress=progress)
+        summary = run_batch(list(inputs), output, cfg, workers=workers, overwrite=overwrite, progress=progress)
     except (ConfigError, PipelineBuildError) as err:
         _fail(str(err))
     for f in summary.failures:
         typer.echo(f"newspipe: failed: {f['source']}: {f['reason']} (stage {f['stage']})", err=True)
     typer.echo(summary.line(), err=True)
+    if summary.interrupted:
+        raise typer.Exit(130)
     if summary.failed:
         raise typer.Exit(1)
 

@@ -100,7 +100,17 @@ class InputSection(_Section):
 
 
 class OutputSection(_Section):
-    layout: Literal["single", "per_group"] = "single"
+    """Where records go. `--workers` is a command-line option, not config: it must not change the
+    config hash that every record carries and that resuming checks."""
+
+    layout: Literal["single", "per_group"] = Field(
+        "single", description="single: -o FILE.jsonl; per_group: -o DIR with one JSONL per input group"
+    )
+    group_by: Literal["input", "year"] = Field(
+        "input",
+        description="per_group: 'input' = the archive, top-level directory, or parent directory an issue "
+        "came from; 'year' = the year in the issue's date (path or name), else 'undated'",
+    )
 
 
 class Config(_Section):

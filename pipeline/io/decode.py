@@ -8,6 +8,7 @@ Big5, ...), so a GBK page is never mistaken for Big5 by a hand-written guess.
 from __future__ import annotations
 
 import codecs
+import functools
 import unicodedata
 
 import charset_normalizer
@@ -116,8 +117,13 @@ def _canonical(name: str) -> str:
     return {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5hkscs": "big5hkscs"}.get(name, name)
 
 
-def to_simplified(text: str) -> str:
-    """Traditional -> Simplified with OpenCC (length-preserving per character for t2s)."""
+@functools.lru_cache(maxsize=1)
+def _t2s():
     import opencc
 
-    return opencc.OpenCC("t2s").convert(text)
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified with OpenCC (converter built once per process)."""
+    return _t2s().convert(text)

@@ -1,57 +1,555 @@
-"""Expand command-line inputs into issue sources (files, directories, stdin)."""
+"""Expand command-line inputs into issues: files, directories, globs, archives, stdin.
+
+Two phases, so that a run over thousands of issues never holds more than a few in memory:
+
+1. `plan_inputs` lists what there is (paths, archive members with their declared sizes) and
+   groups it into `IssuePlan`s, without reading any issue text. Problems found here (a missing
+   path, an archive member named `../x` or `/etc/x`, a member over `input.max_file_mb`, an
+   unreadable archive) become plans that carry an `InputError` and are reported like any
+   other failed input.
+2. `read_issues` reads the plans' bytes in plan order, one issue at a time. Archives are read
+   in place, never extracted to disk: a zip member is read through `ZipFile.open` and a tar
+   member through a single sequential pass (`r|*`, so a `.tar.gz` is decompressed once). Every
+   read stops one byte past the size limit, so a member whose declared size lies (a zip bomb)
+   is refused without filling memory.
+
+Order is deterministic: inputs in command-line order; inside a directory, paths sorted;
+inside an archive, the archive's stored order (a compressed tar cannot be seeked cheaply).
+
+Page-per-file layouts are grouped into one issue whose parts carry page numbers:
+
+- a date directory holding page files: `2024-09-01/01.txt`, `2024-09-01/A04.txt`,
+  `20240901/page02.txt`, `2024-09-01/第3版.txt`;
+- names carrying date and page: `xxrb_20240901_04.txt`, `2024-09-01-p04.txt`.
+
+Issue ids: a file given on its own -> its stem; a file found under a directory input -> its
+path relative to that directory, without suffix (`2024/09/01`); an archive member -> its
+member path without suffix; a paged issue -> the date directory (`2024-09-01`) or the name
+without its page part (`xxrb_20240901`), relative in the same way.
+"""
 
 from __future__ import annotations
 
+import glob
+import os
+import re
 import sys
+import tarfile
+import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from pipeline.io.decode import InputError
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+TEXT_SUFFIXES = (".txt",)
+_DATE = r"(?:19|20)\d{2}[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])"
+_DATE_RE = re.compile(rf"(?<!\d){_DATE}(?!\d)")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_PAGE_TOKEN = r"(?:p|page|第)?(?P<page>[A-Za-z]?\d{1,3})(?:版|页)?"
+# `01`, `A04`, `page02`, `第3版` as a whole file stem (inside a date directory)
+_PAGE_STEM_RE = re.compile(rf"^{_PAGE_TOKEN}$", re.IGNORECASE)
+# `xxrb_20240901_04`, `2024-09-01-p04`: date then page at the end of the stem
+_DATE_PAGE_STEM_RE = re.compile(rf"^(?P<key>.*?{_DATE})[-_. ]*{_PAGE_TOKEN}$", re.IGNORECASE)
+
+
+@dataclass
+class PartRef:
+    """Where one file of an issue lives: a path, or a member of an archive."""
+
+    source: str  # shown to the user: `path` or `archive.zip!member`
+    path: str  # filesystem path (the archive itself for members)
+    member: str | None = None
+    key: int | None = None  # zip: index in infolist(); tar: header offset
+    size: int | None = None
+    page: str | None = None
+    rel: str = ""  # posix path used for grouping and ids
+
+
+@dataclass
+class IssuePlan:
+    issue_id: str
+    source: str
+    group: str  # the input group: archive name, top-level directory, or parent directory
+    parts: list[PartRef] = field(default_factory=list)
+    error: InputError | None = None
+    archive: str | None = None  # parts come from this archive (read in one pass)
+    kind: str = "file"  # "file", "zip", "tar", "stdin"
+
+    @property
+    def paged(self) -> bool:
+        return any(p.page is not None for p in self.parts)
 
 
 @dataclass
 class RawInput:
-    """Bytes of one issue plus where they came from."""
+    """The bytes of one issue (one entry per page for a paged issue) plus where they came from."""
 
     source: str
     issue_id: str
-    data: bytes | None = None
+    group: str = ""
+    parts: list[tuple[str | None, str, bytes]] = field(default_factory=list)  # (page, source, data)
+    error: InputError | None = None
+
+    @property
+    def data(self) -> bytes | None:
+        """The bytes of a single-file issue (None for a paged or failed one)."""
+        if len(self.parts) == 1 and self.parts[0][0] is None:
+            return self.parts[0][2]
+        return None
+
+
+def too_big(source: str, size: int, max_bytes: int) -> InputError:
+    return InputError(
+        source,
+        f"file is {size / 1e6:.2g} MB, over the {max_bytes / 1e6:g} MB limit; split it or raise input.max_file_mb",
+        "read",
+    )
+
+
+def is_archive(name: str) -> bool:
+    low = name.lower()
+    return low.endswith(ARCHIVE_SUFFIXES)
+
+
+def _strip_suffix(name: str) -> str:
+    low = name.lower()
+    for suf in ARCHIVE_SUFFIXES + TEXT_SUFFIXES:
+        if low.endswith(suf):
+            return name[: -len(suf)]
+    return name[: -len(PurePosixPath(name).suffix)] if PurePosixPath(name).suffix else name
+
+
+def unsafe_member_reason(name: str) -> str | None:
+    """Why an archive member name is refused (absolute, drive letter, `..`), or None."""
+    norm = name.replace("\\", "/")
+    if norm.startswith("/") or re.match(r"^[A-Za-z]:", norm):
+        return f"archive member name {name!r} is absolute; refused (never extracted, but not trusted either)"
+    if ".." in norm.split("/"):
+        return f"archive member name {name!r} contains '..'; refused"
+    return None
+
+
+def page_key(rel: str, root_name: str = "") -> tuple[str, str] | None:
+    """(issue path, page) for a page-per-file name, or None for a whole-issue file.
+
+    `rel` is a posix path relative to its directory input or archive (or as given);
+    `root_name` names that directory or archive, for page files directly inside it
+    (key "." then).
+    """
+    p = PurePosixPath(rel)
+    stem = _strip_suffix(p.name)
+    parent = p.parent
+    m = _PAGE_STEM_RE.match(stem)
+    parent_name = parent.name if str(parent) != "." else root_name
+    if m and parent_name and _DATE_RE.search(parent_name):
+        return str(parent), m.group("page")
+    m = _DATE_PAGE_STEM_RE.match(stem)
+    if m:
+        key = m.group("key").rstrip("-_. ")
+        return (str(parent / key) if str(parent) != "." else key), m.group("page")
+    return None
+
+
+def page_sort_key(page: str | None) -> tuple[str, int, str]:
+    if page is None:
+        return ("", -1, "")
+    m = re.match(r"^([A-Za-z]?)(\d+)$", page)
+    if not m:
+        return ("~", 0, page)
+    return (m.group(1).upper(), int(m.group(2)), page)
+
+
+def year_of(*texts: str) -> str:
+    for t in texts:
+        m = _DATE_RE.search(t)
+        if m:
+            return m.group(0)[:4]
+    for t in texts:
+        m = _YEAR_RE.search(t)
+        if m:
+            return m.group(1)
+    return "undated"
+
+
+# ---- phase 1: plan ------------------------------------------------------------------------
+@dataclass
+class _Entry:
+    rel: str  # posix path used for grouping and ids
+    ref: PartRef
     error: InputError | None = None
 
 
-def iter_inputs(inputs: list[str], max_bytes: int | None = None) -> Iterator[RawInput]:
+def _group_entries(
+    entries: list[_Entry],
+    *,
+    group: str,
+    id_root: str | None,
+    kind: str,
+    archive: str | None,
+    source_root: str,
+) -> list[IssuePlan]:
+    """Group entries (in order) into issues; paged files of one issue become one plan.
+
+    id_root: None -> ids are stems (loose files); otherwise ids are relative paths and id_root
+    names the directory or archive itself, the id of page files lying directly in it.
+    """
+    plans: list[IssuePlan] = []
+    paged: dict[str, IssuePlan] = {}
+    for e in entries:
+        if e.error is not None:
+            plans.append(
+                IssuePlan(_issue_id(e.rel, id_root), e.ref.source, group, [e.ref], e.error, archive, kind)
+            )
+            continue
+        pk = page_key(e.rel, id_root or "")
+        if pk is None:
+            plans.append(IssuePlan(_issue_id(e.rel, id_root), e.ref.source, group, [e.ref], None, archive, kind))
+            continue
+        key, page = pk
+        e.ref.page = page
+        plan = paged.get(key)
+        if plan is None:
+            if key in (".", ""):
+                issue_id = id_root or "issue"
+            elif id_root is None:
+                issue_id = PurePosixPath(key).name
+            else:
+                issue_id = key
+            if archive:
+                src = source_root if key in (".", "") else f"{source_root}!{key}"
+            else:
+                src = _join(source_root, key)
+            plan = IssuePlan(issue_id, src, group, [], None, archive, kind)
+            paged[key] = plan
+            plans.append(plan)
+        plan.parts.append(e.ref)
+    for plan in paged.values():
+        plan.parts.sort(key=lambda r: page_sort_key(r.page))
+        pages = [page_sort_key(r.page)[:2] for r in plan.parts]
+        if len(set(pages)) != len(pages):
+            plan.error = InputError(
+                plan.source, "two files claim the same page number; rename one of them", "read"
+            )
+    return plans
+
+
+def _join(root: str, key: str) -> str:
+    if not root or root == ".":
+        return key
+    if key in (".", ""):
+        return root
+    return str(PurePosixPath(root) / key)
+
+
+def _issue_id(rel: str, id_root: str | None) -> str:
+    if id_root is None:
+        return _strip_suffix(PurePosixPath(rel).name)
+    return _strip_suffix(rel)
+
+
+def _is_hidden(rel: str) -> bool:
+    return any(part.startswith(".") or part == "__MACOSX" for part in PurePosixPath(rel).parts)
+
+
+def _plan_directory(path: Path, max_bytes: int | None) -> list[IssuePlan]:
+    name = path.resolve().name or str(path)
+    items: list[tuple[str, Path]] = []
+    for root, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for f in files:
+            full = Path(root) / f
+            rel = full.relative_to(path).as_posix()
+            if _is_hidden(rel):
+                continue
+            if f.lower().endswith(TEXT_SUFFIXES) or is_archive(f):
+                items.append((rel, full))
+    items.sort(key=lambda t: t[0])
+    if not items:
+        return [IssuePlan(name, str(path), name, [], InputError(str(path), "directory holds no .txt files or archives", "read"))]
+    plans: list[IssuePlan] = []
+    texts: list[_Entry] = []
+
+    def flush() -> None:
+        grouped = _group_entries(texts, group=name, id_root=name, kind="file", archive=None, source_root=str(path))
+        for plan in grouped:
+            rel = plan.parts[0].rel if plan.parts else ""
+            # the output group of a directory input: its top-level subdirectory, else its own name
+            plan.group = rel.split("/", 1)[0] if "/" in rel else name
+        plans.extend(grouped)
+        texts.clear()
+
+    for rel, full in items:
+        if is_archive(rel):
+            flush()
+            plans.extend(_plan_archive(full, max_bytes))
+            continue
+        texts.append(_file_entry(rel, full, max_bytes))
+    flush()
+    return plans
+
+
+def _file_entry(rel: str, full: Path, max_bytes: int | None) -> _Entry:
+    ref = PartRef(str(full), str(full), rel=rel)
+    try:
+        ref.size = full.stat().st_size
+    except OSError as exc:
+        return _Entry(rel, ref, InputError(str(full), f"cannot read: {exc.strerror}", "read"))
+    if max_bytes is not None and ref.size > max_bytes:
+        return _Entry(rel, ref, too_big(str(full), ref.size, max_bytes))
+    return _Entry(rel, ref)
+
+
+def _plan_archive(path: Path, max_bytes: int | None) -> list[IssuePlan]:
+    archive = str(path)
+    group = _strip_suffix(path.name)
+    entries: list[_Entry] = []
+    low = path.name.lower()
+    try:
+        if low.endswith(".zip"):
+            kind = "zip"
+            with zipfile.ZipFile(path) as zf:
+                for idx, info in enumerate(zf.infolist()):
+                    if info.is_dir():
+                        continue
+                    e = _member_entry(archive, info.filename, idx, info.file_size, max_bytes)
+                    if e is not None:
+                        entries.append(e)
+        else:
+            kind = "tar"
+            with tarfile.open(path, mode="r:*") as tf:
+                for info in tf:
+                    if info.isdir():
+                        continue
+                    e = _member_entry(archive, info.name, info.offset, info.size, max_bytes)
+                    if e is None:
+                        continue
+                    if e.error is None and not info.isfile():
+                        e.error = InputError(
+                            e.ref.source, "archive member is a link or device, not a regular file; refused", "read"
+                        )
+                    entries.append(e)
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        return [IssuePlan(group, archive, group, [], InputError(archive, f"cannot read archive: {exc}", "read"))]
+    if not entries:
+        return [IssuePlan(group, archive, group, [], InputError(archive, "archive holds no .txt members", "read"))]
+    return _group_entries(entries, group=group, id_root=group, kind=kind, archive=archive, source_root=archive)
+
+
+def _member_entry(archive: str, name: str, key: int, size: int, max_bytes: int | None) -> _Entry | None:
+    source = f"{archive}!{name}"
+    ref = PartRef(source, archive, name, key, size, rel=name.replace("\\", "/"))
+    bad = unsafe_member_reason(name)
+    if bad is not None:
+        return _Entry(name.replace("\\", "/").lstrip("/"), ref, InputError(source, bad, "read"))
+    rel = name.replace("\\", "/")
+    if _is_hidden(rel) or not rel.lower().endswith(TEXT_SUFFIXES):
+        return None
+    if max_bytes is not None and size > max_bytes:
+        return _Entry(rel, ref, too_big(source, size, max_bytes))
+    return _Entry(rel, ref)
+
+
+def plan_inputs(inputs: list[str], max_bytes: int | None = None) -> list[IssuePlan]:
+    """Every issue the inputs hold, in a deterministic order, without reading issue text."""
+    plans: list[IssuePlan] = []
+    loose: list[_Entry] = []
+    seen: set[str] = set()
+
+    def flush_loose() -> None:
+        if not loose:
+            return
+        grouped = _group_entries(list(loose), group="", id_root=None, kind="file", archive=None, source_root="")
+        for plan in grouped:
+            parent = Path(plan.parts[0].path).resolve().parent.name if plan.parts else ""
+            plan.group = parent or "default"
+        plans.extend(grouped)
+        loose.clear()
+
     for item in inputs:
         if item == "-":
-            yield RawInput("<stdin>", "stdin", sys.stdin.buffer.read())
+            flush_loose()
+            plans.append(IssuePlan("stdin", "<stdin>", "stdin", [PartRef("<stdin>", "-")], kind="stdin"))
             continue
         path = Path(item)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-            if not files:
-                yield RawInput(str(path), path.name, error=InputError(str(path), "directory holds no .txt files", "read"))
-            for f in files:
-                yield _read_file(f, max_bytes)
-        elif path.is_file():
-            yield _read_file(path, max_bytes)
+        if path.exists():
+            matches = [path]
+        elif glob.has_magic(item):
+            matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
+            if not matches:
+                flush_loose()
+                plans.append(
+                    IssuePlan(path.stem, item, "default", [], InputError(item, "pattern matches nothing", "read"))
+                )
+                continue
         else:
-            yield RawInput(str(path), path.stem, error=InputError(str(path), "no such file or directory", "read"))
-
-
-def _read_file(path: Path, max_bytes: int | None) -> RawInput:
-    try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            return RawInput(
-                str(path),
-                path.stem,
-                error=InputError(
-                    str(path),
-                    f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
-                    "split it or raise input.max_file_mb",
-                    "read",
-                ),
+            flush_loose()
+            plans.append(
+                IssuePlan(path.stem, item, "default", [], InputError(item, "no such file or directory", "read"))
             )
-        return RawInput(str(path), path.stem, path.read_bytes())
-    except OSError as exc:
-        return RawInput(str(path), path.stem, error=InputError(str(path), f"cannot read: {exc.strerror}", "read"))
+            continue
+        for m in matches:
+            real = os.path.realpath(m)
+            if real in seen:
+                continue
+            seen.add(real)
+            if m.is_dir():
+                flush_loose()
+                plans.extend(_plan_directory(m, max_bytes))
+            elif is_archive(m.name):
+                flush_loose()
+                plans.extend(_plan_archive(m, max_bytes))
+            elif m.is_file() or m.exists():
+                loose.append(_file_entry(m.as_posix(), m, max_bytes))
+    flush_loose()
+    return plans
+
+
+# ---- phase 2: read ------------------------------------------------------------------------
+def _read_capped(fh, source: str, max_bytes: int | None) -> bytes:
+    """Read at most max_bytes + 1 bytes: a member that lies about its size cannot fill memory."""
+    if max_bytes is None:
+        return fh.read()
+    data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_big(source, len(data), max_bytes)
+    return data
+
+
+def read_issues(plans: list[IssuePlan], max_bytes: int | None = None) -> Iterator[RawInput]:
+    """Yield one `RawInput` per plan, in plan order, reading archives in place."""
+    i = 0
+    n = len(plans)
+    while i < n:
+        plan = plans[i]
+        if plan.archive is not None:
+            j = i
+            while j < n and plans[j].archive == plan.archive:
+                j += 1
+            if plan.kind == "zip":
+                yield from _read_zip(plans[i:j], max_bytes)
+            else:
+                yield from _read_tar(plans[i:j], max_bytes)
+            i = j
+            continue
+        yield _read_plain(plan, max_bytes)
+        i += 1
+
+
+def _raw(plan: IssuePlan, error: InputError | None = None) -> RawInput:
+    return RawInput(plan.source, plan.issue_id, plan.group, [], error or plan.error)
+
+
+def _read_plain(plan: IssuePlan, max_bytes: int | None) -> RawInput:
+    if plan.error is not None:
+        return _raw(plan)
+    raw = _raw(plan)
+    for ref in plan.parts:
+        try:
+            if plan.kind == "stdin":
+                data = _read_capped(sys.stdin.buffer, ref.source, max_bytes)
+            else:
+                with open(ref.path, "rb") as fh:
+                    data = _read_capped(fh, ref.source, max_bytes)
+        except InputError as err:
+            return _raw(plan, err)
+        except OSError as exc:
+            return _raw(plan, InputError(ref.source, f"cannot read: {exc.strerror or exc}", "read"))
+        raw.parts.append((ref.page, ref.source, data))
+    return raw
+
+
+def _read_zip(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInput]:
+    archive = plans[0].archive
+    assert archive is not None
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (OSError, zipfile.BadZipFile) as exc:
+        for plan in plans:
+            yield _raw(plan, plan.error or InputError(archive, f"cannot read archive: {exc}", "read"))
+        return
+    with zf:
+        infos = zf.infolist()
+        for plan in plans:
+            if plan.error is not None:
+                yield _raw(plan)
+                continue
+            raw = _raw(plan)
+            for ref in plan.parts:
+                try:
+                    assert ref.key is not None
+                    with zf.open(infos[ref.key]) as fh:
+                        data = _read_capped(fh, ref.source, max_bytes)
+                except InputError as err:
+                    raw = _raw(plan, err)
+                    break
+                except (OSError, zipfile.BadZipFile, RuntimeError, EOFError, NotImplementedError) as exc:
+                    raw = _raw(plan, InputError(ref.source, f"cannot read archive member: {exc}", "read"))
+                    break
+                raw.parts.append((ref.page, ref.source, data))
+            yield raw
+
+
+def _read_tar(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInput]:
+    """One sequential pass; a plan is emitted once all its members have gone by."""
+    archive = plans[0].archive
+    assert archive is not None
+    wanted: dict[int, int] = {}  # header offset -> plan index
+    for k, plan in enumerate(plans):
+        if plan.error is None:
+            for ref in plan.parts:
+                assert ref.key is not None
+                wanted[ref.key] = k
+    got: dict[int, bytes] = {}
+    failed: dict[int, InputError] = {}
+    emitted = 0
+
+    def ready(k: int) -> bool:
+        plan = plans[k]
+        return plan.error is not None or k in failed or all(r.key in got for r in plan.parts)
+
+    def emit(k: int) -> RawInput:
+        plan = plans[k]
+        if plan.error is not None:
+            return _raw(plan)
+        if k in failed:
+            return _raw(plan, failed[k])
+        raw = _raw(plan)
+        for ref in plan.parts:
+            assert ref.key is not None
+            raw.parts.append((ref.page, ref.source, got.pop(ref.key)))
+        return raw
+
+    try:
+        with tarfile.open(archive, mode="r|*") as tf:
+            for info in tf:
+                k = wanted.get(info.offset)
+                if k is None or k in failed:
+                    continue
+                source = f"{archive}!{info.name}"
+                try:
+                    fh = tf.extractfile(info)
+                    if fh is None:
+                        raise InputError(source, "archive member is not a regular file", "read")
+                    got[info.offset] = _read_capped(fh, source, max_bytes)
+                except InputError as err:
+                    failed[k] = err
+                while emitted < len(plans) and ready(emitted):
+                    yield emit(emitted)
+                    emitted += 1
+    except (OSError, tarfile.TarError, EOFError, zipfile.BadZipFile) as exc:
+        err = InputError(archive, f"cannot read archive: {exc}", "read")
+        for k in range(emitted, len(plans)):
+            if not ready(k):
+                failed[k] = err
+    while emitted < len(plans):
+        if not ready(emitted):
+            failed[emitted] = InputError(plans[emitted].source, "archive member vanished while reading", "read")
+        yield emit(emitted)
+        emitted += 1
+
+
+def iter_inputs(inputs: list[str], max_bytes: int | None = None) -> Iterator[RawInput]:
+    """Plan and read in one go (kept for callers that do not need the plan)."""
+    yield from read_issues(plan_inputs(inputs, max_bytes), max_bytes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.config import Config
+from pipeline.continuations import link_continuations
 from pipeline.document import Issue
 from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
 from pipeline.stages.base import Stage
@@ -26,7 +27,8 @@ class SegmentStage(Stage):
         )
 
     def process(self, issue: Issue) -> Issue:
-        return self.segmenter.segment(issue)
+        issue = self.segmenter.segment(issue)
+        return link_continuations(issue)  # a paged issue: join `下转`/`上接` parts
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name, "backend": "rules"}
