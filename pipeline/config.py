@@ -47,20 +47,46 @@ class SegmenterSection(_Section):
 
 
 class LabelSpec(_Section):
-    description: str = ""
-    keywords: dict[str, float] = Field(default_factory=dict)
+    """One topic label: merged over the lexicon's label of the same name (or the one it `replaces`)."""
+
+    description: str = Field("", description="what the label covers; its words also count as weak keywords")
+    keywords: dict[str, float] = Field(
+        default_factory=dict, description="word or phrase -> weight (merged over the lexicon's; 0 removes one)"
+    )
+    patterns: dict[str, float] = Field(
+        default_factory=dict, description="regex -> weight; each match counts as a term (e.g. old years)"
+    )
+    replaces: str | None = Field(
+        None, description="rename: take over this shipped label's lexicon and drop the old name"
+    )
+    enabled: bool = Field(True, description="false drops the label from the label set")
 
 
 class ClassifierSection(_Section):
-    backend: Literal["lexicon", "linear", "transformers"] = "lexicon"
-    labels: dict[str, LabelSpec] | None = Field(
-        None, description="label -> description and keyword weights; null = the shipped lexicon"
+    backend: Literal["lexicon", "linear"] = Field(
+        "lexicon", description="lexicon: shipped weighted lexicon, offline; linear: a trained model directory"
     )
-    lexicon: str | None = Field(None, description="path of a lexicon YAML; null = the shipped one")
-    model_path: str | None = Field(None, description="trained model directory (linear/transformers)")
+    labels: dict[str, LabelSpec] | None = Field(
+        None,
+        description="label -> description/keywords/patterns, merged over the lexicon's labels; a new name adds a label",
+    )
+    lexicon: str | None = Field(None, description="path of a lexicon YAML; null = models/lexicon/default.yaml")
+    model_path: str | None = Field(None, description="trained model directory (backend: linear)")
+    tokenizer: Literal["rjieba", "jieba"] = Field(
+        "rjieba", description="word segmenter: rjieba (Rust, same words as jieba) or jieba (pure Python)"
+    )
+    idf: Literal["background", "none"] = Field(
+        "background", description="background: scale term weights by jieba's shipped general-corpus IDF"
+    )
     threshold: float = Field(0.4, ge=0.0, le=1.0, description="below this top score: topic_confident false")
-    headline_weight: float = Field(3.0, ge=0.0)
-    lead_weight: float = Field(1.5, ge=0.0)
+    headline_weight: float = Field(3.0, ge=0.0, description="weight of one headline/kicker/column occurrence")
+    lead_weight: float = Field(1.5, ge=0.0, description="weight of one occurrence in the lead paragraph")
+    lead_min_chars: int = Field(60, ge=0, description="the lead takes paragraphs until it has this many chars")
+    description_weight: float = Field(1.0, ge=0.0, description="keyword weight of words from a label description")
+    prior: float = Field(
+        2.0, gt=0.0, description="pseudo-score spread evenly over labels: no label is 0, thin evidence stays flat"
+    )
+    min_chars: int = Field(10, ge=0, description="articles with fewer text characters are never confident")
     evidence_top_k: int = Field(5, ge=1)
 
 

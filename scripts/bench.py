@@ -98,6 +98,93 @@ def _segment_args(p: argparse.ArgumentParser) -> None:
 SUBCOMMANDS["segment"] = (bench_segment, _segment_args)
 
 
+# ---- classify --------------------------------------------------------------------------------
+def bench_classify(args: argparse.Namespace) -> None:
+    """Articles/s of topic classification of segmented articles on one core, rjieba vs jieba."""
+    pin_one_core()
+    import dataclasses
+
+    from pipeline.classify.evaluate import gold_records, record_article
+    from pipeline.classify.lexicon import LexiconClassifier
+    from pipeline.classify.text import Tokenizer, article_zones
+    from pipeline.config import ClassifierSection
+    from pipeline.document import Issue
+    from pipeline.io.decode import decode_bytes
+    from pipeline.segmentation.segmenter import Segmenter
+
+    # articles: segmented from every sample issue (not timed), plus fixture gold articles
+    seg = Segmenter()
+    arts = []
+    for name, data in sample_issue_texts():
+        text, enc = decode_bytes(data, name)
+        arts += seg.segment(Issue(name, name, text, enc)).articles
+    golds = [REPO / "tests" / "fixtures", REPO.parent / "shared" / "fixtures"]
+    arts += [record_article(r) for r in gold_records([g for g in golds if g.is_dir()])]
+    if not arts:
+        sys.exit("bench classify: no articles found (tests/fixtures, ../shared/fixtures, examples)")
+    corpus = [arts[i % len(arts)] for i in range(args.articles)]
+    chars = statistics.mean(len(article_zones(a).full) for a in arts)
+
+    cfg = ClassifierSection()
+    fast = LexiconClassifier(cfg)
+    slow = LexiconClassifier(cfg.model_copy(update={"tokenizer": "jieba"}))
+    # same words: rjieba and jieba, with the same lexicon additions, on every distinct zone
+    zones = [z for a in arts for z in dataclasses.astuple(article_zones(a)) if z]
+    same = sum(fast.tokenizer.cut(z) == slow.tokenizer.cut(z) for z in zones)
+    agree = sum(fast.classify(a).topic == slow.classify(a).topic for a in arts)
+
+    def run(clf) -> Callable[[], int]:
+        def fn() -> int:
+            for a in corpus:
+                clf.classify(a)
+            return len(corpus)
+
+        return fn
+
+    def tok_only(tok: Tokenizer) -> Callable[[], int]:
+        def fn() -> int:
+            for a in corpus:
+                z = article_zones(a)
+                tok.cut(z.headline), tok.cut(z.lead), tok.cut(z.body)
+            return len(corpus)
+
+        return fn
+
+    n_slow = min(len(corpus), args.baseline_articles)
+    corpus_slow = corpus[:n_slow]
+
+    def run_slow() -> int:
+        for a in corpus_slow:
+            slow.classify(a)
+        return len(corpus_slow)
+
+    rate = best_rate(run(fast), args.repeats)
+    tok_rate = best_rate(tok_only(fast.tokenizer), args.repeats)
+    base = best_rate(run_slow, max(1, args.repeats - 1))
+    print(f"articles: {len(arts)} distinct, mean {chars:.0f} chars; {len(corpus)} per run, best of {args.repeats}")
+    print(f"tokenizers agree on {same}/{len(zones)} zones; topics agree on {agree}/{len(arts)} articles")
+    print(f"baseline lexicon + jieba (pure Python): {base:9.1f} articles/s  ({n_slow} per run)")
+    print(f"rjieba segmentation alone:              {tok_rate:9.1f} articles/s")
+    print(f"lexicon + rjieba (default):             {rate:9.1f} articles/s  ({rate / base:.1f}x the jieba baseline)")
+    if args.model_path:
+        from pipeline.classify.linear import LinearClassifier
+
+        lin = LinearClassifier.load(args.model_path, cfg)
+        lrate = best_rate(run(lin), args.repeats)
+        print(f"linear model + rjieba ({args.model_path}): {lrate:9.1f} articles/s")
+    print(f"target 1000 articles/s on one core: {rate / 1000:.2f}x the target -> {'PASS' if rate >= 1000 else 'FAIL'}")
+
+
+def _classify_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--articles", type=int, default=5000, help="articles per timed run")
+    p.add_argument("--baseline-articles", type=int, default=1000, help="articles per run of the slow baseline")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--model-path", help="also time a linear model directory")
+
+
+SUBCOMMANDS["classify"] = (bench_classify, _classify_args)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
