@@ -63,15 +63,16 @@ class LabelSpec(_Section):
 
 
 class ClassifierSection(_Section):
-    backend: Literal["lexicon", "linear"] = Field(
-        "lexicon", description="lexicon: shipped weighted lexicon, offline; linear: a trained model directory"
+    backend: Literal["lexicon", "linear", "transformers"] = Field(
+        "lexicon",
+        description="lexicon: shipped weighted lexicon, offline; linear / transformers: a trained model directory",
     )
     labels: dict[str, LabelSpec] | None = Field(
         None,
         description="label -> description/keywords/patterns, merged over the lexicon's labels; a new name adds a label",
     )
     lexicon: str | None = Field(None, description="path of a lexicon YAML; null = models/lexicon/default.yaml")
-    model_path: str | None = Field(None, description="trained model directory (backend: linear)")
+    model_path: str | None = Field(None, description="trained model directory (backend: linear or transformers)")
     tokenizer: Literal["rjieba", "jieba"] = Field(
         "rjieba", description="word segmenter: rjieba (Rust, same words as jieba) or jieba (pure Python)"
     )
@@ -88,6 +89,9 @@ class ClassifierSection(_Section):
     )
     min_chars: int = Field(10, ge=0, description="articles with fewer text characters are never confident")
     evidence_top_k: int = Field(5, ge=1)
+    max_input_tokens: int | None = Field(None, ge=8, description="transformers: input limit (null: the model's)")
+    batch_size: int = Field(16, ge=1, description="transformers: articles per forward pass")
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field("cpu", description="transformers: where to run")
 
 
 class GenerationSection(_Section):

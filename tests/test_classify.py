@@ -309,3 +309,61 @@ def test_training_script_end_to_end_and_linear_backend(tmp_path):
 def test_linear_backend_without_model_path_is_a_clear_error():
     with pytest.raises(ConfigError, match="model_path"):
         ClassifyStage(load_config(overrides=["classifier.backend=linear"], stages=["segment", "classify"]))
+
+
+def _tiny_bert(path: Path, texts: list[str]) -> Path:
+    """A 1-layer, 32-wide BERT with a character vocabulary of `texts`, built locally."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    chars = sorted({c for t in texts for c in t if not c.isspace()})
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
+    tok = BertTokenizer(vocab=vocab, do_lower_case=False)
+    cfg = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=256,
+        num_labels=2,
+    )
+    BertForSequenceClassification(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
+def test_transformers_fine_tune_on_a_tiny_local_bert(tmp_path):
+    import importlib.util
+
+    import torch
+
+    recs = fixture_records()
+    if len({r["issue_id"] for r in recs}) < 3 or len({r["topic"] for r in recs}) < 5:
+        pytest.skip("need fixture issues covering all five labels")
+    torch.manual_seed(0)
+    base = _tiny_bert(tmp_path / "tiny-bert", [(r["headline"] or "") + r["text"] for r in recs])
+    spec = importlib.util.spec_from_file_location("train_classifier", REPO / "scripts" / "train_classifier.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "tx"
+    args = ["--from-fixtures", str(FIXTURES), "--out", str(out), "--backend", "transformers"]
+    args += ["--base-model", str(base), "--epochs", "2", "--max-length", "128", "--batch-size", "16", "--device", "cpu"]
+    assert mod.main(args) == 0
+    assert (out / "model.safetensors").exists() and (out / "newspipe.json").exists()
+    assert "Held-out" in (out / "README.md").read_text(encoding="utf-8")
+
+    cfg = load_config(
+        overrides=["classifier.backend=transformers", f"classifier.model_path={out}", "classifier.batch_size=4"],
+        stages=["segment", "classify"],
+    )
+    stage = ClassifyStage(cfg)
+    assert stage.labels == sorted(LABELS)
+    arts = [record_article(r) for r in recs[:6]] + [Article()]
+    stage.process(Issue("t", "t", "", articles=arts))
+    for a in arts:
+        assert a.topic in LABELS
+        assert math.isclose(sum(a.topic_scores.values()), 1.0, abs_tol=1e-9)
+        assert all(e["term"] in article_fulltext(a) for e in a.topic_evidence)
+    assert any(a.topic_evidence for a in arts[:6])
+    assert arts[-1].topic_confident is False
+    assert stage.describe()["backend"] == "transformers"

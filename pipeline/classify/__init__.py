@@ -4,6 +4,8 @@
   (models/lexicon/default.yaml), TF-IDF style, headline > lead > body.
 - `linear`: a logistic-regression model trained by scripts/train_classifier.py, loaded from
   a directory of JSON + safetensors (nothing is unpickled).
+- `transformers` (optional): a sequence-classification fine-tune of a local encoder
+  checkpoint, also written by scripts/train_classifier.py.
 """
 
 from __future__ import annotations
@@ -26,6 +28,16 @@ def build_classifier(cfg: ClassifierSection) -> Classifier:
                 "train one with scripts/train_classifier.py and point model_path at its directory"
             )
         return LinearClassifier.load(cfg.model_path, cfg)
+    if cfg.backend == "transformers":
+        from pipeline.classify.lexicon import resolve_path
+        from pipeline.classify.transformer import TransformersClassifier
+
+        if not cfg.model_path:
+            raise ConfigError(
+                "classifier.backend is 'transformers' but classifier.model_path is not set: fine-tune one with "
+                "scripts/train_classifier.py --backend transformers --base-model DIR"
+            )
+        return TransformersClassifier(resolve_path(cfg.model_path), cfg)
     raise ConfigError(f"classifier.backend: unknown backend {cfg.backend!r}")  # pragma: no cover
 
 

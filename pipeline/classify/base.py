@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pipeline.config import ClassifierSection, ConfigError
 from pipeline.document import Article
 
 
@@ -27,7 +28,35 @@ class Classifier(Protocol):
 
     def classify(self, article: Article) -> Prediction: ...
 
+    def classify_many(self, articles: list[Article]) -> list[Prediction]: ...
+
     def describe(self) -> dict[str, Any]: ...
+
+
+def trained_labels(model_labels: list[str], cfg: ClassifierSection, where: object) -> tuple[list[int], list[str]]:
+    """Apply `classifier.labels` to a trained model's fixed label set.
+
+    Renames (`NEW: {replaces: OLD}`) and `enabled: false` work; keywords, patterns and new
+    labels need the lexicon backend or retraining. Returns (kept label indices, their names).
+    """
+    names = list(model_labels)
+    keep = list(range(len(names)))
+    for name, spec in (cfg.labels or {}).items():
+        src = spec.replaces or name
+        if src not in names:
+            raise ConfigError(
+                f"classifier.labels.{name}: the model at {where} has no label '{src}' "
+                f"(labels: {', '.join(model_labels)}); retrain it to add labels"
+            )
+        if spec.keywords or spec.patterns:
+            raise ConfigError(f"classifier.labels.{name}: keywords/patterns apply to the lexicon backend only")
+        i = names.index(src)
+        names[i] = name
+        if not spec.enabled and i in keep:
+            keep.remove(i)
+    if len(keep) < 2:
+        raise ConfigError("classifier.labels: at least two labels are needed")
+    return keep, [names[i] for i in keep]
 
 
 def rounded_distribution(probs: dict[str, float], ndigits: int = 6) -> dict[str, float]:

@@ -294,6 +294,9 @@ class LexiconClassifier:
         zones = article_zones(article, self.cfg.lead_min_chars)
         return self.classify_zones(zones)
 
+    def classify_many(self, articles: list[Article]) -> list[Prediction]:
+        return [self.classify(a) for a in articles]
+
     def classify_zones(self, zones: Zones) -> Prediction:
         k = len(self.labels)
         scores = [0.0] * k

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.classify.base import Prediction, rounded_distribution
+from pipeline.classify.base import Prediction, rounded_distribution, trained_labels
 from pipeline.classify.text import Tokenizer, Zones, article_zones
 from pipeline.config import ClassifierSection, ConfigError
 from pipeline.document import Article
@@ -220,27 +220,8 @@ class LinearClassifier:
         self.model = model
         self.cfg = cfg
         self.path = path
-        names = list(model.labels)
-        keep = list(range(len(names)))
-        for name, spec in (cfg.labels or {}).items():
-            src = spec.replaces or name
-            if src not in names:
-                raise ConfigError(
-                    f"classifier.labels.{name}: the linear model at {path} has no label '{src}' "
-                    f"(labels: {', '.join(names)}); retrain to add labels"
-                )
-            if spec.keywords or spec.patterns:
-                raise ConfigError(
-                    f"classifier.labels.{name}: keywords/patterns apply to the lexicon backend only"
-                )
-            i = names.index(src)
-            names[i] = name
-            if not spec.enabled:
-                keep.remove(i)
-        if len(keep) < 2:
-            raise ConfigError("classifier.labels: at least two labels are needed")
+        keep, self.labels = trained_labels(model.labels, cfg, path)
         self.keep = np.array(keep)
-        self.labels = [names[i] for i in keep]
 
     @classmethod
     def load(cls, model_path: str | Path, cfg: ClassifierSection) -> LinearClassifier:
@@ -252,6 +233,9 @@ class LinearClassifier:
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.model.spec.lead_min_chars)
         return self.classify_zones(zones)
+
+    def classify_many(self, articles: list[Article]) -> list[Prediction]:
+        return [self.classify(a) for a in articles]
 
     def classify_zones(self, zones: Zones) -> Prediction:
         m = self.model

@@ -22,8 +22,8 @@ class ClassifyStage(Stage):
         return list(self.classifier.labels)
 
     def process(self, issue: Issue) -> Issue:
-        for article in issue.articles:
-            self.classifier.classify(article).apply(article)
+        for article, pred in zip(issue.articles, self.classifier.classify_many(issue.articles), strict=True):
+            pred.apply(article)
         return issue
 
     def describe(self) -> dict[str, object]:
