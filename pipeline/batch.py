@@ -60,11 +60,13 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,7 +269,33 @@ class Result:
 _WORKER: dict[str, Any] = {}
 
 
+def _die_with_parent() -> None:
+    """A worker must not outlive the main process (killed with -9 it cannot clean up): ask Linux to
+    kill us when the parent goes, and watch the parent pid as a fallback elsewhere."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except Exception:  # pragma: no cover - best effort
+            pass
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    if os.getppid() != parent:  # pragma: no cover - the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=watch, name="newspipe-parent-watch", daemon=True).start()
+
+
 def _init_worker(config: Config, worker_stages: list[str], records_here: bool, pool: bool = True) -> None:
+    if pool:
+        _die_with_parent()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     if pool:  # one thread per worker process: the pool is the parallelism
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(var, "1")
@@ -276,6 +304,11 @@ def _init_worker(config: Config, worker_stages: list[str], records_here: bool, p
     _WORKER.update(
         config=config, stages=worker_stages, records_here=records_here, pipeline=None, error=None, pool=pool
     )
+    if pool:  # build now, while the main process plans and reads; a failure is reported per task
+        try:
+            _worker_pipeline()
+        except BatchError:
+            pass
 
 
 def _worker_pipeline() -> Pipeline:
@@ -668,8 +701,12 @@ class _Runner:
         if self.executor is None:
             chunk.results = process_chunk(items)
             return
-        chunk.future = self.executor.submit(process_chunk, items)
         chunk.generation = self.generation
+        try:
+            chunk.future = self.executor.submit(process_chunk, items)
+        except BrokenProcessPool as exc:  # a worker died since the last collect: retried there
+            chunk.future = Future()
+            chunk.future.set_exception(exc)
 
     def collect(self, chunk: _Chunk) -> list[Result]:
         if chunk.results is not None:
@@ -677,7 +714,7 @@ class _Runner:
         assert chunk.future is not None
         try:
             return chunk.future.result()
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):
             pass
         # a worker died (killed, out of memory, a crash in native code): retry this chunk's
         # issues one at a time on a fresh pool, so that only the issue that kills it fails
@@ -687,13 +724,17 @@ class _Runner:
         for s in chunk.slots:
             if s.skip or s.failure is not None:
                 continue
-            assert self.executor is not None
-            fut = self.executor.submit(process_chunk, [WorkItem(s.index, s.raw.issue_id, s.raw.source, s.raw.parts)])
-            try:
-                results.extend(fut.result())
-            except BrokenProcessPool:
-                self.restart_pool()
-                results.append(Result(s.index, failure=("worker", "the worker process died while processing this issue")))
+            item = WorkItem(s.index, s.raw.issue_id, s.raw.source, s.raw.parts)
+            for attempt in (1, 2):  # twice: a pool broken by another issue must not condemn this one
+                try:
+                    assert self.executor is not None
+                    results.extend(self.executor.submit(process_chunk, [item]).result())
+                    break
+                except BrokenProcessPool:
+                    self.restart_pool()
+                    if attempt == 2:
+                        reason = "the worker process died while processing this issue (killed, out of memory?)"
+                        results.append(Result(s.index, failure=("worker", reason)))
         return results
 
     # -- results ---------------------------------------------------------------------------

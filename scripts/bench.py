@@ -185,6 +185,131 @@ def _classify_args(p: argparse.ArgumentParser) -> None:
 SUBCOMMANDS["classify"] = (bench_classify, _classify_args)
 
 
+# ---- batch -----------------------------------------------------------------------------------
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc), in kB."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status", encoding="ascii") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as fh:
+                    stack += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _timed_run(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak summed RSS of the process tree (kB), and stderr of one command."""
+    import subprocess
+    import threading
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"batch run failed ({proc.returncode}): {err.strip()[-500:]}")
+    return wall, peak[0], err
+
+
+def bench_batch(args: argparse.Namespace) -> None:
+    """Issues/s of `newspipe run` over generated issues: --workers 2 against --workers 1."""
+    import resource
+    import shutil
+    import tempfile
+
+    from pipeline.registry import StageRegistry
+
+    stages = args.stages
+    if stages is None:
+        try:
+            StageRegistry().get("classify")
+            stages = "segment,classify"
+        except Exception:  # classify not there yet
+            stages = "segment"
+    texts = sample_issue_texts()
+    tmp = Path(tempfile.mkdtemp(prefix="newspipe-bench-batch-"))
+    try:
+        src = tmp / "issues"
+        src.mkdir()
+        for i in range(args.issues):
+            name, data = texts[i % len(texts)]
+            (src / f"issue_{i:05d}.txt").write_bytes(data)
+        mean_kb = statistics.mean(len(d) for _, d in texts) / 1000
+        print(
+            f"{args.issues} issues from {len(texts)} sample texts (mean {mean_kb:.1f} kB), stages {stages}, "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
+        )
+        rates: dict[int, list[float]] = {w: [] for w in args.workers}
+        peaks: dict[int, int] = {w: 0 for w in args.workers}
+        outputs: dict[int, bytes] = {}
+        for rep in range(args.repeats):
+            for w in args.workers:
+                out = tmp / f"out_w{w}" / "records.jsonl"
+                cmd = [sys.executable, "-m", "pipeline", "run", str(src), "-o", str(out), "--stages", stages,
+                       "--workers", str(w), "--no-progress", "--overwrite"]  # fmt: skip
+                cpu0, load = _children_cpu(), os.getloadavg()[0]
+                wall, peak_kb, err = _timed_run(cmd)
+                cpu = _children_cpu() - cpu0
+                rate = args.issues / wall
+                rates[w].append(rate)
+                peaks[w] = max(peaks[w], peak_kb)
+                outputs[w] = out.read_bytes()
+                summary = err.strip().splitlines()[-1] if err.strip() else ""
+                print(
+                    f"  run {rep + 1} --workers {w}: {wall:6.2f}s wall, {rate:7.1f} issues/s, {cpu:5.2f}s CPU "
+                    f"(all processes), load before {load:.2f}  [{summary}]"
+                )
+        best = {w: max(r) for w, r in rates.items()}
+        for w in args.workers:
+            print(f"--workers {w}: {best[w]:7.1f} issues/s (best of {args.repeats}, wall clock incl. start-up), "
+                  f"peak memory {peaks[w] / 1024:.0f} MiB (all processes together)")  # fmt: skip
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(f"largest single process {kids / 1024:.0f} MiB (getrusage children), this script {own / 1024:.0f} MiB")
+        if len(args.workers) >= 2:
+            lo, hi = min(args.workers), max(args.workers)
+            ratio = best[hi] / best[lo]
+            same = outputs[lo] == outputs[hi]
+            print(f"speed-up --workers {hi} / --workers {lo}: {ratio:.2f}x (target >= 1.7x) -> "
+                  f"{'PASS' if ratio >= 1.7 else 'FAIL'}; outputs byte-identical: {'yes' if same else 'NO'}")  # fmt: skip
+        print(f"throughput target >= 200 issues/s: {max(best.values()):.1f} -> "
+              f"{'PASS' if max(best.values()) >= 200 else 'FAIL'}")  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _batch_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--issues", type=int, default=2000)
+    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--stages", default=None, help="default: segment,classify (segment when classify is absent)")
+
+
+SUBCOMMANDS["batch"] = (bench_batch, _batch_args)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)

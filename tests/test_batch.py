@@ -257,6 +257,26 @@ def _cli(corpus: Corpus, out: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+def _wait_no_process_mentions(text: str, timeout: float = 5.0) -> bool:
+    """True once no process has `text` in its command line (Linux /proc; elsewhere: True)."""
+    if not Path("/proc/self/cmdline").exists():
+        return True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = False
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if text.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    alive = True
+                    break
+            except OSError:
+                continue
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_kill_9_at_several_points_then_resume_gives_the_same_output(corpus: Corpus, reference, tmp_path: Path) -> None:
     ref_out, ref_errors, _ = reference
     out = tmp_path / "out.jsonl"
@@ -276,6 +296,7 @@ def test_kill_9_at_several_points_then_resume_gives_the_same_output(corpus: Corp
         proc.wait(timeout=60)
         proc.stderr.close()
         # whatever the moment, the file may end in a torn line; the next run repairs it
+        assert _wait_no_process_mentions(str(out)), "a worker outlived its killed main process"
     final = subprocess.run(_cli(corpus, out, "--workers", "2"), capture_output=True, timeout=120)
     assert final.returncode == 1, final.stderr.decode()  # the corpus has failures
     assert kills >= 2
