@@ -433,35 +433,50 @@ class OutputTarget:
         self.dir.mkdir(parents=True, exist_ok=True)
         if overwrite:
             self._remove_previous()
-        self._open()
+        self._open(overwrite)
 
     # -- start: overwrite / recover --------------------------------------------------------
-    def _data_files_on_disk(self) -> list[Path]:
+    # Only files this output owns are ever truncated or deleted: the single output file, or in a
+    # per_group directory the group files the manifest names or that this run is about to write.
+    def _unexpected_jsonl(self) -> list[Path]:
         if self.single_name is not None:
             p = self.dir / self.single_name
-            return [p] if p.exists() else []
+            return [p] if p.exists() and p.stat().st_size > 0 else []
         return sorted(
             p
             for p in self.dir.glob("*.jsonl")
-            if p.name not in (self.manifest_path.name, self.errors_path.name) and not p.name.startswith(".")
+            if p.name not in (self.manifest_path.name, self.errors_path.name) and p.stat().st_size > 0
         )
 
     def _remove_previous(self) -> None:
-        names = {p.name for p in self._data_files_on_disk()}
+        names = {self.single_name} if self.single_name is not None else set()
         if self.manifest_path.exists():
-            for line in self.manifest_path.read_bytes().splitlines():
+            for line in self.manifest_path.read_bytes().splitlines()[1:]:
                 try:
                     entry = json.loads(line)
                 except ValueError:
                     continue
-                if isinstance(entry, dict) and isinstance(entry.get("file"), str):
-                    names.add(Path(entry["file"]).name)
+                if isinstance(entry, dict) and self._own_file_name(entry.get("file")):
+                    names.add(entry["file"])
         for name in names:
             (self.dir / name).unlink(missing_ok=True)
         self.manifest_path.unlink(missing_ok=True)
         self.errors_path.unlink(missing_ok=True)
 
-    def _open(self) -> None:
+    def _own_file_name(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if self.single_name is not None:
+            return name == self.single_name
+        return (
+            name == Path(name).name
+            and name.endswith(".jsonl")
+            and not name.startswith(".")
+            and name not in (self.manifest_path.name, self.errors_path.name)
+        )
+
+    def _open(self, overwrite: bool) -> None:
+        header = None
         if self.manifest_path.exists():
             header, entries = self._read_manifest()
             if header is not None:
@@ -469,19 +484,18 @@ class OutputTarget:
                 for e in entries:
                     self.done.add((e["issue_id"], e["sha256"]))
                     self.ends[e["file"]] = int(e["end"])
-        else:
-            header = None
         if header is None:
-            leftovers = [p for p in self._data_files_on_disk() if p.stat().st_size > 0]
+            leftovers = [] if overwrite else self._unexpected_jsonl()
             if leftovers:
                 raise BatchError(
-                    f"{leftovers[0]} exists but has no manifest ({self.manifest_path.name}), so this run "
+                    f"{leftovers[0]} exists but there is no manifest ({self.manifest_path.name}), so this run "
                     "cannot tell what it holds; pass --overwrite to replace it, or choose another -o"
                 )
             self._create_manifest()
-        # bring every data file back to what the manifest vouches for
-        for p in self._data_files_on_disk():
-            self._truncate_to_manifest(p.name)
+        # bring every data file back to what the manifest vouches for; a group file the manifest
+        # does not name is emptied when this run first writes to it (see commit)
+        for name in sorted(set(self.ends) | ({self.single_name} if self.single_name else set())):
+            self._truncate_to_manifest(name)
         self.manifest_fd = os.open(self.manifest_path, os.O_WRONLY | os.O_APPEND)
         self.errors_fh = self.errors_path.open("w", encoding="utf-8")
 
@@ -507,7 +521,12 @@ class OutputTarget:
         if not isinstance(header, dict) or header.get("newspipe_manifest") != MANIFEST_FORMAT:
             raise BatchError(f"{self.manifest_path} is not a newspipe manifest; pass --overwrite or choose another -o")
         for e in entries:
-            if not isinstance(e, dict) or not {"issue_id", "sha256", "file", "end"} <= set(e):
+            if (
+                not isinstance(e, dict)
+                or not {"issue_id", "sha256", "file", "end"} <= set(e)
+                or not self._own_file_name(e["file"])
+                or not isinstance(e["end"], int)
+            ):
                 raise BatchError(f"manifest {self.manifest_path} is damaged; pass --overwrite to start over")
         return header, entries
 
@@ -590,6 +609,8 @@ class OutputTarget:
         for file, chunks in by_file.items():
             fd = self.fds.get(file)
             if fd is None:
+                if file not in self.ends:  # not vouched for: whatever a killed run left there goes
+                    self._truncate_to_manifest(file)
                 fd = os.open(self.dir / file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
                 self.fds[file] = fd
             _write_all(fd, b"".join(chunks))

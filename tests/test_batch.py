@@ -282,12 +282,20 @@ def test_kill_9_at_several_points_then_resume_gives_the_same_output(corpus: Corp
     out = tmp_path / "out.jsonl"
     kills = 0
     # kill almost at once, then after ~15%, ~45%, ~80% of the records are on disk
+    manifest = tmp_path / "out.manifest.jsonl"
+
+    def committed() -> int:
+        return manifest.read_bytes().count(b"\n") if manifest.exists() else 0
+
     for point in (0.0, 0.15, 0.45, 0.80):
+        before = committed()
         proc = subprocess.Popen(_cli(corpus, out, "--workers", "2"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
             size = out.stat().st_size if out.exists() else 0
-            if (point == 0.0 and size > 0) or (point > 0 and size >= point * len(ref_out)):
+            if point == 0.0 and size > 0:  # mid-way through the first commit, or just after it
+                break
+            if point > 0 and size >= point * len(ref_out) and committed() > before + 1:
                 break
             time.sleep(0.002)
         if proc.poll() is None:
@@ -419,6 +427,18 @@ def test_per_group_layout_writes_one_file_per_input_group(corpus: Corpus, refere
         want = [x for x in ref if any(f'"source":{json.dumps(src, ensure_ascii=False)}' in x for src in sources)]
         assert [json.loads(x)["article_id"] for x in lines] == [json.loads(x)["article_id"] for x in want]
     assert s.articles == len(ref)
+    # a killed per-group run: the last 12 issues unvouched, a torn line, a file of someone else's
+    snapshot = {p.name: p.read_bytes() for p in out.glob("*.jsonl") if p.name != "manifest.jsonl"}
+    manifest = out / "manifest.jsonl"
+    lines = manifest.read_bytes().splitlines(keepends=True)
+    manifest.write_bytes(b"".join(lines[:-12]))
+    with open(out / "d_pack.jsonl", "ab") as fh:
+        fh.write(b'{"issue_id":"torn')
+    (out / "notes.jsonl").write_bytes(b'{"mine": true}\n')
+    s = run_batch([str(corpus.root)], out, cfg, workers=2, progress=False)
+    assert (s.done, s.skipped) == (12, len(lines) - 13)
+    assert {p.name: p.read_bytes() for p in out.glob("*.jsonl") if p.name not in ("manifest.jsonl", "notes.jsonl")} == snapshot
+    assert (out / "notes.jsonl").read_bytes() == b'{"mine": true}\n'
     with pytest.raises(ConfigError, match="directory"):
         OutputTarget(out, seg_config(), overwrite=False)  # single layout, -o DIR
     by_year = run_batch([str(corpus.root / "c_paged")], tmp_path / "y", seg_config("output.layout=per_group", "output.group_by=year"), progress=False)  # fmt: skip

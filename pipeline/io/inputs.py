@@ -8,10 +8,12 @@ Two phases, so that a run over thousands of issues never holds more than a few i
    unreadable archive) become plans that carry an `InputError` and are reported like any
    other failed input.
 2. `read_issues` reads the plans' bytes in plan order, one issue at a time. Archives are read
-   in place, never extracted to disk: a zip member is read through `ZipFile.open` and a tar
-   member through a single sequential pass (`r|*`, so a `.tar.gz` is decompressed once). Every
-   read stops one byte past the size limit, so a member whose declared size lies (a zip bomb)
-   is refused without filling memory.
+   in place, never extracted to disk: a zip member is read through `ZipFile.open`, tar members
+   in one sequential pass (`r|*`; a `.tar.gz` is decompressed once to list it and once to read
+   it, never seeked backwards), holding only members of issues not yet complete. A member
+   whose declared size is over the limit is refused without being read, and every read stops
+   one byte past the limit, so a member whose declared size lies (a zip bomb) cannot fill
+   memory either.
 
 Order is deterministic: inputs in command-line order; inside a directory, paths sorted;
 inside an archive, the archive's stored order (a compressed tar cannot be seeked cheaply).
