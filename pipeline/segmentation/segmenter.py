@@ -51,9 +51,12 @@ PARA = "para"
 
 NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉")
 NEWS_HEADLINE_START_RE = re.compile(
-    rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{CJK}]{{1,6}}?(?:市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|职院|中学|小学)(?![{CJK}]?[的])"
+    rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{CJK}]{{1,6}}?(?:(?<!城)市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|职院|中学|小学)(?![{CJK}]?[的])"
 )
 SUBHEAD_START_RE = re.compile(r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在)")
+SUBHEADLINE_START_RE = re.compile(
+    r"^(?:[0-9０-９]|[一二三四五六七八九十两百千万]+[个名家所条座项批位户人]|今年|去年|上半年|下半年|年底|年内|目前|截至|全市|全县|全省|共有|累计)"
+)
 SPEECH_RE = re.compile(r"(?:介绍|表示|指出|认为|说|称|透露|获悉|了解到|强调)[，,：:]")
 _QUOTED_RE = re.compile(r"[“「『][^”」』]{1,12}[”」』]")
 EXCLAIM_END_RE = re.compile(r"[！？!?][”’」』）)]*$")
@@ -296,6 +299,8 @@ class Segmenter:
                 if cur.byline is None:
                     cur.byline = u.text
                     cur.add_lines(u.lines, "byline")
+                    if cur.has_body and u.text.startswith(("（", "(")):
+                        cur.closed = True  # `（记者 王某）` signs off the article
                 else:
                     cur.paragraphs.append(u.text)
                     cur.add_lines(u.lines, "text")
@@ -370,7 +375,7 @@ class Segmenter:
             and cur.column is None
             and nxt_kind in (BYLINE, GLUED)
             and cur.has_body
-            and self._column_in_context(texts[0], cur)
+            and self._column_in_context(texts[0], cur, units, j)
         ):
             cur.column = texts[0]
             cur.add_lines(run[0].lines, "column")
@@ -383,7 +388,12 @@ class Segmenter:
             return draft
         # a commentary signed with a bare name under its headline
         signed = len(run) >= 2 and _looks_like_signature(texts[-1]) and nxt_kind not in (BYLINE, GLUED)
-        starts = (
+        if cur is not None and not cur.closed and cur.has_body and cur.last_role == "byline" and nxt_kind == PARA:
+            # straight under a byline that followed the lead: a sub-head, never a new article
+            starts_here = False
+        else:
+            starts_here = True
+        starts = starts_here and (
             cur is None
             or cur.closed
             or nxt_kind in (BYLINE, GLUED, CAPTION, MARK_FROM)
@@ -440,12 +450,7 @@ class Segmenter:
         elif len(items) == 2:
             first, second = items[0].text, items[1].text
             sub_second = second.startswith(("——", "—", "--", "－"))
-            if ELLIPSIS_END_RE.search(first) or first.endswith(("：", ":", "，", ",")):
-                kicker_first = True
-            elif sub_second:
-                kicker_first = False
-            else:
-                kicker_first = _headline_weight(second) > _headline_weight(first)
+            kicker_first = _kicker_first(first, second)
             roles = ["kicker", "headline"] if kicker_first and not sub_second else ["headline", "subheadline"]
         else:
             roles = ["kicker", "headline", "subheadline"] + ["text"] * (len(items) - 3)
@@ -456,11 +461,17 @@ class Segmenter:
                 setattr(draft, role, u.text)
             draft.add_lines(u.lines, role)
 
-    def _column_in_context(self, label: str, cur: _Draft) -> bool:
+    def _column_in_context(self, label: str, cur: _Draft, units: list[Unit], j: int) -> bool:
+        """Column label or new headline? A label is a known shape, is quoted in the lead
+        (`开设“…”专栏`), or the text under the byline goes on with the lead's subject."""
         if self.is_column(label):
             return True
         body = "".join(cur.paragraphs)
-        return f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body
+        if f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body:
+            return True
+        k = j + 1 if j < len(units) and units[j].kind == BYLINE else j
+        after = _bigrams("".join(u.text for u in _following_paragraphs(units, k, 4, skip_heads=True)))
+        return bool(after) and len(after & cur.bigrams()) / len(after) >= 0.10
 
     def _new_article_score(
         self, run: list[Unit], nxt: Unit | None, cur: _Draft | None, units: list[Unit], j: int
@@ -475,8 +486,6 @@ class Segmenter:
             score += 2.5
         if run[0].gap_before >= 2:
             score += 3.0
-        if any(_TWO_PART_RE.search(u.text) for u in run):
-            score += 1.0
         if len(run) >= 2:
             score += 2.0
         if NUMBERED_SUBHEAD_RE.match(text):
@@ -487,18 +496,15 @@ class Segmenter:
             score += 0.75
         if SUBHEAD_START_RE.match(text):
             score -= 0.75
-        # a dispatch (本报讯…) is short news without sub-heads; features carry them
+        # a dispatch (本报讯…) or a one-paragraph brief has no sub-heads; features carry them
         if cur.byline_glued:
+            score += 0.75
+        if cur.byline is None and len(cur.paragraphs) <= 1 and not cur.subheads:
             score += 0.75
         if nxt is not None and (DATE_LEAD_RE.match(nxt.text) or NEWS_LEAD_RE.search(nxt.text[:16])):
             score += 0.5
         # lexical cohesion: sub-heads reuse the article's words, new headlines do not
-        after_text = []
-        k = j
-        while k < len(units) and units[k].kind in (PARA, NOISE) and len(after_text) < 4:
-            if units[k].kind == PARA:
-                after_text.append(units[k].text)
-            k += 1
+        after_text = [u.text for u in _following_paragraphs(units, j, 4)]
         own = _bigrams(text)
         if own:
             score -= 5.0 * len(own & cur.bigrams()) / len(own)
@@ -545,6 +551,7 @@ class _Draft:
     closed: bool = False
     block_column: str | None = None
     byline_glued: bool = False
+    last_role: str | None = None
     _bigram_cache: set[str] = field(default_factory=set)
     _bigram_upto: int = -1  # paragraphs already in the cache; -1: headline not yet
 
@@ -564,10 +571,11 @@ class _Draft:
 
     def add(self, line_idx: int, role: str) -> None:
         self.roles.append((line_idx, role))
+        self.last_role = role
 
     def add_lines(self, idxs: list[int], role: str) -> None:
         for i in idxs:
-            self.roles.append((i, role))
+            self.add(i, role)
 
     def to_article(self, lines: list[SourceLine], page: str | None) -> Article:
         idxs = [i for i, _ in self.roles]
@@ -591,21 +599,34 @@ class _Draft:
         )
 
 
-def _headline_weight(s: str) -> float:
-    """Of a two-line head, the main headline carries the quoted catch-phrase and names the
-    subject; the kicker or sub-headline carries the figures (`签约项目28个`, `160名学员…`)."""
-    w = 0.0
-    if _QUOTED_RE.search(s):
-        w += 1.0
-    if re.search(r"[0-9０-９]", s):
-        w -= 1.0
-    if _TWO_PART_RE.search(s):
-        w += 1.0
-    if NEWS_HEADLINE_START_RE.match(s):
-        w += 0.5
-    if SUBHEAD_START_RE.match(s):
-        w -= 0.5
-    return w
+def _following_paragraphs(units: list[Unit], j: int, limit: int, skip_heads: bool = False) -> list[Unit]:
+    """Up to `limit` body paragraphs from unit j on, stopping at anything but noise
+    (and, with `skip_heads`, headline-like lines)."""
+    out: list[Unit] = []
+    passable = (PARA, NOISE, HEAD) if skip_heads else (PARA, NOISE)
+    while j < len(units) and units[j].kind in passable and len(out) < limit:
+        if units[j].kind == PARA:
+            out.append(units[j])
+        j += 1
+    return out
+
+
+def _kicker_first(first: str, second: str) -> bool:
+    """Two head lines: kicker + headline, or headline + sub-headline?
+
+    A kicker ends open (`……`, `：`) or is a slogan over a headline that names the subject;
+    a sub-headline elaborates with figures, a time frame or an enumeration (`40名…`,
+    `今年计划…`, `城墙、码头…`). Without either sign, kicker + headline is the commoner layout.
+    """
+    if ELLIPSIS_END_RE.search(first) or first.endswith(("：", ":", "，", ",")):
+        return True
+    if second.startswith(("——", "—", "--", "－")) or SUBHEADLINE_START_RE.match(second):
+        return False
+    if "、" in second and "、" not in first:
+        return False
+    if NEWS_HEADLINE_START_RE.match(first) and not NEWS_HEADLINE_START_RE.match(second):
+        return False  # the first line already names the subject: it is the headline
+    return True
 
 
 def _looks_like_signature(s: str) -> bool:
