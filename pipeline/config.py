@@ -95,29 +95,42 @@ class ClassifierSection(_Section):
 
 
 class GenerationSection(_Section):
-    num_beams: int = Field(1, ge=1)
-    max_new_tokens: int = Field(84, ge=1)
-    min_new_tokens: int = Field(0, ge=0)
-    no_repeat_ngram_size: int = Field(0, ge=0)
-    length_penalty: float = 1.0
+    """Generation settings; a field left null takes the preset's value, then the model's default."""
+
+    num_beams: int | None = Field(None, ge=1)
+    max_new_tokens: int | None = Field(None, ge=1)
+    min_new_tokens: int | None = Field(None, ge=0)
+    no_repeat_ngram_size: int | None = Field(None, ge=0)
+    length_penalty: float | None = None
 
 
 class SummarizerSection(_Section):
     backend: Literal["abstractive", "extractive"] = "abstractive"
-    preset: str | None = Field("mt5_xlsum", description="model preset in configs/presets/")
+    preset: str | None = Field("mt5_xlsum", description="model preset: a name in configs/presets/ or a YAML path")
     model: str | None = Field(None, description="hub id or local directory; overrides the preset's")
-    revision: str | None = None
-    prefix: str | None = None
-    max_input_tokens: int | None = Field(None, ge=8)
+    revision: str | None = Field(None, description="hub revision (commit, tag, branch); overrides the preset's")
+    prefix: str | None = Field(None, description="text put before every input; overrides the preset's")
+    max_input_tokens: int | None = Field(None, ge=8, description="model input limit; overrides the preset's")
     generation: GenerationSection | None = None
-    fallback: Literal["extractive", "error"] = "extractive"
+    fallback: Literal["extractive", "error"] = Field(
+        "extractive", description="when the model cannot be loaded: warn and go extractive, or stop"
+    )
     long_input: Literal["chunk", "truncate"] = "chunk"
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
-    token_budget: int = Field(8192, ge=64, description="max padded input tokens per model batch")
+    dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="auto: bfloat16 on CUDA, float32 elsewhere (float16 is never used: T5 overflows)"
+    )
+    token_budget: int = Field(8192, ge=64, description="max padded input tokens (x beams) per model batch")
     max_batch_size: int = Field(64, ge=1)
     max_summary_chars: int = Field(120, ge=10)
-    extractive_max_chars: int = Field(120, ge=10)
-    local_files_only: bool = False
+    extractive_max_chars: int = Field(120, ge=10, description="extractive summaries never exceed this")
+    extractive_min_chars: int = Field(
+        60, ge=0, description="extractive: add sentences (best first) until at least this long"
+    )
+    local_files_only: bool = Field(False, description="never contact the hub (also on with HF_HUB_OFFLINE=1)")
+    use_safetensors: bool | None = Field(
+        None, description="null: prefer safetensors when the checkpoint has them; true: require them"
+    )
 
 
 class InputSection(_Section):

@@ -98,6 +98,23 @@ def _segment_args(p: argparse.ArgumentParser) -> None:
 SUBCOMMANDS["segment"] = (bench_segment, _segment_args)
 
 
+# ---- summarize -------------------------------------------------------------------------------
+def bench_summarize(args: argparse.Namespace) -> None:
+    """Articles/s of the batched summarizer against a per-article generate() loop, same model."""
+    from pipeline.summarize.benchmark import run
+
+    run(args)
+
+
+def _summarize_args(p: argparse.ArgumentParser) -> None:
+    from pipeline.summarize.benchmark import add_arguments
+
+    add_arguments(p)
+
+
+SUBCOMMANDS["summarize"] = (bench_summarize, _summarize_args)
+
+
 # ---- classify --------------------------------------------------------------------------------
 def bench_classify(args: argparse.Namespace) -> None:
     """Articles/s of topic classification of segmented articles on one core, rjieba vs jieba."""

@@ -1,0 +1,130 @@
+"""The `summarize` stage: one summary per article, abstractive when the model loads.
+
+The model is loaded when the stage is built, so a missing model is reported before any input is
+read. With `summarizer.fallback: extractive` (the default) a model that cannot be loaded gives one
+warning naming it and the fixes, and every record says `summary_method: extractive`,
+`summary_model: null`; with `fallback: error` building the stage raises `SummarizerUnavailable`.
+
+`pipe` pools the articles of the issues it is handed (up to `pipeline.batch_size` issues at a time)
+so the model sees one large, length-sorted workload, then yields the issues in their order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, ClassVar
+
+from pipeline.config import Config, ConfigError
+from pipeline.document import Article, Issue
+from pipeline.stages.base import Stage
+from pipeline.summarize.extractive import ExtractiveSummarizer
+from pipeline.summarize.presets import ModelSpec, resolve_model_spec
+
+log = logging.getLogger("pipeline.summarize")
+
+
+class SummarizerUnavailable(ConfigError):
+    """The configured summarization model cannot be loaded and `summarizer.fallback` is `error`."""
+
+
+def unavailable_message(spec: ModelSpec, reason: str, falling_back: bool) -> str:
+    """One line: which model, why, what happens now, and the three ways to fix it."""
+    name = spec.model + (f"@{spec.revision}" if spec.revision else "")
+    target = spec.preset if spec.model_from_preset and spec.preset else spec.model
+    now = "writing extractive summaries instead" if falling_back else "stopping before any input is processed"
+    return (
+        f"summarizer: cannot load model '{name}' ({reason}); {now}. To fix: on a connected machine run "
+        f"`python scripts/download_model.py {target} --out DIR` and use --set summarizer.model=DIR, "
+        f"or point summarizer.model at a local model directory, "
+        f"or choose --set summarizer.backend=extractive."
+    )
+
+
+class SummarizeStage(Stage):
+    name: ClassVar[str] = "summarize"
+    requires: ClassVar[tuple[str, ...]] = ("articles",)
+    provides: ClassVar[tuple[str, ...]] = ("summary",)
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        cfg = config.summarizer
+        self.extractive = ExtractiveSummarizer(cfg.extractive_max_chars, cfg.extractive_min_chars)
+        self.abstractive: Any = None  # a Seq2SeqSummarizer once loaded
+        self.spec: ModelSpec | None = None
+        self.fallback_reason: str | None = None
+        if cfg.backend == "abstractive":
+            self.spec = resolve_model_spec(cfg)  # a bad preset is a config error, never a fallback
+            from pipeline.summarize.seq2seq import ModelLoadError, Seq2SeqSummarizer
+
+            try:
+                self.abstractive = Seq2SeqSummarizer.load(
+                    self.spec,
+                    device=cfg.device,
+                    dtype=cfg.dtype,
+                    local_files_only=cfg.local_files_only,
+                    use_safetensors=cfg.use_safetensors,
+                    max_summary_chars=cfg.max_summary_chars,
+                    long_input=cfg.long_input,
+                    token_budget=cfg.token_budget,
+                    max_batch_size=cfg.max_batch_size,
+                )
+            except ModelLoadError as exc:
+                reason = str(exc)
+                if cfg.fallback == "error":
+                    raise SummarizerUnavailable(unavailable_message(self.spec, reason, False)) from None
+                self.fallback_reason = reason
+                log.warning(unavailable_message(self.spec, reason, True))
+
+    @property
+    def method(self) -> str:
+        return "abstractive" if self.abstractive is not None else "extractive"
+
+    @property
+    def model_ref(self) -> str | None:
+        return self.abstractive.ref if self.abstractive is not None else None
+
+    def describe(self) -> dict[str, object]:
+        cfg = self.config.summarizer
+        info: dict[str, object] = {
+            "name": self.name,
+            "backend": self.method,
+            "requested_backend": cfg.backend,
+            "model": self.model_ref,
+            "revision": self.spec.revision if self.abstractive is not None and self.spec else None,
+        }
+        if self.abstractive is not None:
+            info.update(self.abstractive.describe())
+        elif self.fallback_reason is not None:
+            info["fallback_reason"] = self.fallback_reason
+        return info
+
+    # ---------------------------------------------------------------- processing
+    def summarize_articles(self, articles: list[Article]) -> None:
+        """Fill the summary fields of `articles`, batching all of them together."""
+        texts = [a.text for a in articles]
+        if self.abstractive is not None:
+            results = self.abstractive.summarize(texts)
+            for article, res in zip(articles, results, strict=True):
+                article.summary = res.text
+                article.summary_input = res.input
+                article.summary_method = "abstractive"
+                article.summary_model = self.abstractive.ref
+            return
+        for article, text in zip(articles, texts, strict=True):
+            article.summary = self.extractive.summarize(text)
+            article.summary_input = "full"
+            article.summary_method = "extractive"
+            article.summary_model = None
+
+    def process(self, issue: Issue) -> Issue:
+        self.summarize_articles(issue.articles)
+        return issue
+
+    def pipe(self, issues: Iterable[Issue]) -> Iterator[Issue]:
+        it = iter(issues)
+        window = max(1, self.config.pipeline.batch_size)
+        while group := list(islice(it, window)):
+            self.summarize_articles([a for issue in group for a in issue.articles])
+            yield from group

@@ -1,0 +1,273 @@
+"""`scripts/bench.py summarize`: the batched summarizer against a per-article `generate()` loop.
+
+Both paths run the same model in the same process on the same synthetic articles (token ids of
+`--min-tokens`..`--max-tokens` length, uniform), greedy, with `min_new_tokens = max_new_tokens` so
+every article costs exactly the same decoding work in both. The batched path is the production
+one (`Seq2SeqSummarizer.generate_ids`: length sort, token budget, dynamic padding,
+inference_mode); the naive path is the loop users write: one `model.generate()` per article.
+The naive loop may be timed on the first `--naive-limit` articles only; both figures are
+articles per second, so the ratio needs no extrapolation beyond that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from typing import Any
+
+TINY = ("mt5", "bart")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--model", help="local seq2seq model directory (default: build a tiny one)")
+    src.add_argument("--tiny", choices=TINY, default="mt5", help="which tiny stand-in to build (default mt5)")
+    src.add_argument(
+        "--random-mt5-base",
+        action="store_true",
+        help="mT5-base-sized model (12+12 layers, d768, vocab 250112) with random weights, built on the device",
+    )
+    p.add_argument("--articles", type=int, default=256, help="synthetic articles (default 256)")
+    p.add_argument("--min-tokens", type=int, default=200)
+    p.add_argument("--max-tokens", type=int, default=512)
+    p.add_argument("--new-tokens", type=int, default=64, help="min_new_tokens = max_new_tokens (default 64)")
+    p.add_argument(
+        "--naive-limit", type=int, default=None, help="time the per-article loop on this many articles (default all)"
+    )
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
+    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="auto")
+    p.add_argument(
+        "--token-budget", type=int, default=None, help="padded input tokens per batch (default: rows x --max-tokens)"
+    )
+    p.add_argument(
+        "--max-batch-size", default="64", help="rows per batch; a list (512,1024,2048) measures each (default 64)"
+    )
+    p.add_argument(
+        "--encoder-batch-size", type=int, default=None, help="encode batches in slices of this many rows"
+    )
+    p.add_argument("--pad-to-multiple-of", type=int, default=None, help="round batch width up (fewer shapes)")
+    p.add_argument("--static-cache", action="store_true", help="generate with a static KV cache")
+    p.add_argument(
+        "--compile", action="store_true", help="torch.compile the decoding step (implies --static-cache)"
+    )
+    p.add_argument(
+        "--cuda-graphs",
+        action="store_true",
+        help="replay the decoding step as CUDA graphs: torch.compile mode reduce-overhead (implies --compile)",
+    )
+    p.add_argument("--compile-mode", default=None, help="torch.compile mode (default: default, or reduce-overhead)")
+    p.add_argument("--repeats", type=int, default=2, help="best of this many timed runs, for both paths")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--check", action="store_true", help="also check batched output == naive output")
+    p.add_argument(
+        "--time-limit", type=float, default=None, help="skip remaining batch sizes once this many seconds have passed"
+    )
+
+
+def _build_model(args: argparse.Namespace, device: Any, dtype: Any) -> tuple[Any, Any, str]:
+    """(model, tokenizer or None, description)."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    if args.random_mt5_base:
+        from transformers import GenerationConfig, MT5Config, MT5ForConditionalGeneration
+
+        config = MT5Config(
+            vocab_size=250112,
+            d_model=768,
+            d_kv=64,
+            d_ff=2048,
+            num_layers=12,
+            num_decoder_layers=12,
+            num_heads=12,
+            feed_forward_proj="gated-gelu",
+            dropout_rate=0.0,
+        )
+        torch.manual_seed(args.seed)
+        with torch.device(device):
+            model = MT5ForConditionalGeneration(config)
+        model.to(dtype)
+        model.generation_config = GenerationConfig(decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+        return model.eval(), None, "random mT5-base (582M params)"
+    path = args.model
+    if path is None:
+        from pipeline.summarize.tiny import build_tiny_bart, build_tiny_mt5
+
+        path = tempfile.mkdtemp(prefix=f"tiny-{args.tiny}-")
+        (build_tiny_mt5 if args.tiny == "mt5" else build_tiny_bart)(path)
+    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModelForSeq2SeqLM.from_pretrained(path, local_files_only=True, dtype=dtype).to(device).eval()
+    n = sum(p.numel() for p in model.parameters())
+    return model, tok, f"{type(model).__name__} from {path} ({n / 1e6:.2f}M params)"
+
+
+def _articles(args: argparse.Namespace, vocab: int, specials: set[int], eos: int) -> list[list[int]]:
+    rng = random.Random(args.seed)
+    pool = [i for i in range(vocab) if i not in specials]
+    out = []
+    for _ in range(args.articles):
+        n = rng.randint(args.min_tokens, args.max_tokens)
+        out.append([rng.choice(pool) for _ in range(n - 1)] + [eos])
+    return out
+
+
+def _sync(device: Any) -> None:
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--max-batch-size: expected N or N,N,...; got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("--max-batch-size: sizes must be >= 1")
+    return sizes
+
+
+def run(args: argparse.Namespace) -> dict[str, float]:
+    import torch
+
+    from pipeline.summarize.presets import ModelSpec
+    from pipeline.summarize.seq2seq import Seq2SeqSummarizer, resolve_device, resolve_dtype
+
+    started = time.perf_counter()
+    args.compile = args.compile or args.cuda_graphs
+    args.static_cache = args.static_cache or args.compile
+    args.compile_mode = args.compile_mode or ("reduce-overhead" if args.cuda_graphs else "default")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    dtype = resolve_dtype(args.dtype, device)
+    model, tok, what = _build_model(args, device, dtype)
+    print(f"model:    {what} on {device} in {str(dtype).replace('torch.', '')}; "
+          f"ready after {time.perf_counter() - started:.1f}s", flush=True)
+    new = args.new_tokens
+    spec = ModelSpec(
+        model="bench",
+        max_input_tokens=max(args.max_tokens, 8),
+        generation={"num_beams": 1, "max_new_tokens": new, "min_new_tokens": new, "no_repeat_ngram_size": 0},
+    )
+    sizes = _sizes(args.max_batch_size)
+    summarizer = Seq2SeqSummarizer(
+        tok,
+        model,
+        spec,
+        encoder_batch_size=args.encoder_batch_size,
+        pad_to_multiple_of=args.pad_to_multiple_of,
+        static_cache=args.static_cache,
+        compile=args.compile,
+        compile_mode=args.compile_mode,
+    )
+    cfg = model.config
+    specials = {x for x in (cfg.pad_token_id, cfg.eos_token_id, cfg.decoder_start_token_id, 2, 3, 4) if x is not None}
+    eos = cfg.eos_token_id if isinstance(cfg.eos_token_id, int) else 1
+    articles = _articles(args, cfg.vocab_size, specials, eos)
+    lengths = [len(a) for a in articles]
+    print(
+        f"inputs:   {len(articles)} synthetic articles, {min(lengths)}-{max(lengths)} tokens "
+        f"(mean {sum(lengths) / len(lengths):.0f}); greedy, min_new_tokens = max_new_tokens = {new}; "
+        f"static cache {'on' if args.static_cache else 'off'}, "
+        f"compile {args.compile_mode if args.compile else 'off'}",
+        flush=True,
+    )
+    naive_n = min(len(articles), args.naive_limit or len(articles))
+    naive_gc = summarizer._generation_config(spec.generation, False, False, "")  # the plain user loop
+
+    def naive(items: list[list[int]]) -> list[list[int]]:
+        outs = []
+        for ids in items:
+            x = torch.tensor([ids], device=device)
+            outs.append(model.generate(input_ids=x, attention_mask=torch.ones_like(x), generation_config=naive_gc)[0])
+        return [o.tolist() for o in outs]
+
+    naive(articles[:1])  # warm-up: CUDA context, kernels
+    warm: dict[int, float] = {}
+    for size in sizes:  # warm-up per size: allocator (and with --compile, every batch shape compiles)
+        if warm and args.time_limit and time.perf_counter() - started > args.time_limit:
+            print(f"batch {size}: skipped, past --time-limit {args.time_limit:.0f}s", flush=True)
+            continue
+        summarizer.max_batch_size = size
+        summarizer.token_budget = args.token_budget or size * args.max_tokens
+        t0 = time.perf_counter()
+        try:
+            summarizer.generate_ids(articles if args.static_cache else articles[:size])
+        except torch.OutOfMemoryError:
+            print(f"batch {size}: out of memory", flush=True)
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            continue
+        _sync(device)
+        warm[size] = time.perf_counter() - t0
+
+    # timed runs, naive and batched interleaved so that both see the same machine; best of N
+    naive_s = float("inf")
+    timed: dict[int, tuple[float, dict[str, int], float, list[list[int]]]] = {}
+    naive_out: list[list[int]] = []
+    for rep in range(max(1, args.repeats)):
+        _sync(device)
+        t0 = time.perf_counter()
+        naive_out = naive(articles[:naive_n])
+        _sync(device)
+        naive_s = min(naive_s, time.perf_counter() - t0)
+        for size in warm:
+            if rep and args.time_limit and time.perf_counter() - started > args.time_limit:
+                break
+            summarizer.max_batch_size = size
+            summarizer.token_budget = args.token_budget or size * args.max_tokens
+            summarizer.stats = dict.fromkeys(summarizer.stats, 0)
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats()
+            _sync(device)
+            t0 = time.perf_counter()
+            out = summarizer.generate_ids(articles)
+            _sync(device)
+            took = time.perf_counter() - t0
+            mem = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else 0.0
+            if size not in timed or took < timed[size][0]:
+                timed[size] = (took, dict(summarizer.stats), mem, out)
+    naive_rate = naive_n / naive_s
+    best = f", best of {args.repeats}" if args.repeats > 1 else ""
+    print(
+        f"naive:    {naive_rate:10.2f} articles/s  ({naive_n} articles in {naive_s:.2f}s{best}; "
+        "one generate() per article)",
+        flush=True,
+    )
+    result = {"naive": naive_rate, "batched": 0.0, "ratio": 0.0}
+    for size, (took, st, mem, out) in timed.items():
+        rate = len(articles) / took
+        peak = f", peak {mem:.1f} GiB" if device.type == "cuda" else ""
+        print(
+            f"batched:  {rate:10.2f} articles/s  ({len(articles)} in {took:.2f}s{best}; "
+            f"max {size} rows, {st['batches']} batches, padding efficiency "
+            f"{st['real_tokens'] / max(1, st['padded_tokens']):.0%}, warm-up {warm[size]:.1f}s{peak})"
+            f"  -> {rate / naive_rate:.1f}x naive",
+            flush=True,
+        )
+        if args.check:
+            same = sum(1 for a, b in zip(out[:naive_n], naive_out, strict=True) if _strip(a, cfg) == _strip(b, cfg))
+            print(f"check:    {same}/{naive_n} batched outputs identical to the naive loop's", flush=True)
+        if rate > result["batched"]:
+            result.update(batched=rate, ratio=rate / naive_rate)
+    print(f"best:     {result['batched']:.2f} articles/s batched vs {naive_rate:.2f} naive = {result['ratio']:.1f}x "
+          f"(total {time.perf_counter() - started:.0f}s)")
+    if device.type == "cpu" and not args.random_mt5_base:
+        print(f"target (CPU, tiny model): >= 1.5x -> {'PASS' if result['ratio'] >= 1.5 else 'FAIL'}")
+    elif device.type == "cuda" and args.random_mt5_base:
+        ok = result["ratio"] >= 100 and result["batched"] >= 250
+        print(f"target (H100, mT5-base): >= 100x and >= 250 articles/s -> {'PASS' if ok else 'FAIL'}")
+    return result
+
+
+def _strip(seq: list[int], cfg: Any) -> list[int]:
+    pad = cfg.pad_token_id
+    out = list(seq)
+    while out and out[-1] == pad:
+        out.pop()
+    return out

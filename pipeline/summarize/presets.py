@@ -1,0 +1,94 @@
+"""Model presets: which checkpoint, at which revision, with which prefix, input limit and
+generation settings. `resolve_model_spec(config.summarizer)` merges a preset with the
+`summarizer.model/revision/prefix/max_input_tokens/generation` overrides into one `ModelSpec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.config import CONFIG_DIR, ConfigError, GenerationSection, SummarizerSection, read_yaml
+
+PRESET_DIR = CONFIG_DIR / "presets"
+DEFAULT_MAX_INPUT_TOKENS = 512
+
+
+class Preset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    revision: str | None = None
+    prefix: str = ""
+    max_input_tokens: int = Field(DEFAULT_MAX_INPUT_TOKENS, ge=8)
+    licence: str | None = None
+    generation: GenerationSection = Field(default_factory=GenerationSection)
+
+
+@dataclass
+class ModelSpec:
+    """Everything needed to load and run one seq2seq summarizer."""
+
+    model: str
+    revision: str | None = None
+    prefix: str = ""
+    max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS
+    generation: dict[str, Any] = field(default_factory=dict)
+    preset: str | None = None
+    licence: str | None = None
+    model_from_preset: bool = False  # the model is the preset's own (so its revision and licence apply)
+
+
+def available_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def load_preset(name: str) -> Preset:
+    """A preset by name (configs/presets/NAME.yaml) or by path to a YAML file."""
+    path = Path(name)
+    if not (path.suffix in {".yaml", ".yml"} and path.is_file()):
+        path = PRESET_DIR / f"{name}.yaml"
+        if not path.is_file():
+            raise ConfigError(
+                f"unknown summarizer.preset '{name}': choose one of {', '.join(available_presets())} "
+                f"(files in {PRESET_DIR}) or give the path of a preset YAML file"
+            )
+    try:
+        return Preset.model_validate(read_yaml(path))
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise ConfigError(f"bad preset file {path}: {problems}") from None
+
+
+def _generation_overrides(section: GenerationSection | None) -> dict[str, Any]:
+    if section is None:
+        return {}
+    return {k: v for k, v in section.model_dump().items() if v is not None}
+
+
+def resolve_model_spec(cfg: SummarizerSection) -> ModelSpec:
+    """Preset values, overridden field by field by the summarizer section."""
+    preset = load_preset(cfg.preset) if cfg.preset else None
+    if preset is None and not cfg.model:
+        raise ConfigError("summarizer: set summarizer.preset or summarizer.model (a hub id or a local directory)")
+    model = cfg.model or preset.model  # type: ignore[union-attr]
+    # a preset's pinned revision belongs to the preset's model, not to a model that replaces it
+    revision = cfg.revision
+    if revision is None and preset is not None and model == preset.model:
+        revision = preset.revision
+    generation = _generation_overrides(preset.generation) if preset else {}
+    generation.update(_generation_overrides(cfg.generation))
+    return ModelSpec(
+        model=model,
+        revision=revision,
+        prefix=cfg.prefix if cfg.prefix is not None else (preset.prefix if preset else ""),
+        max_input_tokens=cfg.max_input_tokens
+        or (preset.max_input_tokens if preset else DEFAULT_MAX_INPUT_TOKENS),
+        generation=generation,
+        preset=cfg.preset,
+        licence=preset.licence if preset and model == preset.model else None,
+        model_from_preset=bool(preset and model == preset.model),
+    )

@@ -1,0 +1,34 @@
+#!/usr/bin/env python
+"""Build the two tiny random-weight stand-in summarizers into DIR (for tests, demos, benchmarks).
+
+    python scripts/make_tiny_models.py DIR
+    newspipe run ISSUE.txt -o out.jsonl --set summarizer.model=DIR/tiny-mt5
+
+DIR/tiny-mt5: SentencePiece + T5Tokenizer + 2-layer MT5 (the csebuetnlp/mT5_multilingual_XLSum path).
+DIR/tiny-bart: BERT character vocab + BertTokenizer + 1-layer BART (the fnlp/bart-base-chinese path).
+Their summaries are random text: they exercise loading, batching and cleaning, not quality.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.summarize.tiny import build_tiny_bart, build_tiny_mt5  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dir", type=Path, help="output directory (created)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    for name, build in (("tiny-mt5", build_tiny_mt5), ("tiny-bart", build_tiny_bart)):
+        path = build(args.dir / name, seed=args.seed)
+        print(f"{name}: {path}  (use --set summarizer.model={path})")
+
+
+if __name__ == "__main__":
+    main()
