@@ -252,6 +252,7 @@ def _timed_run(cmd: list[str]) -> tuple[float, int, str]:
 
 def bench_batch(args: argparse.Namespace) -> None:
     """Issues/s of `newspipe run` over generated issues: --workers 2 against --workers 1."""
+    import hashlib
     import resource
     import shutil
     import tempfile
@@ -280,7 +281,7 @@ def bench_batch(args: argparse.Namespace) -> None:
         )
         rates: dict[int, list[float]] = {w: [] for w in args.workers}
         peaks: dict[int, int] = {w: 0 for w in args.workers}
-        outputs: dict[int, bytes] = {}
+        outputs: dict[int, str] = {}  # sha256 of each output (kept small: getrusage counts this script)
         for rep in range(args.repeats):
             for w in args.workers:
                 out = tmp / f"out_w{w}" / "records.jsonl"
@@ -292,7 +293,7 @@ def bench_batch(args: argparse.Namespace) -> None:
                 rate = args.issues / wall
                 rates[w].append(rate)
                 peaks[w] = max(peaks[w], peak_kb)
-                outputs[w] = out.read_bytes()
+                outputs[w] = hashlib.sha256(out.read_bytes()).hexdigest()
                 summary = err.strip().splitlines()[-1] if err.strip() else ""
                 print(
                     f"  run {rep + 1} --workers {w}: {wall:6.2f}s wall, {rate:7.1f} issues/s, {cpu:5.2f}s CPU "
@@ -304,7 +305,10 @@ def bench_batch(args: argparse.Namespace) -> None:
                   f"peak memory {peaks[w] / 1024:.0f} MiB (all processes together)")  # fmt: skip
         kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"largest single process {kids / 1024:.0f} MiB (getrusage children), this script {own / 1024:.0f} MiB")
+        print(
+            f"getrusage peak RSS: largest child process {kids / 1024:.0f} MiB, this script {own / 1024:.0f} MiB, "
+            f"together {(kids + own) / 1024:.0f} MiB"
+        )
         if len(args.workers) >= 2:
             lo, hi = min(args.workers), max(args.workers)
             ratio = best[hi] / best[lo]
