@@ -22,7 +22,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/newspipe run examples/sample_issue.txt -o out/demo.jsonl
+	$(BIN)/newspipe run examples/sample_issue.txt -o out/demo.jsonl --overwrite
 	@echo "wrote out/demo.jsonl"; head -c 1500 out/demo.jsonl; echo
 
 test: $(STAMP)
