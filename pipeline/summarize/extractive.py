@@ -10,7 +10,8 @@
    sentences; the final score mixes that rank with a lead prior, as is standard for news
    (the lead usually is the summary), and discounts sentences that are all quotation.
 4. Sentences are taken best first while they fit `max_chars`, until the summary reaches
-   `min_chars`; they are output in article order. A sentence is never cut; only when no sentence
+   `min_chars`, skipping one that repeats most words of a sentence already taken (a light
+   maximal-marginal-relevance rule); they are output in article order. A sentence is never cut; only when no sentence
    of the article fits the budget is the best one shortened to its leading clauses.
 
 Everything is deterministic (ties go to the earlier sentence) and offline. Every character of a
@@ -154,6 +155,8 @@ class ExtractiveSummarizer:
         for i in order:
             if length >= self.min_chars:
                 break
+            if any(_redundant(cands[i].words, cands[c].words) for c in chosen):
+                continue  # says again what a chosen sentence says
             n = len(cands[i].text) + (0 if cands[i].text[-1] in SENTENCE_FINAL + _CLOSING else 1)
             if length + n <= self.max_chars:
                 chosen.append(i)
@@ -168,6 +171,12 @@ class ExtractiveSummarizer:
 
     def summarize_many(self, texts: Sequence[str]) -> list[str]:
         return [self.summarize(t) for t in texts]
+
+
+def _redundant(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Most of the smaller sentence's words already appear in the other one."""
+    small = min(len(a), len(b))
+    return small > 0 and len(a & b) / small >= 0.6
 
 
 def _strip_leadin(sentence: str) -> str:
