@@ -80,13 +80,12 @@ from pipeline.io.decode import InputError, decode_bytes, to_simplified
 from pipeline.io.inputs import RawInput, plan_inputs, read_issues, year_of
 from pipeline.io.records import dumps, issue_records
 from pipeline.registry import StageRegistry
-from pipeline.runner import Pipeline, PipelineBuildError, check_order
+from pipeline.runner import Pipeline, resolve_stages
 from pipeline.stages.base import Stage
 
 COMMIT_INTERVAL = 0.05  # seconds between commits (a killed run redoes at most this much work)
 COMMIT_BYTES = 8 << 20  # ... or this many pending bytes
 PAGE_SEPARATOR = "\n\n"
-MAIN_PROCESS_STAGES = ("summarize",)
 MANIFEST_FORMAT = 1
 
 
@@ -176,27 +175,12 @@ def content_sha256(raw: RawInput) -> str:
 
 
 # ---- stages ------------------------------------------------------------------------------
-def is_main_process_stage(name: str, cls: type[Stage]) -> bool:
-    return name in MAIN_PROCESS_STAGES or cls.name in MAIN_PROCESS_STAGES or cls.__name__.lower() == "summarize"
-
-
 def split_stages(config: Config, registry: StageRegistry | None = None) -> tuple[list[str], list[str]]:
     """Check the stage list like `Pipeline` does (without building anything) and split it into
-    the stages the workers run and the ones that follow in the main process."""
-    registry = registry or StageRegistry()
-    names = list(config.pipeline.stages)
-    if len(set(names)) != len(names):
-        raise PipelineBuildError(f"pipeline.stages lists a stage twice: {names}")
-    classes: list[type[Stage]] = []
-    for name in names:
-        try:
-            classes.append(registry.get(name))
-        except KeyError:
-            raise PipelineBuildError(
-                f"unknown stage '{name}' in pipeline.stages; known stages: {', '.join(registry.names())}"
-            ) from None
-    check_order(classes, names)
-    cut = next((i for i, (n, c) in enumerate(zip(names, classes, strict=True)) if is_main_process_stage(n, c)), None)
+    the stages the workers run and the ones that follow in the main process (from the first
+    stage that declares `main_process_only`, e.g. the summarizer that owns the device)."""
+    names, classes = resolve_stages(config, registry)
+    cut = next((i for i, cls in enumerate(classes) if getattr(cls, "main_process_only", False)), None)
     if cut is None:
         return names, []
     return names[:cut], names[cut:]

@@ -30,24 +30,31 @@ def check_order(stage_classes: list[type[Stage]], names: list[str]) -> None:
             provided[out] = name
 
 
+def resolve_stages(config: Config, registry: StageRegistry | None = None) -> tuple[list[str], list[type[Stage]]]:
+    """The configured stage names and classes, checked for duplicates, unknown names and order,
+    without building anything."""
+    registry = registry or StageRegistry()
+    names = list(config.pipeline.stages)
+    if len(set(names)) != len(names):
+        raise PipelineBuildError(f"pipeline.stages lists a stage twice: {names}")
+    classes: list[type[Stage]] = []
+    for name in names:
+        try:
+            classes.append(registry.get(name))
+        except KeyError:
+            raise PipelineBuildError(
+                f"unknown stage '{name}' in pipeline.stages; known stages: {', '.join(registry.names())}"
+            ) from None
+    check_order(classes, names)
+    return names, classes
+
+
 class Pipeline:
     """An ordered list of built stages plus the provenance every record carries."""
 
     def __init__(self, config: Config, registry: StageRegistry | None = None) -> None:
         self.config = config
-        registry = registry or StageRegistry()
-        names = list(config.pipeline.stages)
-        if len(set(names)) != len(names):
-            raise PipelineBuildError(f"pipeline.stages lists a stage twice: {names}")
-        classes: list[type[Stage]] = []
-        for name in names:
-            try:
-                classes.append(registry.get(name))
-            except KeyError:
-                raise PipelineBuildError(
-                    f"unknown stage '{name}' in pipeline.stages; known stages: {', '.join(registry.names())}"
-                ) from None
-        check_order(classes, names)
+        names, classes = resolve_stages(config, registry)
         self.stage_names = names
         self.stages: list[Stage] = [cls(config) for cls in classes]
 

@@ -18,6 +18,9 @@ class Stage:
     name: ClassVar[str] = ""
     requires: ClassVar[tuple[str, ...]] = ()
     provides: ClassVar[tuple[str, ...]] = ()
+    # a stage that holds a device or pools work across issues runs once, in the main process,
+    # after the stages that the batch runner spreads over worker processes
+    main_process_only: ClassVar[bool] = False
 
     def __init__(self, config: Config) -> None:
         self.config = config

@@ -46,6 +46,7 @@ class SummarizeStage(Stage):
     name: ClassVar[str] = "summarize"
     requires: ClassVar[tuple[str, ...]] = ("articles",)
     provides: ClassVar[tuple[str, ...]] = ("summary",)
+    main_process_only: ClassVar[bool] = True
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
