@@ -8,7 +8,7 @@ time, hashes each, skips the ones the manifest already holds, and hands the rest
 chunks to a process pool (`--workers N`). Each worker builds its own `Pipeline` from the
 config with the stages that can run there (segment, classify, ...) and returns, per issue,
 either its JSONL lines ready to write or a one-line failure. A stage that must stay in the
-main process (one whose name is `summarize`: it pools articles across issues into model
+main process (one that declares `main_process_only`, the summarizer: it pools articles across issues into model
 batches on one device) runs there on the issues coming back, `pipeline.batch_size` issues at a
 time. Results are consumed strictly in input order, whatever order the workers finish in, so
 the output is the same byte for byte for any `--workers`. `--workers 1` runs everything in

@@ -267,6 +267,8 @@ def bench_batch(args: argparse.Namespace) -> None:
         except Exception:  # classify not there yet
             stages = "segment"
     texts = sample_issue_texts()
+    if args.sample_only:
+        texts = texts[:1]  # the shared sample when present: issues exactly the sample's size
     tmp = Path(tempfile.mkdtemp(prefix="newspipe-bench-batch-"))
     try:
         src = tmp / "issues"
@@ -326,6 +328,7 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--stages", default=None, help="default: segment,classify (segment when classify is absent)")
+    p.add_argument("--sample-only", action="store_true", help="only the shared sample issue (sample-sized issues)")
 
 
 SUBCOMMANDS["batch"] = (bench_batch, _batch_args)
