@@ -33,7 +33,10 @@ eval: $(STAMP)
 	$(BIN)/newspipe evaluate tests/fixtures --report out/eval
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py all
+	$(BIN)/python scripts/bench.py segment --sample-only
+	$(BIN)/python scripts/bench.py classify
+	$(BIN)/python scripts/bench.py summarize --check
+	$(BIN)/python scripts/bench.py batch --sample-only
 
 clean:
 	rm -rf out .pytest_cache
