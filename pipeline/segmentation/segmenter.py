@@ -488,6 +488,10 @@ class Segmenter:
             score += 3.0
         if len(run) >= 2:
             score += 2.0
+        # a long two-part headline (`株洲人大诞生时的样子 藏着…`); sub-heads that pair two short
+        # phrases (`兴学校 重教化`) stay below the length
+        if any(_TWO_PART_RE.search(u.text) and len(u.text) >= 15 for u in run):
+            score += 1.0
         if NUMBERED_SUBHEAD_RE.match(text):
             score -= 3.0
         # news headlines name their subject (我市…, 澧县…, 市档案馆…); sub-heads open with a
