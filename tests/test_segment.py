@@ -129,3 +129,25 @@ def test_cli_run_segment_only(shared_sample: Path, tmp_path: Path) -> None:
     assert recs[0]["article_id"] == "zhuzhou_daily_sample#0"
     assert "株洲" in lines[0]  # ensure_ascii=False: Chinese stays readable
     assert recs[0]["provenance"]["stages"] == ["segment"]
+
+
+@pytest.mark.parametrize("layout", ["no_blank_lines", "single_gaps"])
+def test_fixtures_survive_layout_changes(layout: str) -> None:
+    """Copy-outs differ in spacing: without blank lines, or without the wide gaps around photos,
+    the same articles must come out (the segmenter may not lean on gaps alone)."""
+    import re
+
+    failures = []
+    for path in fixture_issues():
+        text, _ = decode_bytes(path.read_bytes(), str(path))
+        if layout == "no_blank_lines":
+            text = "\n".join(line for line in text.split("\n") if line.strip())
+        else:
+            text = re.sub(r"\n{3,}", "\n\n", text)
+        issue = Segmenter().segment(Issue(path.stem, str(path), text))
+        gold = load_gold(path)
+        got = [norm_ws(a.text) for a in issue.articles]
+        want = [norm_ws(a["text"]) for a in gold["articles"]]
+        if got != want:
+            failures.append(path.stem)
+    assert failures == []
