@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
@@ -62,7 +64,7 @@ SPEECH_RE = re.compile(r"(?:介绍|表示|指出|认为|说|称|透露|获悉|�
 _QUOTED_RE = re.compile(r"[“「『][^”」』]{1,12}[”」』]")
 EXCLAIM_END_RE = re.compile(r"[！？!?][”’」』）)]*$")
 _TWO_PART_RE = re.compile(rf"[{CJK}”」』》）)!?！？][ \u3000]+[{CJK}“「『《（(]")
-_BIGRAM_SKIP_RE = re.compile(rf"[^{CJK}]")
+_BIGRAM_RE = re.compile(rf"(?=([{CJK}]{{2}}))")  # overlapping CJK bigrams
 # Weights of the evidence that a headline-like run followed by body text opens a new article
 # (see Segmenter.new_article_features); the run opens one when the sum reaches the threshold.
 # Set by hand from journalistic convention, then the soft ones (cue words, overlaps) adjusted
@@ -276,7 +278,7 @@ class Segmenter:
         cur: _Draft | None = None
         i = 0
         n = len(units)
-        idf = _bigram_idf(units)
+        idf = _LazyIdf(units)
         while i < n:
             u = units[i]
             if u.kind == NOISE:
@@ -382,7 +384,7 @@ class Segmenter:
         drafts: list[_Draft],
         units: list[Unit],
         j: int,
-        idf: dict[str, float],
+        idf: _LazyIdf,
     ) -> _Draft:
         nxt_kind = nxt.kind if nxt is not None else None
         texts = [u.text for u in run]
@@ -483,7 +485,7 @@ class Segmenter:
             draft.add_lines(u.lines, role)
 
     def _column_in_context(
-        self, label: str, cur: _Draft, units: list[Unit], j: int, idf: dict[str, float]
+        self, label: str, cur: _Draft, units: list[Unit], j: int, idf: _LazyIdf
     ) -> bool:
         """Column label or new headline? A label is a known shape, is quoted in the lead
         (`开设“…”专栏`), or the text under the byline goes on with the lead's subject."""
@@ -503,7 +505,7 @@ class Segmenter:
         cur: _Draft | None,
         units: list[Unit],
         j: int,
-        idf: dict[str, float],
+        idf: _LazyIdf,
     ) -> float:
         """Evidence (a weighted sum, > NEW_ARTICLE_THRESHOLD) that a run of headline-like lines
         followed by body text opens a new article rather than being an in-article sub-head."""
@@ -519,7 +521,7 @@ class Segmenter:
         cur: _Draft,
         units: list[Unit],
         j: int,
-        idf: dict[str, float],
+        idf: _LazyIdf,
     ) -> dict[str, float]:
         text = "".join(u.text for u in run)
         own = _bigrams(text)
@@ -554,6 +556,7 @@ class Segmenter:
     # ---- glue --------------------------------------------------------------------------------
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
+        _bigrams.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles: list[Article] = []
         noise: list[NoiseLine] = []
@@ -675,29 +678,38 @@ def _page(raw: str) -> str:
     return raw.replace(" ", "").translate(_FULLWIDTH_DIGITS)
 
 
-def _bigram_idf(units: list[Unit]) -> dict[str, float]:
-    """Inverse document frequency of bigrams over the page's paragraphs: words every article
-    of a page shares (株洲, 我市, 教育) say little about which article a line belongs to."""
-    df: dict[str, int] = {}
-    n = 0
-    for u in units:
-        if u.kind in (PARA, GLUED):
-            n += 1
-            for b in _bigrams(u.text):
-                df[b] = df.get(b, 0) + 1
-    return {b: math.log((n + 1) / (c + 0.5)) for b, c in df.items()}
+class _LazyIdf:
+    """Inverse document frequency of bigrams over the page's paragraphs, counted on first use
+    (most pages never need it): words every article of a page shares (株洲, 我市, 教育) say
+    little about which article a line belongs to."""
+
+    def __init__(self, units: list[Unit]) -> None:
+        self._units = units
+        self._df: Counter[str] | None = None
+        self._n = 0
+        self._memo: dict[str, float] = {}
+
+    def __call__(self, bigram: str) -> float:
+        w = self._memo.get(bigram)
+        if w is None:
+            if self._df is None:
+                self._df = Counter()
+                for u in self._units:
+                    if u.kind in (PARA, GLUED):
+                        self._n += 1
+                        self._df.update(_bigrams(u.text))
+            w = self._memo[bigram] = math.log((self._n + 1) / (self._df.get(bigram, 0) + 0.5))
+        return w
 
 
-def _overlap(part: set[str], whole: set[str], idf: dict[str, float]) -> float:
+def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyIdf) -> float:
     """IDF-weighted share of `part`'s bigrams found in `whole` (0 when `part` is empty)."""
-    if not part:
-        return 0.0
-    default = max(idf.values(), default=1.0)
-    total = sum(idf.get(b, default) for b in part)
-    shared = sum(idf.get(b, default) for b in part & whole)
+    total = sum(idf(b) for b in part)
+    shared = sum(idf(b) for b in part & whole)
     return shared / total if total > 0 else 0.0
 
 
-def _bigrams(text: str) -> set[str]:
-    clean = _BIGRAM_SKIP_RE.sub("|", text)
-    return {clean[i : i + 2] for i in range(len(clean) - 1) if "|" not in clean[i : i + 2]}
+@lru_cache(maxsize=8192)
+def _bigrams(text: str) -> frozenset[str]:
+    """CJK character bigrams of a text (cached: the same paragraph is asked for many times)."""
+    return frozenset(_BIGRAM_RE.findall(text))
