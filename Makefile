@@ -23,7 +23,8 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/newspipe run examples/sample_issue.txt -o out/demo.jsonl --overwrite
-	@echo "wrote out/demo.jsonl"; head -c 1500 out/demo.jsonl; echo
+	$(BIN)/newspipe show out/demo.jsonl
+	@echo "records in out/demo.jsonl (one JSON object per article)"
 
 test: $(STAMP)
 	$(BIN)/ruff check .

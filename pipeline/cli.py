@@ -114,6 +114,33 @@ def evaluate(
         typer.echo(compare_metrics(old, result.metrics))
 
 
+@app.command()
+def show(
+    records: Annotated[Path, typer.Argument(help="a JSONL file written by `newspipe run`")],
+    width: Annotated[int, typer.Option("--width", help="characters of summary to show")] = 60,
+) -> None:
+    """Print one line per article record: id, topic, headline and the start of its summary."""
+    import json
+
+    try:
+        lines = records.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        _fail(f"cannot read {records}: {err.strerror}")
+    for n, line in enumerate(lines, 1):
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            _fail(f"{records}:{n} is not a JSON record")
+        topic = rec.get("topic") or "-"
+        if rec.get("topic_confident") is False:
+            topic += "?"
+        summary = (rec.get("summary") or "").replace("\n", " ")
+        typer.echo(f"{rec['article_id']:<28} {topic:<10} {rec.get('headline') or '(no headline)'}")
+        if summary:
+            more = "…" if len(summary) > width else ""
+            typer.echo(f"{'':<28} {rec.get('summary_method', ''):<10} {summary[:width]}{more}")
+
+
 @app.command("stages")
 def list_stages() -> None:
     """List the registered stages with what they require and provide."""
