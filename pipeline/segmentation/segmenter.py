@@ -301,12 +301,11 @@ class Segmenter:
             if u.kind == GLUED:
                 if cur is None or cur.has_body or cur.byline is not None:
                     prev = cur
-                    cur = _Draft()
-                    drafts.append(cur)
+                    cur = _open(drafts)
                     if prev is not None and prev.headline is None and prev.block_column:
                         # briefs under one printed label (`简讯`) all carry it
                         cur.column = cur.block_column = prev.block_column
-                cur.add(u.lines[0], "byline+text" if len(u.lines) == 1 else "byline")
+                cur.add(u.lines[0], "byline+text")
                 cur.add_lines(u.lines[1:], "text")
                 cur.byline = u.byline
                 cur.byline_glued = True
@@ -315,9 +314,7 @@ class Segmenter:
                 i += 1
                 continue
             if u.kind == BYLINE:
-                if cur is None:
-                    cur = _Draft()
-                    drafts.append(cur)
+                cur = cur or _open(drafts)
                 if cur.byline is None:
                     cur.byline = u.text
                     cur.add_lines(u.lines, "byline")
@@ -329,9 +326,7 @@ class Segmenter:
                 i += 1
                 continue
             if u.kind == CAPTION:
-                if cur is None:
-                    cur = _Draft()
-                    drafts.append(cur)
+                cur = cur or _open(drafts)
                 cur.captions.append(u.text)
                 cur.add_lines(u.lines, "caption")
                 i += 1
@@ -348,8 +343,7 @@ class Segmenter:
                 continue
             if u.kind == MARK_FROM:
                 if cur is None or cur.has_body or cur.closed:
-                    cur = _Draft()
-                    drafts.append(cur)
+                    cur = _open(drafts)
                 cur.continued_from = u.page
                 cur.markers.append(u.text)
                 cur.add_lines(u.lines, "marker")
@@ -357,8 +351,7 @@ class Segmenter:
                 continue
             # PARA
             if cur is None or cur.closed:
-                cur = _Draft()
-                drafts.append(cur)
+                cur = _open(drafts)
             cur.paragraphs.append(u.text)
             cur.add_lines(u.lines, "text")
             self._take_marker(cur, u)
@@ -434,11 +427,9 @@ class Segmenter:
         if cur is not None and not cur.has_body and cur.byline is None and not cur.closed and (
             cur.headline is not None or cur.kicker is not None
         ):
-            # head lines split by noise or captions: extend the pending head
-            draft = cur
+            draft = cur  # head lines split by noise or captions: extend the pending head
         else:
-            draft = _Draft()
-            drafts.append(draft)
+            draft = _open(drafts)
         self._assign_head(draft, run, signed)
         return draft
 
@@ -637,6 +628,13 @@ class _Draft:
             page=page,
             line_roles=[(lines[i].start, role) for i, role in self.roles],
         )
+
+
+def _open(drafts: list[_Draft]) -> _Draft:
+    """Start a new article draft at the end of the list."""
+    draft = _Draft()
+    drafts.append(draft)
+    return draft
 
 
 def _following_paragraphs(units: list[Unit], j: int, limit: int, skip_heads: bool = False) -> list[Unit]:
