@@ -60,6 +60,7 @@ SUBHEAD_START_RE = re.compile(r"^(?:一[个条座段封代箱张本份位场次�
 SUBHEADLINE_START_RE = re.compile(
     r"^(?:[0-9０-９]|[一二三四五六七八九十两百千万]+[个名家所条座项批位户人]|今年|去年|上半年|下半年|年底|年内|目前|截至|全市|全县|全省|共有|累计)"
 )
+CONNECTIVE_START_RE = re.compile(r"^(?:同时|此外|另外|但是|但|而且|因此|所以|其中|目前|据悉|据了解|此前|随后|对此|为此|如今|近年来|今年以来)[，,]")
 SPEECH_RE = re.compile(r"(?:介绍|表示|指出|认为|说|称|透露|获悉|了解到|强调)[，,：:]")
 _QUOTED_RE = re.compile(r"[“「『][^”」』]{1,12}[”」』]")
 EXCLAIM_END_RE = re.compile(r"[！？!?][”’」』）)]*$")
@@ -81,6 +82,7 @@ NEW_ARTICLE_WEIGHTS = {
     "after_dispatch": 0.5,
     "after_brief": 0.5,
     "news_lead": 0.75,
+    "in_jump": -1.0,
     "head_overlap": -3.0,
     "section_overlap": -8.0,
 }
@@ -218,6 +220,7 @@ class Segmenter:
             commas = len(CLAUSE_PUNCT_RE.findall(s))
             return (
                 commas >= 2
+                or bool(CONNECTIVE_START_RE.match(s))
                 or bool(CLAUSE_END_RE.search(s))
                 or (commas == 1 and (len(s) >= 20 or bool(SPEECH_RE.search(s))))
             )
@@ -480,7 +483,7 @@ class Segmenter:
     ) -> bool:
         """Column label or new headline? A label is a known shape, is quoted in the lead
         (`开设“…”专栏`), or the text under the byline goes on with the lead's subject."""
-        if self.is_column(label):
+        if self.is_column(label) or len(label) <= 8:  # headlines are rarely that short; labels are
             return True
         body = "".join(cur.paragraphs)
         if f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body:
@@ -535,6 +538,8 @@ class Segmenter:
             # a dispatch (本报讯…) or a one-paragraph brief has no sub-heads; features carry them
             "after_dispatch": float(cur.byline_glued),
             "after_brief": float(cur.byline is None and len(cur.paragraphs) <= 1 and not cur.subheads),
+            # the jumped part of a feature (`(上接第1版)`) keeps its sub-heads
+            "in_jump": float(cur.continued_from is not None),
             "news_lead": float(
                 nxt is not None and bool(DATE_LEAD_RE.match(nxt.text) or NEWS_LEAD_RE.search(nxt.text[:16]))
             ),
@@ -652,18 +657,26 @@ def _following_paragraphs(units: list[Unit], j: int, limit: int, skip_heads: boo
 def _kicker_first(first: str, second: str) -> bool:
     """Two head lines: kicker + headline, or headline + sub-headline?
 
-    A kicker ends open (`……`, `：`) or is a slogan over a headline that names the subject;
-    a sub-headline elaborates with figures, a time frame or an enumeration (`40名…`,
-    `今年计划…`, `城墙、码头…`). Without either sign, kicker + headline is the commoner layout.
+    Newsrooms differ, so this is a decision list of the cues that held most widely on our
+    labelled issues (85% of 48 unmarked pairs from five sets of papers): a kicker ends open
+    (`……`, `：`); a sub-headline opens with `——` or with figures or a time frame (`40名…`,
+    `今年计划…`); otherwise the main headline is the line with the quoted catch-phrase, the
+    two-part line, the line without an enumeration, or the one that names its subject, in
+    that order; failing all, kicker + headline, the commoner layout.
     """
     if ELLIPSIS_END_RE.search(first) or first.endswith(("：", ":", "，", ",")):
         return True
     if second.startswith(("——", "—", "--", "－")) or SUBHEADLINE_START_RE.match(second):
         return False
-    if "、" in second and "、" not in first:
-        return False
-    if NEWS_HEADLINE_START_RE.match(first) and not NEWS_HEADLINE_START_RE.match(second):
-        return False  # the first line already names the subject: it is the headline
+    for cue in (
+        lambda t: _QUOTED_RE.search(t) is not None,
+        lambda t: _TWO_PART_RE.search(t) is not None,
+        lambda t: "、" not in t,
+        lambda t: NEWS_HEADLINE_START_RE.match(t) is not None,
+    ):
+        in_first, in_second = cue(first), cue(second)
+        if in_first != in_second:
+            return in_second  # the line with the headline's cue is the headline
     return True
 
 
