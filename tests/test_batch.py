@@ -564,3 +564,20 @@ def test_a_worker_dying_fails_only_its_issue(tmp_path: Path, monkeypatch: pytest
     assert s.failures[0]["source"].endswith("n05.txt") and s.failures[0]["stage"] == "worker"
     ids = [json.loads(x)["issue_id"] for x in out.read_text(encoding="utf-8").splitlines()]
     assert list(dict.fromkeys(ids)) == [f"n{i:02d}" for i in range(12) if i != 5]
+
+
+def test_same_named_issues_from_two_inputs_get_distinct_ids(tmp_path):
+    """`a/x.txt` and `b/x.txt` must not both become issue `x` (article ids would collide)."""
+    from pipeline.io.inputs import plan_inputs
+
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "x.txt").write_text("标题\n\n正文一段。\n", encoding="utf-8")
+    single = plan_inputs([str(tmp_path / "a" / "x.txt")])
+    assert [p.issue_id for p in single] == ["x"]  # unique names stay short
+    plans = plan_inputs([str(tmp_path / "a"), str(tmp_path / "b")])
+    ids = [p.issue_id for p in plans]
+    assert len(set(ids)) == len(ids) == 2
+    plans = plan_inputs([str(tmp_path / "a" / "x.txt"), str(tmp_path / "b" / "x.txt")])
+    ids = [p.issue_id for p in plans]
+    assert len(set(ids)) == 2 and all(i.endswith("x") for i in ids)

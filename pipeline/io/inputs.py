@@ -38,6 +38,7 @@ import re
 import sys
 import tarfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -405,7 +406,24 @@ def plan_inputs(inputs: list[str], max_bytes: int | None = None) -> list[IssuePl
             elif m.is_file() or m.exists():
                 loose.append(_file_entry(m.as_posix(), m, max_bytes))
     flush_loose()
+    _make_ids_unique(plans)
     return plans
+
+
+def _make_ids_unique(plans: list[IssuePlan]) -> None:
+    """Two inputs may hold issues with the same name (`a/2024-09-01.txt`, `b/2024-09-01.txt`):
+    such ids become their source paths, then get a `~N` counter if still equal, so that every
+    `article_id` in one output is unique. Ids that are already unique are left alone."""
+    counts = Counter(p.issue_id for p in plans)
+    for plan in plans:
+        if counts[plan.issue_id] > 1:
+            src = plan.source.removeprefix("./")
+            plan.issue_id = _strip_suffix(src) if src not in ("<stdin>", "") else plan.issue_id
+    seen: Counter[str] = Counter()
+    for plan in plans:
+        seen[plan.issue_id] += 1
+        if seen[plan.issue_id] > 1:
+            plan.issue_id = f"{plan.issue_id}~{seen[plan.issue_id]}"
 
 
 # ---- phase 2: read ------------------------------------------------------------------------
