@@ -107,6 +107,13 @@ def split_glued(line: str) -> tuple[str, str] | None:
         end = pos + consumed
     byline = line[:end].strip()
     body = line[end:].strip()
-    if not body:
+    if not body or _only_names(body):
+        # `本报讯 记者 周某某` on its own line: the name belongs to the byline, not the body
         return None
     return byline, body
+
+
+def _only_names(text: str) -> bool:
+    """Nothing but person names and roles: the tail of an own-line byline."""
+    tokens = [t for t in _SEP_RE.split(_ROLE_SPLIT_RE.sub(" ", text)) if t.strip()]
+    return bool(tokens) and all(looks_like_name(t) for t in tokens) and not TERMINAL_RE.search(text)

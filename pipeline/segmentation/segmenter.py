@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
+from pipeline.segmentation.layout import LayoutUnit, page_stats, reflow, rule_layout, split_page
 from pipeline.segmentation.patterns import (
     CAPTION_END_RE,
     CJK,
@@ -183,15 +184,19 @@ class Segmenter:
         return any(p.search(s) for p in COLUMN_RES) or any(p.search(s) for p in self._extra_columns)
 
     def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
+        """One unit per source line (`classify_units` for re-flowed layout units)."""
+        return self.classify_units([LayoutUnit([i], ln.text, gap_before=gaps[i]) for i, ln in enumerate(lines)])
+
+    def classify_units(self, layout_units: list[LayoutUnit]) -> list[Unit]:
         units: list[Unit] = []
-        for i, line in enumerate(lines):
-            kind, extra = self.line_kind(line.text)
-            u = Unit(kind, extra.get("text", line.text), [i], gap_before=gaps[i])
+        for lu in layout_units:
+            kind, extra = self.line_kind(lu.text)
+            u = Unit(kind, extra.get("text", lu.text), list(lu.lines), gap_before=lu.gap_before)
             u.byline = extra.get("byline")
             u.page = extra.get("page")
             u.noise_kind = extra.get("noise_kind")
             if kind in (MARK_TO, MARK_FROM):
-                u.marker, u.marker_kind = line.text, kind
+                u.marker, u.marker_kind = lu.text, kind
             units.append(u)
         for i, u in enumerate(units):
             u.gap_after = units[i + 1].gap_before if i + 1 < len(units) else 0
@@ -557,9 +562,15 @@ class Segmenter:
         articles: list[Article] = []
         noise: list[NoiseLine] = []
         for page, start, end in pages:
-            lines, gaps = split_lines(issue.text[start:end], page=page, base=start)
-            units = self.repair(self.classify_lines(lines, gaps))
+            lines, gaps, indents = split_page(issue.text[start:end], page=page, base=start)
+            # layout normalisation: hard-wrapped lines re-flowed, running heads taken out
+            kinds = [self.line_kind(ln.text)[0] for ln in lines]
+            stats = page_stats(lines, gaps, indents)
+            decisions = rule_layout(lines, gaps, indents, stats, kinds)
+            layout_units, layout_noise = reflow(lines, gaps, indents, decisions)
+            units = self.repair(self.classify_units(layout_units))
             drafts, page_noise = self.parse(units, lines)
+            page_noise = sorted(page_noise + [(i, self.line_kind(lines[i].text)[1].get("noise_kind") or "other") for i in layout_noise])
             for line_idx, kind in page_noise:
                 ln = lines[line_idx]
                 noise.append(NoiseLine(ln.text, (ln.start, ln.end), kind, page))

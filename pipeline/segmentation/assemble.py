@@ -1,0 +1,234 @@
+"""Turn per-unit roles into article records (deterministic; no decisions left to learn).
+
+The structure tagger gives every layout unit a label ``B-role`` (the unit opens a new
+article) or ``I-role`` (it belongs to the article being read), or ``noise``. This module
+builds the articles from those labels, in the manner of GROBID's deterministic
+"assemblers" after each labelling model:
+
+- head roles fill `column`, `kicker`, `headline`, `subheadline` (a second headline-role
+  unit after the body started is an in-article sub-head and stays in the text);
+- ``glued`` units are split into byline and first paragraph by the byline rules;
+- continuation markers set `continued_to` / `continued_from`, whole or cut off the end or
+  start of a paragraph;
+- an article never comes out without body text: a draft with only head lines is merged
+  into the article after it when that one has no head of its own, else its lines become
+  noise (`bodiless`).
+
+Every source line ends in exactly one article field or in the noise list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.document import Article, NoiseLine, SourceLine
+from pipeline.segmentation.bylines import parse_authors, split_glued
+from pipeline.segmentation.layout import LayoutUnit
+from pipeline.segmentation.patterns import MARK_FROM_RE, MARK_TO_RE
+
+HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
+
+
+def page_label(raw: str) -> str:
+    return raw.replace(" ", "").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+
+
+@dataclass
+class Draft:
+    kicker: str | None = None
+    headline: str | None = None
+    subheadline: str | None = None
+    column: str | None = None
+    byline: str | None = None
+    captions: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+    continued_to: str | None = None
+    continued_from: str | None = None
+    page: str | None = None
+    roles: list[tuple[int, str]] = field(default_factory=list)  # (line index, role)
+    closed: bool = False
+
+    def add(self, unit: LayoutUnit, role: str) -> None:
+        self.roles.extend((i, role) for i in unit.lines)
+
+    @property
+    def has_head(self) -> bool:
+        return any(getattr(self, r) is not None for r in HEAD_ROLES)
+
+    def take_head_of(self, other: Draft) -> None:
+        """Put a bodiless head draft's fields in front of this one (which has none)."""
+        for r in HEAD_ROLES:
+            if getattr(other, r) is not None and getattr(self, r) is None:
+                setattr(self, r, getattr(other, r))
+        if self.byline is None:
+            self.byline = other.byline
+        self.captions = other.captions + self.captions
+        self.markers = other.markers + self.markers
+        self.continued_from = self.continued_from or other.continued_from
+        self.roles = other.roles + self.roles
+        self.page = other.page or self.page
+
+
+def _set_head(d: Draft, role: str, unit: LayoutUnit, text: str) -> None:
+    """Fill a head field; a second one of a kind is demoted the way a reader would read it."""
+    if role == "headline" and d.paragraphs:
+        d.paragraphs.append(text)  # an in-article sub-head
+        d.add(unit, "text")
+        return
+    if getattr(d, role) is None:
+        setattr(d, role, text)
+        d.add(unit, role)
+        return
+    if role in ("kicker", "column") and d.headline is None and d.kicker is None:
+        d.kicker = text
+        d.add(unit, "kicker")
+        return
+    if role in ("headline", "kicker") and d.subheadline is None:
+        d.subheadline = text
+        d.add(unit, "subheadline")
+        return
+    d.paragraphs.append(text)
+    d.add(unit, "text")
+
+
+def _add_text(d: Draft, unit: LayoutUnit, text: str) -> None:
+    m = MARK_TO_RE.search(text)
+    if m and m.end() == len(text) and m.start() > 0:
+        d.markers.append(m.group(0))
+        d.continued_to = page_label(m.group("page"))
+        text = text[: m.start()].rstrip()
+        d.closed = True
+    m = MARK_FROM_RE.match(text)
+    if m and m.end() < len(text):
+        d.markers.append(m.group(0))
+        d.continued_from = page_label(m.group("page"))
+        text = text[m.end() :].lstrip()
+    if text:
+        d.paragraphs.append(text)
+    d.add(unit, "text")
+
+
+def assemble(
+    units: list[LayoutUnit],
+    labels: list[str],
+    pages: list[str | None],
+) -> tuple[list[Draft], list[tuple[int, str]]]:
+    """Drafts from unit labels; `pages[i]` is the page unit i is printed on (or None).
+
+    Returns (drafts in reading order, noise as (line index, kind)).
+    """
+    drafts: list[Draft] = []
+    noise: list[tuple[int, str]] = []
+    cur: Draft | None = None
+    for unit, label, page in zip(units, labels, pages, strict=True):
+        if label == "noise":
+            noise.extend((i, "notice") for i in unit.lines)
+            continue
+        begin, _, role = label.partition("-")
+        text = unit.text
+        if role == "mark_to" and cur is not None:
+            m = MARK_TO_RE.search(text)
+            cur.markers.append(text)
+            cur.continued_to = page_label(m.group("page")) if m else cur.continued_to
+            cur.add(unit, "marker")
+            cur.closed = True
+            continue
+        opens = (
+            cur is None
+            or begin == "B"
+            or (cur.closed and role not in ("caption",))
+        )
+        if opens:
+            cur = Draft(page=page)
+            drafts.append(cur)
+        assert cur is not None
+        if role in HEAD_ROLES:
+            _set_head(cur, role, unit, text)
+        elif role == "byline":
+            if cur.byline is None:
+                cur.byline = text
+                cur.add(unit, "byline")
+            else:
+                cur.paragraphs.append(text)
+                cur.add(unit, "text")
+        elif role == "glued":
+            split = split_glued(text)
+            if split is not None and cur.byline is None:
+                cur.byline = split[0]
+                cur.roles.append((unit.lines[0], "byline+text"))
+                cur.roles.extend((i, "text") for i in unit.lines[1:])
+                rest = Draft()
+                _add_text(rest, unit, split[1])
+                cur.paragraphs.extend(rest.paragraphs)
+                cur.markers.extend(rest.markers)
+                cur.continued_to = rest.continued_to or cur.continued_to
+                cur.continued_from = rest.continued_from or cur.continued_from
+                cur.closed = cur.closed or rest.closed
+            elif cur.byline is None and not cur.paragraphs and split is None:
+                cur.byline = text
+                cur.add(unit, "byline")
+            else:
+                _add_text(cur, unit, text)
+        elif role == "caption":
+            cur.captions.append(text)
+            cur.add(unit, "caption")
+        elif role in ("mark_to", "mark_from"):
+            rx = MARK_TO_RE if role == "mark_to" else MARK_FROM_RE
+            m = rx.search(text)
+            cur.markers.append(text)
+            if m is not None:
+                p = page_label(m.group("page"))
+                if role == "mark_to":
+                    cur.continued_to = p
+                    cur.closed = True
+                else:
+                    cur.continued_from = p
+            cur.add(unit, "marker")
+        else:
+            _add_text(cur, unit, text)
+    return _no_bodiless(drafts, noise), noise
+
+
+def _no_bodiless(drafts: list[Draft], noise: list[tuple[int, str]]) -> list[Draft]:
+    out: list[Draft] = []
+    pending: Draft | None = None
+    for d in drafts:
+        if pending is not None:
+            if not d.has_head and d.paragraphs:
+                d.take_head_of(pending)
+            else:
+                noise.extend((i, "bodiless") for i, _ in pending.roles)
+            pending = None
+        if not d.paragraphs:
+            pending = d
+            continue
+        out.append(d)
+    if pending is not None:
+        noise.extend((i, "bodiless") for i, _ in pending.roles)
+    noise.sort()
+    return out
+
+
+def to_article(d: Draft, lines: list[SourceLine]) -> Article:
+    idxs = [i for i, _ in d.roles]
+    return Article(
+        kicker=d.kicker,
+        headline=d.headline,
+        subheadline=d.subheadline,
+        column=d.column,
+        byline=d.byline,
+        authors=parse_authors(d.byline),
+        captions=list(d.captions),
+        paragraphs=[p for p in d.paragraphs if p],
+        markers=list(d.markers),
+        span=(min(lines[i].start for i in idxs), max(lines[i].end for i in idxs)),
+        continued_to=d.continued_to,
+        continued_from=d.continued_from,
+        page=d.page,
+        line_roles=[(lines[i].start, role) for i, role in d.roles],
+    )
+
+
+def noise_lines(noise: list[tuple[int, str]], lines: list[SourceLine]) -> list[NoiseLine]:
+    return [NoiseLine(lines[i].text, (lines[i].start, lines[i].end), kind, lines[i].page) for i, kind in noise]

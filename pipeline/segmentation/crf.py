@@ -1,0 +1,283 @@
+"""The `crf` segmenter: a cascade of two linear-chain CRFs, trained from labelled issues.
+
+As GROBID segments documents, the issue is labelled in two passes, each a CRF
+(CRFsuite, through `python-crfsuite`) over layout elements with features that include
+the hand-written rules as signals:
+
+1. the **layout** model labels every physical line ``noise`` / ``start`` / ``cont``;
+   the lines are re-flowed into units (paragraphs, headlines …) from those labels
+   (`layout.reflow`), so hard-wrapped PDF and OCR text reads like an e-paper copy;
+2. the **structure** model labels every unit with its role and whether it opens an
+   article (``B-headline``, ``I-text``, ``B-glued`` …);
+3. a deterministic assembler (`assemble.py`) turns the labels into article records.
+
+A model is a directory: ``layout.crfsuite`` and ``structure.crfsuite`` in CRFsuite's own
+file format (never a pickle) and ``model.json``, its card (training data, features,
+cross-validated scores). `train` builds one from fixture directories; users retrain on
+their own paper with ``newspipe train segmenter``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.document import Issue, SourceLine
+from pipeline.segmentation import patterns as P
+from pipeline.segmentation.assemble import assemble, noise_lines, to_article
+from pipeline.segmentation.features import FEATURES_VERSION, structure_features
+from pipeline.segmentation.gold import Fixture, LineLabel, align, nonblank_lines
+from pipeline.segmentation.layout import (
+    CONT,
+    NOISE,
+    START,
+    LayoutUnit,
+    PageStats,
+    layout_features,
+    page_stats,
+    reflow,
+    split_page,
+)
+from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
+
+LAYOUT_FILE = "layout.crfsuite"
+STRUCTURE_FILE = "structure.crfsuite"
+CARD_FILE = "model.json"
+DEFAULT_PARAMS = {"c1": 0.05, "c2": 0.02, "max_iterations": 200, "feature.possible_transitions": True}
+
+_PAGE_IN_HEADER = re.compile(
+    r"第\s*(?P<a>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*版|(?<![0-9A-Za-z])(?P<b>[A-H]\s?[0-9０-９]{1,2})(?![0-9])|(?<![0-9])(?P<c>[0-9０-９]{1,2})\s*版"
+)
+
+
+class SegmenterModelError(ValueError):
+    """A segmenter model directory that cannot be used; the message says why and what to do."""
+
+
+def page_of_header(s: str) -> str | None:
+    """The page a page header names (`第2版`, `A02`, `04版`), as printed; None otherwise."""
+    if len(s) > 80 or not (P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}\s", s)):
+        return None
+    m = _PAGE_IN_HEADER.search(s)
+    if not m:
+        return None
+    raw = m.group("a") or m.group("b") or m.group("c")
+    return raw.replace(" ", "").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+
+
+@dataclass
+class PageInput:
+    """One page's physical lines and what the taggers need to know about them."""
+
+    lines: list[SourceLine]
+    gaps: list[int]
+    indents: list[bool]
+    kinds: list[str]
+    stats: PageStats
+
+
+class LineReader:
+    """Physical lines of a page plus the rules' reading of each (shared by both backends)."""
+
+    def __init__(self, rules: Segmenter) -> None:
+        self.rules = rules
+
+    def kind(self, s: str) -> str:
+        kind, extra = self.rules.line_kind(s)
+        if kind == "noise":
+            return "noise_" + str(extra.get("noise_kind") or "other")
+        if kind == "head" and self.rules.is_column(s):
+            return "column"
+        return kind
+
+    def page(self, text: str, page: str | None = None, base: int = 0) -> PageInput:
+        lines, gaps, indents = split_page(text, page, base)
+        kinds = [self.kind(ln.text) for ln in lines]
+        return PageInput(lines, gaps, indents, kinds, page_stats(lines, gaps, indents))
+
+    def units_view(self, page: PageInput, units: list[LayoutUnit]) -> tuple[list[str], list[str], list[bool]]:
+        texts = [u.text for u in units]
+        kinds = [page.kinds[u.lines[0]] if len(u.lines) == 1 else self.kind(u.text) for u in units]
+        columns = [k == "column" for k in kinds]
+        return texts, kinds, columns
+
+
+def _tagger(path: Path) -> Any:
+    import pycrfsuite
+
+    t = pycrfsuite.Tagger()
+    try:
+        t.open(str(path))
+    except (OSError, ValueError) as exc:
+        raise SegmenterModelError(f"{path.name}: not a CRFsuite model ({exc})") from exc
+    return t
+
+
+class CrfSegmenter:
+    """Segment issues with a trained layout + structure CRF pair."""
+
+    def __init__(self, model_dir: Path, options: SegmenterOptions | None = None, name: str | None = None) -> None:
+        self.model_dir = Path(model_dir)
+        self.name = name or str(model_dir)
+        card_path = self.model_dir / CARD_FILE
+        if not card_path.is_file():
+            raise SegmenterModelError(
+                f"{self.name}: no {CARD_FILE} (a segmenter model directory holds {LAYOUT_FILE}, "
+                f"{STRUCTURE_FILE} and {CARD_FILE}; build one with `newspipe train segmenter`)"
+            )
+        try:
+            self.card = json.loads(card_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SegmenterModelError(f"{self.name}/{CARD_FILE}: unreadable ({exc})") from exc
+        if self.card.get("features_version") != FEATURES_VERSION:
+            raise SegmenterModelError(
+                f"{self.name}: built for features v{self.card.get('features_version')}, this newspipe "
+                f"computes v{FEATURES_VERSION}; retrain it with `newspipe train segmenter`"
+            )
+        for f in (LAYOUT_FILE, STRUCTURE_FILE):
+            if not (self.model_dir / f).is_file():
+                raise SegmenterModelError(f"{self.name}: {f} missing; retrain with `newspipe train segmenter`")
+        self.layout = _tagger(self.model_dir / LAYOUT_FILE)
+        self.structure = _tagger(self.model_dir / STRUCTURE_FILE)
+        self.rules = Segmenter(options)
+        self.reader = LineReader(self.rules)
+
+    def segment(self, issue: Issue) -> Issue:
+        pages = issue.pages or [(None, 0, len(issue.text))]
+        articles = []
+        noise = []
+        for page, start, end in pages:
+            pin = self.reader.page(issue.text[start:end], page, start)
+            if not pin.lines:
+                continue
+            decisions = self.layout.tag(layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds))
+            units, layout_noise = reflow(pin.lines, pin.gaps, pin.indents, decisions)
+            texts, kinds, columns = self.reader.units_view(pin, units)
+            labels = self.structure.tag(structure_features(units, texts, kinds, columns, pin.stats)) if units else []
+            unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
+            drafts, unit_noise = assemble(units, labels, unit_pages)
+            all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
+            articles.extend(to_article(d, pin.lines) for d in drafts)
+            noise.extend(noise_lines(all_noise, pin.lines))
+        issue.articles = articles
+        issue.noise = noise
+        return issue
+
+
+def _noise_kind(kind: str) -> str:
+    return kind[len("noise_") :] if kind.startswith("noise_") else "notice"
+
+
+def _unit_pages(
+    lines: list[SourceLine], units: list[LayoutUnit], noise: list[int], page: str | None
+) -> list[str | None]:
+    """The page each unit is printed on: the file's page, or the last page header above it."""
+    headers = {i: page_of_header(lines[i].text) for i in noise}
+    out: list[str | None] = []
+    cur = page
+    hi = sorted(i for i, p in headers.items() if p)
+    k = 0
+    for u in units:
+        while k < len(hi) and hi[k] < u.lines[0]:
+            cur = headers[hi[k]] if page is None else page
+            k += 1
+        out.append(cur)
+    return out
+
+
+# --------------------------------------------------------------------------- training data
+
+
+def gold_sequences(
+    fx: Fixture, reader: LineReader
+) -> tuple[list[list[str]], list[str], list[list[str]], list[str]]:
+    """(layout features, layout labels, structure features, structure labels) of one issue."""
+    pin = reader.page(fx.text)
+    labels = align([ln.text for ln in pin.lines], fx.gold)
+    layout_y = [lab.layout for lab in labels]
+    layout_x = layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds)
+    units, _ = reflow(pin.lines, pin.gaps, pin.indents, layout_y)
+    texts, kinds, columns = reader.units_view(pin, units)
+    struct_x = structure_features(units, texts, kinds, columns, pin.stats)
+    struct_y = unit_labels(units, labels)
+    return layout_x, layout_y, struct_x, struct_y
+
+
+def unit_labels(units: list[LayoutUnit], labels: list[LineLabel]) -> list[str]:
+    out: list[str] = []
+    prev_article: int | None = None
+    for u in units:
+        lab = labels[u.lines[0]]
+        if lab.role == "noise":
+            out.append("noise")
+            continue
+        begin = "B" if lab.article != prev_article and lab.role != "mark_to" else "I"
+        out.append(f"{begin}-{lab.role}")
+        prev_article = lab.article
+    return out
+
+
+def train(
+    fixtures: Iterable[Fixture],
+    out_dir: Path,
+    *,
+    params: dict[str, Any] | None = None,
+    card: dict[str, Any] | None = None,
+    options: SegmenterOptions | None = None,
+) -> dict[str, Any]:
+    """Train both CRFs on `fixtures` and write a model directory; returns the card."""
+    import pycrfsuite
+
+    reader = LineReader(Segmenter(options))
+    lt = pycrfsuite.Trainer(verbose=False)
+    st = pycrfsuite.Trainer(verbose=False)
+    used: list[str] = []
+    skipped: list[str] = []
+    n_lines = n_units = 0
+    for fx in fixtures:
+        try:
+            lx, ly, sx, sy = gold_sequences(fx, reader)
+        except ValueError as exc:
+            skipped.append(f"{fx.name}: {exc}")
+            continue
+        lt.append(lx, ly)
+        st.append(sx, sy)
+        used.append(fx.name)
+        n_lines += len(ly)
+        n_units += len(sy)
+    if not used:
+        raise SegmenterModelError("no usable labelled issue to train on" + (f" ({skipped[0]})" if skipped else ""))
+    p = dict(DEFAULT_PARAMS)
+    p.update(params or {})
+    lt.set_params(p)
+    st.set_params(p)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lt.train(str(out_dir / LAYOUT_FILE))
+    st.train(str(out_dir / STRUCTURE_FILE))
+    info = {
+        "format": "newspipe-segmenter-crf",
+        "features_version": FEATURES_VERSION,
+        "params": p,
+        "training": {"issues": len(used), "lines": n_lines, "units": n_units, "skipped": skipped},
+    }
+    info.update(card or {})
+    (out_dir / CARD_FILE).write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return info
+
+
+__all__ = [
+    "CONT",
+    "NOISE",
+    "START",
+    "CrfSegmenter",
+    "LineReader",
+    "SegmenterModelError",
+    "gold_sequences",
+    "nonblank_lines",
+    "train",
+]

@@ -1,0 +1,177 @@
+"""Features of layout units for the structure tagger.
+
+Each unit (a paragraph, headline, byline … after layout normalisation) is described by
+string features in the manner of GROBID's segmentation model: its own shape (length,
+final punctuation, how it starts), what the hand-written rules make of it (`kind=…`, a
+signal the tagger weighs, not a decision), notice and service-block cues, the layout gaps
+around it, lexical cohesion with the text before and after it, and the same facts about
+its neighbours. Features are plain strings (``name`` or ``name=value``): CRFsuite reads
+them as binary attributes, so the model file alone says what the tagger knows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+from pipeline.segmentation import patterns as P
+from pipeline.segmentation.bylines import looks_like_name
+from pipeline.segmentation.layout import LayoutUnit, PageStats, shape_features
+
+FEATURES_VERSION = 1
+
+# Cues of lines that belong to no article: service blocks, ads, notices, mastheads.
+NOTICE_CUES: dict[str, re.Pattern[str]] = {
+    "phone": re.compile(r"(?:电话|热线|手机|联系|咨询|服务台|传真)[^，。]{0,6}[:：]?\s*[0-9０-９(（]{3}|1[3-9]\d{9}|\d{3,4}[-－—]\d{7,8}"),
+    "weather": re.compile(r"[0-9０-９]+\s*[℃°]|[东南西北]{1,2}风\s*[0-9０-９一二三四五六～~-]+级|(?:晴|多云|阴|小雨|中雨|大雨|雷阵雨|阵雨|小雪)(?:转|间|到)|空气质量|紫外线|今日天气|明日天气|天气预报"),
+    "masthead": re.compile(r"主办|主管|刊号|CN\s?\d{2}|邮发代号|今日\s*[0-9０-９一二三四五六七八九十]+\s*版|总第\s*\d+\s*期|国内统一"),
+    "notice": re.compile(r"^(?:更正|声明|启事|公告|通告|遗失|征集|招聘|招标|拍卖|寻人|讣告)|(?:启事|声明|公告|通告|特此更正|特此声明|特此公告|作废)[。！]?$"),
+    "ad": re.compile(r"广告|优惠|促销|热销|火爆|招商热线|地址[:：]|网址[:：]|售楼|楼盘|开盘|样板|认筹|报名从速|欢迎垂询|折起"),
+    "listing": re.compile(r"^\d{1,2}[:：]\d{2}\s*\S|开奖|中奖号码|彩票|第\s*\d{5,}\s*期"),
+    "hotline": re.compile(r"新闻热线|报料|读者热线|发行热线|广告热线|投稿邮箱|邮箱[:：]|微信公众号|客户端"),
+    "url": re.compile(r"https?://|www\.|@[a-z0-9]+\.|\.com|\.cn"),
+}
+_QUOTED_RE = re.compile(r"[“「『][^”」』]{1,14}[”」』]")
+_TWO_PART_RE = re.compile(rf"[{P.CJK}”」』》）)!?！？][ \u3000]+[{P.CJK}“「『《（(]")
+_NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉|昨天|昨日|今天|今日")
+_SUBJECT_FIRST_RE = re.compile(
+    rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{P.CJK}]{{1,6}}?(?:(?<!城)市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|中学|小学)(?![{P.CJK}]?[的])"
+)
+_VERB_FIRST_RE = re.compile(r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在|对|将|给|跑出|打造|推动|做好|坚持|聚焦|加快|抓好|念好|下好|织密|筑牢|守好)")
+_QA_RE = re.compile(r"^(?:记者|问|答|主持人|[^\s，。：:]{1,6})[:：]")
+_BIGRAM_RE = re.compile(rf"(?=([{P.CJK}]{{2}}))")
+
+
+@lru_cache(maxsize=4096)
+def bigrams(text: str) -> frozenset[str]:
+    return frozenset(_BIGRAM_RE.findall(text))
+
+
+class PageIdf:
+    """Inverse document frequency of bigrams over a page's long units: words every article
+    of the page shares say little about which article a line belongs to."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.df: Counter[str] = Counter()
+        self.n = 0
+        for t in texts:
+            if len(t) >= 30:
+                self.n += 1
+                self.df.update(bigrams(t))
+        self._memo: dict[str, float] = {}
+
+    def __call__(self, b: str) -> float:
+        w = self._memo.get(b)
+        if w is None:
+            w = self._memo[b] = math.log((self.n + 1) / (self.df.get(b, 0) + 0.5))
+        return w
+
+    def overlap(self, part: frozenset[str], whole: set[str] | frozenset[str]) -> float:
+        total = sum(self(b) for b in part)
+        if total <= 0:
+            return 0.0
+        return sum(self(b) for b in part & whole) / total
+
+
+def notice_cues(s: str) -> list[str]:
+    return ["cue=" + name for name, rx in NOTICE_CUES.items() if rx.search(s)]
+
+
+def _bucket(x: float, edges: tuple[float, ...]) -> str:
+    for e in edges:
+        if x <= e:
+            return str(e)
+    return "hi"
+
+
+def unit_own_features(text: str, kind: str, unit: LayoutUnit, is_column: bool) -> list[str]:
+    s = text
+    f = shape_features(s)
+    f.append("kind=" + kind)
+    f += notice_cues(s)
+    n = len(unit.lines)
+    f.append(f"nlines={min(n, 3)}")
+    f.append(f"gapb={min(unit.gap_before, 2)}")
+    f.append(f"gapa={min(unit.gap_after, 2)}")
+    if unit.indent:
+        f.append("indent")
+    if is_column:
+        f.append("column_shape")
+    if len(s) <= 40:
+        if _TWO_PART_RE.search(s):
+            f.append("two_part")
+        if _QUOTED_RE.search(s):
+            f.append("quoted")
+        if _SUBJECT_FIRST_RE.match(s):
+            f.append("subject_first")
+        if _VERB_FIRST_RE.match(s):
+            f.append("verb_first")
+        if looks_like_name(s) or re.fullmatch(rf"[□■◎●]?\s*[{P.CJK}]{{2,3}}", s):
+            f.append("name_like")
+        if "、" in s:
+            f.append("enum")
+    if _NEWS_LEAD_RE.search(s[:16]) or P.DATE_LEAD_RE.match(s):
+        f.append("news_lead")
+    if _QA_RE.match(s) and len(s) > 12:
+        f.append("qa")
+    if P.CAPTION_END_RE.search(s):
+        f.append("caption_end")
+    return f
+
+
+def structure_features(
+    units: list[LayoutUnit],
+    texts: list[str],
+    kinds: list[str],
+    columns: list[bool],
+    stats: PageStats,
+) -> list[list[str]]:
+    """Features of each unit of a page for the structure tagger."""
+    n = len(units)
+    own = [unit_own_features(texts[i], kinds[i], units[i], columns[i]) for i in range(n)]
+    idf = PageIdf(texts)
+    grams = [bigrams(t) for t in texts]
+    long_idx = [i for i in range(n) if len(texts[i]) >= 30]
+    seen_short: list[str] = []
+    feats: list[list[str]] = []
+    for i in range(n):
+        f = [f"page={stats.kind}"] + own[i]
+        s = texts[i]
+        if i == 0:
+            f.append("first")
+        else:
+            f += ["p:" + x for x in own[i - 1] if x.startswith(("kind", "len", "term", "gap", "lead", "cue", "column", "name", "caption", "ellipsis", "news"))]
+            f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
+            if i >= 2:
+                f += ["pp:" + x for x in own[i - 2] if x.startswith(("kind", "term", "len"))]
+        if i + 1 < n:
+            f += ["n:" + x for x in own[i + 1] if x.startswith(("kind", "len", "term", "gap", "lead", "cue", "news", "column", "caption", "name", "qa"))]
+            f.append(f"k|nk={kinds[i]}|{kinds[i + 1]}")
+            if i + 2 < n:
+                f += ["nn:" + x for x in own[i + 2] if x.startswith(("kind", "len", "term"))]
+        else:
+            f.append("last")
+        if len(s) <= 40:
+            # cohesion: does this short line reuse the words of the text just before it, and
+            # does the text after it go on with them? (sub-head vs new headline)
+            before = [k for k in long_idx if k < i][-3:]
+            after = [k for k in long_idx if k > i][:3]
+            prev_words: set[str] = set()
+            for k in before:
+                prev_words |= grams[k]
+            if before:
+                f.append("own_ovl=" + _bucket(idf.overlap(grams[i], prev_words), (0.0, 0.1, 0.25, 0.5)))
+                if after:
+                    nxt: set[str] = set()
+                    for k in after:
+                        nxt |= grams[k]
+                    f.append("sec_ovl=" + _bucket(idf.overlap(frozenset(nxt), prev_words), (0.05, 0.1, 0.15, 0.25, 0.4)))
+            else:
+                f.append("own_ovl=none")
+            if any(s != t and (s in t or t in s) and len(s) >= 4 for t in seen_short):
+                f.append("repeats_head")
+            seen_short.append(s)
+        feats.append(f)
+    return feats

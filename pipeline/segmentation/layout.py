@@ -1,0 +1,285 @@
+"""Layout normalisation: from the physical lines of a page to layout units.
+
+Archives hold the same articles in very different line layouts: one paragraph per line
+(an e-paper copy), hard-wrapped every 18–26 characters (PDF or OCR extraction), with or
+without blank lines between paragraphs, with running heads and page numbers dropped into
+the middle of a paragraph. Everything downstream (the structure tagger, the rules) wants
+one *unit* per paragraph, headline or byline, so this module
+
+1. measures the page (`PageStats`): the wrap width, if the lines are hard-wrapped, and
+   whether blank lines separate paragraphs;
+2. describes every physical line by features of its own shape and of its neighbours
+   (`layout_features`), the input of the layout tagger;
+3. re-flows the lines into units from per-line decisions ``noise`` / ``start`` / ``cont``
+   (`reflow`), keeping for every unit the source lines it came from, so offsets and the
+   lossless line accounting hold on the original text, never on a re-flowed copy.
+
+The decisions come from a trained tagger (`crf` backend) or from `rule_layout`, the
+hand-written fallback the `rules` backend uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.document import SourceLine
+from pipeline.segmentation import patterns as P
+
+NOISE, START, CONT = "noise", "start", "cont"
+
+_TERMINAL_RE = P.TERMINAL_RE
+_OPEN_PUNCT_RE = re.compile(r"^[，,。．、；;：:）)\]】》”’」』%％]")
+_CLAUSE_END_RE = re.compile(r"[，,、；;：:（(“「《—-]$")
+_DIGIT_END_RE = re.compile(r"[0-9０-９.．]$")
+_DIGIT_START_RE = re.compile(r"^[0-9０-９.．%％]")
+_LEAD_MARK_RE = re.compile(r"^(?:【|\[|■|□|●|◆|▲|★|☆|◎|▶|►|——|—|－|编者按|记者[:：]|问[:：]|答[:：]|主持人[:：])")
+_NUMBERED_RE = P.NUMBERED_SUBHEAD_RE
+_WIDE = re.compile(r"[^\x00-\xff\uff61-\uff9f]")
+
+
+def display_width(s: str) -> float:
+    """Printed width in full-width cells: CJK and full-width forms 1, ASCII 0.5."""
+    wide = len(_WIDE.findall(s))
+    return wide + (len(s) - wide) / 2
+
+
+@dataclass
+class PageStats:
+    """What a page's lines say about its layout."""
+
+    n_lines: int
+    wrap_width: float | None  # the width most lines break at, when the page is hard-wrapped
+    wrapped_share: float  # share of long lines that end at the wrap width
+    blank_share: float  # share of lines with a blank line before them
+    indent_share: float  # share of lines that start indented
+    median_len: float
+    measure: str = "cells"  # how the wrap width is counted: display cells or characters
+
+    @property
+    def hard_wrapped(self) -> bool:
+        return self.wrap_width is not None
+
+    def width(self, s: str) -> float:
+        return display_width(s) if self.measure == "cells" else float(len(s))
+
+    @property
+    def kind(self) -> str:
+        """paragraph | hardwrap | hardwrap_indent | noblank | hardwrap_noblank (for reports)."""
+        if self.hard_wrapped:
+            if self.indent_share >= 0.05 and self.blank_share < 0.1:
+                return "hardwrap_indent"
+            return "hardwrap" if self.blank_share >= 0.1 else "hardwrap_noblank"
+        return "paragraph" if self.blank_share >= 0.3 else "noblank"
+
+
+def _wrap_width(widths: list[float]) -> tuple[float | None, float]:
+    """The most common width among long lines, if most long lines end there and few run past."""
+    long_w = [w for w in widths if w >= 10]
+    if len(long_w) < 6:
+        return None, 0.0
+    counts = Counter(round(w) for w in long_w)
+    best, _ = max(counts.items(), key=lambda kv: (kv[1] + counts.get(kv[0] - 1, 0) * 0.5, kv[0]))
+    at = sum(1 for w in long_w if best - 1.5 <= w <= best + 0.75)
+    past = sum(1 for w in long_w if w > best + 1.5)
+    share = at / len(long_w)
+    if share >= 0.4 and past <= 0.1 * len(long_w) and best <= 45:
+        return float(best), share
+    return None, share
+
+
+def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[bool]) -> PageStats:
+    n = len(lines)
+    if n == 0:
+        return PageStats(0, None, 0.0, 0.0, 0.0, 0.0)
+    lens = sorted(len(ln.text) for ln in lines)
+    median = float(lens[n // 2])
+    # PDF text breaks at a printed width (ASCII digits take half a cell); a plain re-wrap
+    # breaks at a character count: measure both, keep the one the page follows more closely
+    by_cells = _wrap_width([display_width(ln.text) for ln in lines])
+    by_chars = _wrap_width([float(len(ln.text)) for ln in lines])
+    measure = "chars" if by_chars[1] > by_cells[1] else "cells"
+    wrap, share = by_chars if measure == "chars" else by_cells
+    blank = sum(1 for g in gaps[1:] if g > 0) / max(1, n - 1)
+    indent = sum(indents) / n
+    return PageStats(n, wrap, share, blank, indent, median, measure)
+
+
+def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[SourceLine], list[int], list[bool]]:
+    """Non-blank lines with offsets, blank lines before each, and whether each is indented."""
+    lines: list[SourceLine] = []
+    gaps: list[int] = []
+    indents: list[bool] = []
+    pos = 0
+    blank = 0
+    for number, raw in enumerate(text.split("\n")):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            start = base + pos + lead
+            lines.append(SourceLine(number, start, start + len(stripped), stripped, page))
+            gaps.append(blank)
+            indents.append(lead > 0 and not raw.startswith("\ufeff"))
+            blank = 0
+        else:
+            blank += 1
+        pos += len(raw) + 1
+    return lines, gaps, indents
+
+
+def _len_bucket(n: float) -> str:
+    for edge in (2, 4, 6, 8, 10, 12, 16, 20, 26, 32, 40, 60, 100):
+        if n <= edge:
+            return str(edge)
+    return "big"
+
+
+def shape_features(s: str) -> list[str]:
+    """Features of one line's text on its own (shared by both taggers)."""
+    f = [f"len={_len_bucket(len(s))}"]
+    if _TERMINAL_RE.search(s):
+        f.append("term")
+    if _CLAUSE_END_RE.search(s):
+        f.append("clause_end")
+    if P.ELLIPSIS_END_RE.search(s):
+        f.append("ellipsis_end")
+    if _OPEN_PUNCT_RE.match(s):
+        f.append("punct_start")
+    if _DIGIT_START_RE.match(s):
+        f.append("digit_start")
+    if _DIGIT_END_RE.search(s):
+        f.append("digit_end")
+    m = _LEAD_MARK_RE.match(s)
+    if m:
+        f.append("lead=" + m.group(0)[:2])
+    if _NUMBERED_RE.match(s):
+        f.append("numbered")
+    if P.SENTENCE_INSIDE_RE.search(s):
+        f.append("sent_inside")
+    commas = len(P.CLAUSE_PUNCT_RE.findall(s))
+    f.append(f"commas={min(commas, 3)}")
+    if s.endswith(("：", ":")):
+        f.append("colon_end")
+    return f
+
+
+def layout_features(
+    lines: list[SourceLine], gaps: list[int], indents: list[bool], stats: PageStats, kinds: list[str]
+) -> list[list[str]]:
+    """Features of each physical line for the layout tagger (noise / start / cont)."""
+    n = len(lines)
+    texts = [ln.text for ln in lines]
+    widths = [stats.width(t) for t in texts]
+    W = stats.wrap_width
+    page = [f"page={stats.kind}"]
+    own: list[list[str]] = []
+    for i, s in enumerate(texts):
+        f = shape_features(s)
+        f.append("kind=" + kinds[i])
+        if W is not None:
+            w = widths[i]
+            f.append("wfull" if w >= W - 1.5 else ("wnear" if w >= W - 4 else "wshort"))
+        f.append(f"gap={min(gaps[i], 2)}")
+        if indents[i]:
+            f.append("indent")
+        own.append(f)
+    feats: list[list[str]] = []
+    for i in range(n):
+        f = list(page) + own[i]
+        if i == 0:
+            f.append("first")
+        else:
+            f += ["p:" + x for x in own[i - 1] if not x.startswith(("commas", "lead"))]
+            f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
+            if i >= 2:
+                f += ["pp:" + x for x in own[i - 2] if x.startswith(("kind", "term", "wfull", "clause"))]
+        if i + 1 < n:
+            f += ["n:" + x for x in own[i + 1] if x.startswith(("kind", "len", "indent", "gap", "lead", "term"))]
+        else:
+            f.append("last")
+        feats.append(f)
+    return feats
+
+
+@dataclass
+class LayoutUnit:
+    """Source lines that read as one element: a paragraph, a headline, a byline…"""
+
+    lines: list[int]  # indices into the page's SourceLine list
+    text: str
+    gap_before: int = 0
+    gap_after: int = 0
+    indent: bool = False
+    noise_inside: list[int] = field(default_factory=list)  # running heads dropped into it
+
+
+def reflow(
+    lines: list[SourceLine], gaps: list[int], indents: list[bool], decisions: list[str]
+) -> tuple[list[LayoutUnit], list[int]]:
+    """Units from per-line decisions; returns (units, indices of noise lines)."""
+    units: list[LayoutUnit] = []
+    noise: list[int] = []
+    pending_gap = 0
+    for i, d in enumerate(decisions):
+        if d == NOISE:
+            noise.append(i)
+            if units:
+                units[-1].noise_inside.append(i)
+            pending_gap = max(pending_gap, gaps[i])
+            continue
+        gap = max(gaps[i], pending_gap)
+        pending_gap = 0
+        if d == CONT and units:
+            u = units[-1]
+            u.lines.append(i)
+            u.text = join_wrapped(u.text, lines[i].text)
+            continue
+        if units:
+            units[-1].gap_after = gap
+            units[-1].noise_inside = []
+        units.append(LayoutUnit([i], lines[i].text, gap_before=gap, indent=indents[i]))
+    return units, noise
+
+
+_ASCII_WORD_END = re.compile(r"[A-Za-z]$")
+_ASCII_WORD_START = re.compile(r"^[A-Za-z]")
+
+
+def join_wrapped(left: str, right: str) -> str:
+    """Re-join a wrapped line: Chinese needs no separator; two Latin words keep one space
+    unless the break fell inside a word (we cannot tell, so we keep the printed form)."""
+    return left + right
+
+
+def rule_layout(
+    lines: list[SourceLine], gaps: list[int], indents: list[bool], stats: PageStats, kinds: list[str]
+) -> list[str]:
+    """Hand-written layout decisions: the `rules` backend's normaliser.
+
+    Noise is what the line-shape rules call noise; on a hard-wrapped page a line continues
+    the previous one when that one ran to the wrap width without ending a sentence and this
+    one does not open a byline, caption, marker or indented paragraph. Paragraphs broken
+    across a blank line on paragraph-per-line pages are left to the rule segmenter's own
+    repair pass.
+    """
+    out: list[str] = []
+    W = stats.wrap_width
+    prev: int | None = None
+    for i, ln in enumerate(lines):
+        k = kinds[i]
+        if k == "noise":
+            out.append(NOISE)
+            continue
+        d = START
+        if W is not None and prev is not None:
+            p = lines[prev].text
+            full = stats.width(p) >= W - 1.5
+            opens = k in ("byline", "glued", "caption", "mark_to", "mark_from") or (
+                indents[i] and stats.indent_share >= 0.05
+            )
+            if full and not opens and (not _TERMINAL_RE.search(p) or _OPEN_PUNCT_RE.match(ln.text)):
+                d = CONT
+        out.append(d)
+        prev = i
+    return out
