@@ -88,9 +88,20 @@ def evaluate(
     compare: Annotated[
         Path | None, typer.Option("--compare", help="metrics.json of an earlier run: print every figure's change")
     ] = None,
+    cross_validate: Annotated[
+        bool,
+        typer.Option(
+            "--cross-validate",
+            help="segmentation only: leave one layout family out (train the crf on the others), for both backends",
+        ),
+    ] = False,
 ) -> None:
     """Run the pipeline on labelled fixtures and score segmentation, topics and summaries."""
     import json
+
+    if cross_validate:
+        _cross_validate(fixture_dir, report)
+        return
 
     from pipeline.evaluate import runner as ev
     from pipeline.evaluate.report import compare as compare_metrics
@@ -112,6 +123,113 @@ def evaluate(
         except (OSError, ValueError) as err:
             _fail(f"cannot read {compare}: {err}")
         typer.echo(compare_metrics(old, result.metrics))
+
+
+train_app = typer.Typer(no_args_is_help=True, help="Train models on your own labelled data.")
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("segmenter")
+def train_segmenter(
+    fixture_dirs: Annotated[list[Path], typer.Argument(help="directories of NAME.txt + NAME.gold.json pairs")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="model directory to write")],
+    with_shipped: Annotated[
+        bool, typer.Option("--with-shipped", help="train on the shipped corpus too (recommended for a few issues)")
+    ] = False,
+    augment_n: Annotated[
+        int, typer.Option("--augment", min=0, help="layout variants derived from each issue (hard-wrap, no blanks…)")
+    ] = 3,
+) -> None:
+    """Train the crf segmenter on labelled issues; use it with --set segmenter.model=DIR."""
+    from pipeline.segmentation import SHIPPED_CORPUS, shipped_path
+    from pipeline.segmentation.augment import augment
+    from pipeline.segmentation.crf import SegmenterModelError, train
+    from pipeline.segmentation.gold import load_fixtures
+
+    for d in fixture_dirs:
+        if not d.is_dir():
+            _fail(f"{d}: not a directory of labelled issues (NAME.txt + NAME.gold.json)")
+    try:
+        fixtures = load_fixtures(*fixture_dirs)
+    except (OSError, ValueError) as err:
+        _fail(f"cannot read the labelled issues: {err}")
+    if not fixtures:
+        _fail(f"no NAME.txt + NAME.gold.json pairs under {', '.join(map(str, fixture_dirs))}")
+    own = len(fixtures)
+    if with_shipped:
+        fixtures = fixtures + load_fixtures(shipped_path(SHIPPED_CORPUS))
+    data = fixtures + (augment(fixtures, augment_n) if augment_n else [])
+    card = {"trained_on": [str(d) for d in fixture_dirs] + ([SHIPPED_CORPUS] if with_shipped else []), "augment": augment_n}
+    try:
+        info = train(data, output, card=card)
+    except (SegmenterModelError, OSError) as err:
+        _fail(str(err))
+    for msg in info["training"]["skipped"]:
+        typer.echo(f"newspipe: skipped (gold does not match the text): {msg}", err=True)
+    typer.echo(
+        f"trained on {own} labelled issues{' + the shipped corpus' if with_shipped else ''} "
+        f"({info['training']['issues']} with layout variants); wrote {output}\n"
+        f"use it: newspipe run ISSUE.txt -o out.jsonl --set segmenter.model={output}"
+    )
+
+
+@app.command()
+def annotate(
+    issue_file: Annotated[Path, typer.Argument(help="one issue (text file)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="directory for NAME.txt + NAME.gold.json")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    family: Annotated[str | None, typer.Option("--family", help="layout family recorded in the gold")] = None,
+) -> None:
+    """Write the segmenter's prediction for ISSUE as a fixture pair to correct by hand."""
+    from pipeline.batch import decode_input
+    from pipeline.continuations import link_continuations
+    from pipeline.io.decode import InputError
+    from pipeline.segmentation import build_segmenter
+    from pipeline.segmentation.annotate import write_fixture
+    from pipeline.segmentation.crf import SegmenterModelError
+
+    cfg = _config(config, set_, None)
+    if not issue_file.is_file():
+        _fail(f"{issue_file}: not a file")
+    try:
+        data = issue_file.read_bytes()
+        issue = decode_input(data, str(issue_file), issue_file.stem, cfg)
+        seg, _ = build_segmenter(cfg.segmenter)
+    except InputError as err:
+        _fail(f"{issue_file}: {err.reason}")
+    except OSError as err:
+        _fail(f"{issue_file}: {err.strerror}")
+    except SegmenterModelError as err:
+        _fail(f"segmenter.model: {err}")
+    issue = link_continuations(seg.segment(issue))
+    try:
+        txt, gold = write_fixture(issue, output, family)
+    except OSError as err:
+        _fail(f"{output}: cannot write ({err.strerror})")
+    typer.echo(f"wrote {txt} and {gold} ({len(issue.articles)} articles): correct the gold, then `newspipe train segmenter {output} -o MODEL`")
+
+
+def _cross_validate(fixture_dir: Path, report: Path | None) -> None:
+    import json
+
+    from pipeline.segmentation.augment import augment
+    from pipeline.segmentation.crossval import format_lofo, leave_one_family_out
+    from pipeline.segmentation.gold import load_fixtures
+
+    if not fixture_dir.is_dir():
+        _fail(f"{fixture_dir}: not a directory of labelled issues")
+    fixtures = load_fixtures(fixture_dir)
+    if len({fx.family for fx in fixtures}) < 2:
+        _fail(f"{fixture_dir}: --cross-validate needs issues from at least two layout families (gold 'family')")
+    result = leave_one_family_out(
+        fixtures, augment=augment, progress=lambda fam: typer.echo(f"… {fam}", err=True)
+    )
+    typer.echo(format_lofo(result))
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        (report / "crossval.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {report / 'crossval.json'}")
 
 
 @app.command()

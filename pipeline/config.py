@@ -33,6 +33,14 @@ class PipelineSection(_Section):
 
 
 class SegmenterSection(_Section):
+    backend: Literal["crf", "rules"] = Field(
+        "crf",
+        description="crf: trained line tagger (models/segmenter, retrain with `newspipe train segmenter`); "
+        "rules: the hand-written segmenter",
+    )
+    model: str | None = Field(
+        None, description="crf model directory (null = the shipped model); build one with `newspipe train segmenter`"
+    )
     max_headline_chars: int = Field(40, ge=4, description="longest line that can be a headline")
     max_byline_chars: int = Field(60, ge=4)
     column_label_patterns: list[str] = Field(

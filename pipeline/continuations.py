@@ -70,6 +70,18 @@ def _head_matches(first: Article, frag: Article) -> bool:
     return bool(h1 and h2 and (h1 == h2 or h2 in h1 or h1 in h2))
 
 
+def _pages_agree(first: Article, frag: Article, later: bool) -> bool:
+    """Could `frag` continue `first`? Pages must agree where known; where a page is unknown
+    (several pages in one file without page headers) the fragment must come later."""
+    if first.page is not None and frag.page is not None:
+        return same_page(frag.page, first.continued_to) and same_page(frag.continued_from, first.page)
+    if not later:
+        return False
+    if frag.page is not None and not same_page(frag.page, first.continued_to):
+        return False
+    return first.page is None or same_page(frag.continued_from, first.page)
+
+
 def link_continuations(issue: Issue) -> Issue:
     """Merge continuation fragments into the articles they continue (see module docstring)."""
     arts = issue.articles
@@ -77,17 +89,12 @@ def link_continuations(issue: Issue) -> Issue:
         return issue
     consumed: set[int] = set()
     for i, first in enumerate(arts):
-        if not first.continued_to or first.page is None or i in consumed:
+        if not first.continued_to or i in consumed:
             continue
         candidates = [
             j
             for j, frag in enumerate(arts)
-            if j != i
-            and j not in consumed
-            and frag.continued_from
-            and frag.page is not None
-            and same_page(frag.page, first.continued_to)
-            and same_page(frag.continued_from, first.page)
+            if j != i and j not in consumed and frag.continued_from and _pages_agree(first, frag, later=j > i)
         ]
         if not candidates:
             continue

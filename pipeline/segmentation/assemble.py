@@ -19,6 +19,7 @@ Every source line ends in exactly one article field or in the noise list.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline.document import Article, NoiseLine, SourceLine
@@ -27,6 +28,8 @@ from pipeline.segmentation.layout import LayoutUnit
 from pipeline.segmentation.patterns import MARK_FROM_RE, MARK_TO_RE
 
 HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
+# a brief's lead-in printed on the line of its text: `【…】`, `[…]`
+LEAD_IN_RE = re.compile(r"^\s*(?:【[^】\n]{1,40}】|\[[^\]\n]{1,40}\])")
 
 
 def page_label(raw: str) -> str:
@@ -168,6 +171,20 @@ def assemble(
             elif cur.byline is None and not cur.paragraphs and split is None:
                 cur.byline = text
                 cur.add(unit, "byline")
+            else:
+                _add_text(cur, unit, text)
+        elif role == "lead_in":
+            m = LEAD_IN_RE.match(text)
+            if m and cur.headline is None and not cur.paragraphs:
+                cur.headline = m.group(0).strip()
+                cur.roles.append((unit.lines[0], "headline+text"))
+                cur.roles.extend((i, "text") for i in unit.lines[1:])
+                rest = Draft()
+                _add_text(rest, unit, text[m.end() :].lstrip())
+                cur.paragraphs.extend(rest.paragraphs)
+                cur.closed = cur.closed or rest.closed
+                cur.continued_to = rest.continued_to or cur.continued_to
+                cur.markers.extend(rest.markers)
             else:
                 _add_text(cur, unit, text)
         elif role == "caption":

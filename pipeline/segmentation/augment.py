@@ -25,6 +25,8 @@ from collections.abc import Sequence
 
 from pipeline.segmentation.gold import Fixture, align, nonblank_lines
 
+HEAD_ROLES = ("kicker", "headline", "subheadline", "column")
+
 HALF_TO_FULL = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"})
 FULL_TO_HALF = str.maketrans({v: k for k, v in {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}.items()})
 
@@ -123,6 +125,10 @@ def variant(fx: Fixture, rng: random.Random, *, suffix: str) -> Fixture | None:
     prev_art: int | None = None
     for line, lab in zip(lines, labels, strict=True):
         if lab.layout == "cont" and units:
+            # re-join with the last non-noise unit; a running head that interrupted the
+            # paragraph is dropped (variants insert their own)
+            while units and units[-1][1] == "noise" and len(units) > 1:
+                units.pop()
             t, r, a, first = units[-1]
             units[-1] = (t + line, r, a, first)
             continue
@@ -130,6 +136,37 @@ def variant(fx: Fixture, rng: random.Random, *, suffix: str) -> Fixture | None:
         units.append((line, lab.role, lab.article, first))
         if lab.article is not None:
             prev_art = lab.article
+    # some articles lose their head block, as headline-less briefs are printed
+    drop_heads = rng.random() < 0.5
+    if drop_heads:
+        arts = gold.get("articles") or []
+        dropped: set[int] = set()
+        lead_ins = {u[2] for u in units if u[1] == "lead_in"}
+        for k, a in enumerate(arts):
+            if rng.random() < 0.3 and a.get("headline") and not a.get("continued_from") and k not in lead_ins:
+                dropped.add(k)
+                for f in ("kicker", "headline", "subheadline", "column"):
+                    a[f] = None
+        units = [u for u in units if not (u[2] in dropped and u[1] in HEAD_ROLES)]
+        # the first unit left of a dropped article opens it
+        seen: set[int | None] = set()
+        fixed = []
+        for t, r, a, _first in units:
+            fixed.append((t, r, a, a is not None and a not in seen))
+            seen.add(a)
+        units = fixed
+    # wire copy closes with `（完）` on its own line
+    if rng.random() < 0.3:
+        last_unit: dict[int, int] = {}
+        for idx, u in enumerate(units):
+            if u[2] is not None and u[1] == "text":
+                last_unit[u[2]] = idx
+        arts = gold.get("articles") or []
+        for k, idx in sorted(last_unit.items(), key=lambda kv: -kv[1]):
+            if rng.random() < 0.3 and k < len(arts) and not arts[k].get("continued_to"):
+                mark = rng.choice(["（完）", "(完)"])
+                units.insert(idx + 1, (mark, "text", k, False))
+                arts[k]["text"] = (arts[k].get("text") or "") + "\n" + mark
     mode = rng.choice(["wrap_blank", "wrap_indent", "wrap_none", "noblank", "keep"])
     width = rng.randint(18, 26)
     flip = rng.random() < 0.3
@@ -145,7 +182,7 @@ def variant(fx: Fixture, rng: random.Random, *, suffix: str) -> Fixture | None:
             block = notice_block(rng)
             noise.extend(block)
             out.extend(block)
-        body = role in ("text", "glued")
+        body = role in ("text", "glued", "lead_in")
         if mode.startswith("wrap") and (body or len(text) > width):
             pieces = wrap(text, width)
             if role == "noise" and len(pieces) > 1:

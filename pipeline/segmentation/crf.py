@@ -198,13 +198,48 @@ def gold_sequences(
     """(layout features, layout labels, structure features, structure labels) of one issue."""
     pin = reader.page(fx.text)
     labels = align([ln.text for ln in pin.lines], fx.gold)
-    layout_y = [lab.layout for lab in labels]
+    layout_y = layout_targets(pin, labels)
     layout_x = layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds)
     units, _ = reflow(pin.lines, pin.gaps, pin.indents, layout_y)
     texts, kinds, columns = reader.units_view(pin, units)
     struct_x = structure_features(units, texts, kinds, columns, pin.stats)
     struct_y = unit_labels(units, labels)
     return layout_x, layout_y, struct_x, struct_y
+
+
+def layout_targets(pin: PageInput, labels: list[LineLabel]) -> list[str]:
+    """What the layout tagger should say of each line.
+
+    Page furniture (page headers and numbers, editor lines: lines the rules call noise on
+    their own) and running heads that interrupt a paragraph are layout noise. Other lines
+    that belong to no article (ads, weather boxes, notices) are units like any other, left
+    to the structure tagger, which sees their neighbours; a notice wrapped over several
+    lines is one unit.
+    """
+    out: list[str] = []
+    n = len(labels)
+    for i, lab in enumerate(labels):
+        if lab.role != "noise":
+            out.append(lab.layout)
+            continue
+        nxt = next((j for j in range(i + 1, n) if labels[j].role != "noise"), None)
+        inside = nxt is not None and labels[nxt].layout == "cont"
+        if pin.kinds[i].startswith("noise_") or inside:
+            out.append(NOISE)
+            continue
+        prev = i - 1
+        if (
+            prev >= 0
+            and labels[prev].role == "noise"
+            and out[prev] != NOISE
+            and pin.stats.wrap_width is not None
+            and pin.stats.width(pin.lines[prev].text) >= pin.stats.wrap_width - 1.5
+            and not P.TERMINAL_RE.search(pin.lines[prev].text)
+        ):
+            out.append(CONT)
+        else:
+            out.append(START)
+    return out
 
 
 def unit_labels(units: list[LayoutUnit], labels: list[LineLabel]) -> list[str]:

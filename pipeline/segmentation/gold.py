@@ -39,6 +39,7 @@ ROLES = (
     "subheadline",
     "byline",
     "glued",
+    "lead_in",
     "caption",
     "text",
     "mark_to",
@@ -172,7 +173,7 @@ def align(lines: list[str], gold: dict[str, Any]) -> list[LineLabel]:
 
 
 def _candidates(arts: list[_ArticleStreams], cur: int) -> list[int]:
-    ahead = [k for k in range(cur, min(len(arts), cur + 4))]
+    ahead = list(range(cur, len(arts)))
     behind = [k for k in range(len(arts)) if k < cur and arts[k].remaining()]
     return ahead + behind
 
@@ -190,6 +191,17 @@ def _find(arts: list[_ArticleStreams], cur: int, w: str) -> tuple[int, _Stream, 
     if not w:
         return None
     cands = _candidates(arts, cur)
+    # a byline wrapped over two lines whose second line runs on into the text
+    for k in cands:
+        streams = arts[k].streams
+        by = next((s for s in streams if s.role == "byline" and s.started and not s.done), None)
+        tx = next((s for s in streams if s.role == "text" and not s.started), None)
+        if by is not None and tx is not None:
+            b = by.rest()
+            if len(w) > len(b) and w.startswith(b) and tx.rest().startswith(w[len(b) :]):
+                by.take(len(b))
+                tx.take(len(w) - len(b))
+                return k, by, "byline", False
     # then any field already begun (a wrapped caption or byline interrupted by another line)
     for k in cands:
         for s in arts[k].streams:
@@ -208,6 +220,14 @@ def _find(arts: list[_ArticleStreams], cur: int, w: str) -> tuple[int, _Stream, 
                 by.take(len(b))
                 tx.take(len(w) - len(b))
                 return k, tx, "glued", True
+        # a brief's lead-in glued to its text: `【市图书馆延长开放时间】自9月1日起，…`
+        hd = next((s for s in streams if s.role == "headline" and not s.done and not s.started), None)
+        if hd is not None and tx is not None and not tx.started:
+            h = hd.rest()
+            if len(w) > len(h) and w.startswith(h) and tx.rest().startswith(w[len(h) :]):
+                hd.take(len(h))
+                tx.take(len(w) - len(h))
+                return k, tx, "lead_in", True
         for s in streams:
             if s.done:
                 continue

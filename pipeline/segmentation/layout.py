@@ -21,7 +21,6 @@ hand-written fallback the `rules` backend uses.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.document import SourceLine
@@ -36,6 +35,10 @@ _DIGIT_END_RE = re.compile(r"[0-9０-９.．]$")
 _DIGIT_START_RE = re.compile(r"^[0-9０-９.．%％]")
 _LEAD_MARK_RE = re.compile(r"^(?:【|\[|■|□|●|◆|▲|★|☆|◎|▶|►|——|—|－|编者按|记者[:：]|问[:：]|答[:：]|主持人[:：])")
 _NUMBERED_RE = P.NUMBERED_SUBHEAD_RE
+# wire copy's closing mark and a commentary's closing author line
+_END_MARK_RE = re.compile(r"^[（(]\s*完\s*[)）]$")
+_AUTHOR_NOTE_RE = re.compile(r"^[（(](?:作者|本文作者)(?:系|为|是|单位)")
+_LEAD_IN_GLUED_RE = re.compile(r"^(?:【[^】]{1,40}】|\[[^\]]{1,40}\])\s*[^\s]{4,}")
 _WIDE = re.compile(r"[^\x00-\xff\uff61-\uff9f]")
 
 
@@ -74,18 +77,23 @@ class PageStats:
         return "paragraph" if self.blank_share >= 0.3 else "noblank"
 
 
-def _wrap_width(widths: list[float]) -> tuple[float | None, float]:
-    """The most common width among long lines, if most long lines end there and few run past."""
-    long_w = [w for w in widths if w >= 10]
-    if len(long_w) < 6:
+def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | None, float]:
+    """The width long lines break at, when the page is hard-wrapped.
+
+    A hard-wrapped page has many long lines of nearly one width (justified PDF lines vary
+    by a cell or two) that stop in mid-sentence; a paragraph-per-line page has long lines
+    of every length that end a sentence.
+    """
+    pairs = [(w, o) for w, o in zip(widths, open_ends, strict=True) if w >= 10]
+    if len(pairs) < 6:
         return None, 0.0
-    counts = Counter(round(w) for w in long_w)
-    best, _ = max(counts.items(), key=lambda kv: (kv[1] + counts.get(kv[0] - 1, 0) * 0.5, kv[0]))
-    at = sum(1 for w in long_w if best - 1.5 <= w <= best + 0.75)
-    past = sum(1 for w in long_w if w > best + 1.5)
-    share = at / len(long_w)
-    if share >= 0.4 and past <= 0.1 * len(long_w) and best <= 45:
-        return float(best), share
+    long_w = sorted(w for w, _ in pairs)
+    top = long_w[int(0.9 * (len(long_w) - 1))]
+    near = [o for w, o in pairs if top - 3 <= w <= top + 1]
+    share = len(near) / len(pairs)
+    open_share = sum(near) / max(1, len(near))
+    if share >= 0.45 and open_share >= 0.5 and top <= 45:
+        return float(top), share
     return None, share
 
 
@@ -97,8 +105,9 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[bool]) ->
     median = float(lens[n // 2])
     # PDF text breaks at a printed width (ASCII digits take half a cell); a plain re-wrap
     # breaks at a character count: measure both, keep the one the page follows more closely
-    by_cells = _wrap_width([display_width(ln.text) for ln in lines])
-    by_chars = _wrap_width([float(len(ln.text)) for ln in lines])
+    open_ends = [not _TERMINAL_RE.search(ln.text) for ln in lines]
+    by_cells = _wrap_width([display_width(ln.text) for ln in lines], open_ends)
+    by_chars = _wrap_width([float(len(ln.text)) for ln in lines], open_ends)
     measure = "chars" if by_chars[1] > by_cells[1] else "cells"
     wrap, share = by_chars if measure == "chars" else by_cells
     blank = sum(1 for g in gaps[1:] if g > 0) / max(1, n - 1)
@@ -153,6 +162,12 @@ def shape_features(s: str) -> list[str]:
     m = _LEAD_MARK_RE.match(s)
     if m:
         f.append("lead=" + m.group(0)[:2])
+    if _END_MARK_RE.match(s):
+        f.append("end_mark")
+    if _AUTHOR_NOTE_RE.match(s):
+        f.append("author_note")
+    if _LEAD_IN_GLUED_RE.match(s):
+        f.append("lead_in_glued")
     if _NUMBERED_RE.match(s):
         f.append("numbered")
     if P.SENTENCE_INSIDE_RE.search(s):
@@ -178,8 +193,8 @@ def layout_features(
         f = shape_features(s)
         f.append("kind=" + kinds[i])
         if W is not None:
-            w = widths[i]
-            f.append("wfull" if w >= W - 1.5 else ("wnear" if w >= W - 4 else "wshort"))
+            gap = W - widths[i]
+            f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
         f.append(f"gap={min(gaps[i], 2)}")
         if indents[i]:
             f.append("indent")
@@ -274,7 +289,7 @@ def rule_layout(
         d = START
         if W is not None and prev is not None:
             p = lines[prev].text
-            full = stats.width(p) >= W - 1.5
+            full = stats.width(p) >= W - 3
             opens = k in ("byline", "glued", "caption", "mark_to", "mark_from") or (
                 indents[i] and stats.indent_share >= 0.05
             )

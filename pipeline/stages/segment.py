@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pipeline.config import Config
+from pipeline.config import Config, ConfigError
 from pipeline.continuations import link_continuations
 from pipeline.document import Issue
-from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
+from pipeline.segmentation import build_segmenter
 from pipeline.stages.base import Stage
 
 
@@ -16,19 +16,16 @@ class SegmentStage(Stage):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        sec = config.segmenter
-        self.segmenter = Segmenter(
-            SegmenterOptions(
-                max_headline_chars=sec.max_headline_chars,
-                max_byline_chars=sec.max_byline_chars,
-                column_label_patterns=list(sec.column_label_patterns),
-                noise_patterns=list(sec.noise_patterns),
-            )
-        )
+        from pipeline.segmentation.crf import SegmenterModelError
+
+        try:
+            self.segmenter, self._details = build_segmenter(config.segmenter)
+        except SegmenterModelError as err:
+            raise ConfigError(f"segmenter.model: {err}") from None
 
     def process(self, issue: Issue) -> Issue:
         issue = self.segmenter.segment(issue)
-        return link_continuations(issue)  # a paged issue: join `下转`/`上接` parts
+        return link_continuations(issue)  # a jumped article: join `下转`/`上接` parts
 
     def describe(self) -> dict[str, object]:
-        return {"name": self.name, "backend": "rules"}
+        return {"name": self.name, **self._details}
