@@ -112,6 +112,18 @@ def _add_text(d: Draft, unit: LayoutUnit, text: str) -> None:
     d.add(unit, "text")
 
 
+def _settle_role(role: str, begin: str, text: str) -> str:
+    """Shapes that leave no doubt override the tagger: a byline with body text after it is
+    glued; a brief opening with a bracketed lead-in has it as its headline."""
+    if role == "byline" and split_glued(text) is not None and len(text) > 40:
+        return "glued"
+    if role == "text" and begin == "B":
+        m = LEAD_IN_RE.match(text)
+        if m and len(text) > m.end() + 4:
+            return "lead_in"
+    return role
+
+
 def assemble(
     units: list[LayoutUnit],
     labels: list[str],
@@ -130,6 +142,7 @@ def assemble(
             continue
         begin, _, role = label.partition("-")
         text = unit.text
+        role = _settle_role(role, begin, text)
         if role == "mark_to" and cur is not None:
             m = MARK_TO_RE.search(text)
             cur.markers.append(text)

@@ -143,7 +143,15 @@ def variant(fx: Fixture, rng: random.Random, *, suffix: str) -> Fixture | None:
         dropped: set[int] = set()
         lead_ins = {u[2] for u in units if u[1] == "lead_in"}
         for k, a in enumerate(arts):
-            if rng.random() < 0.3 and a.get("headline") and not a.get("continued_from") and k not in lead_ins:
+            # only where a byline still marks the start (a bare paragraph could not be told
+            # from the previous article's text by anyone)
+            if (
+                rng.random() < 0.3
+                and a.get("headline")
+                and a.get("byline")
+                and not a.get("continued_from")
+                and k not in lead_ins
+            ):
                 dropped.add(k)
                 for f in ("kicker", "headline", "subheadline", "column"):
                     a[f] = None

@@ -75,7 +75,7 @@ class PageInput:
 
     lines: list[SourceLine]
     gaps: list[int]
-    indents: list[bool]
+    indents: list[float]
     kinds: list[str]
     stats: PageStats
 

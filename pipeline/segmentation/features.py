@@ -153,6 +153,14 @@ def structure_features(
                 f += ["nn:" + x for x in own[i + 2] if x.startswith(("kind", "len", "term"))]
         else:
             f.append("last")
+        if len(s) > 40:
+            # a long paragraph that shares no words with the text before it may open a brief
+            before = [k for k in long_idx if k < i][-3:]
+            if before:
+                prev_words = set()
+                for k in before:
+                    prev_words |= grams[k]
+                f.append("para_ovl=" + _bucket(idf.overlap(grams[i], prev_words), (0.02, 0.05, 0.1, 0.2)))
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)

@@ -97,7 +97,7 @@ def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | Non
     return None, share
 
 
-def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[bool]) -> PageStats:
+def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -> PageStats:
     n = len(lines)
     if n == 0:
         return PageStats(0, None, 0.0, 0.0, 0.0, 0.0)
@@ -106,20 +106,21 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[bool]) ->
     # PDF text breaks at a printed width (ASCII digits take half a cell); a plain re-wrap
     # breaks at a character count: measure both, keep the one the page follows more closely
     open_ends = [not _TERMINAL_RE.search(ln.text) for ln in lines]
-    by_cells = _wrap_width([display_width(ln.text) for ln in lines], open_ends)
-    by_chars = _wrap_width([float(len(ln.text)) for ln in lines], open_ends)
+    # an indented first line is as wide as the others once its indent is counted
+    by_cells = _wrap_width([display_width(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
+    by_chars = _wrap_width([len(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
     measure = "chars" if by_chars[1] > by_cells[1] else "cells"
     wrap, share = by_chars if measure == "chars" else by_cells
     blank = sum(1 for g in gaps[1:] if g > 0) / max(1, n - 1)
-    indent = sum(indents) / n
+    indent = sum(1 for x in indents if x) / n
     return PageStats(n, wrap, share, blank, indent, median, measure)
 
 
-def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[SourceLine], list[int], list[bool]]:
-    """Non-blank lines with offsets, blank lines before each, and whether each is indented."""
+def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[SourceLine], list[int], list[float]]:
+    """Non-blank lines with offsets, blank lines before each, and each one's indent in cells."""
     lines: list[SourceLine] = []
     gaps: list[int] = []
-    indents: list[bool] = []
+    indents: list[float] = []
     pos = 0
     blank = 0
     for number, raw in enumerate(text.split("\n")):
@@ -129,7 +130,7 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
             start = base + pos + lead
             lines.append(SourceLine(number, start, start + len(stripped), stripped, page))
             gaps.append(blank)
-            indents.append(lead > 0 and not raw.startswith("\ufeff"))
+            indents.append(display_width(raw[:lead].replace("\ufeff", "").replace("\t", "    ")))
             blank = 0
         else:
             blank += 1
@@ -162,6 +163,8 @@ def shape_features(s: str) -> list[str]:
     m = _LEAD_MARK_RE.match(s)
     if m:
         f.append("lead=" + m.group(0)[:2])
+    if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
+        f.append("open_bracket")
     if _END_MARK_RE.match(s):
         f.append("end_mark")
     if _AUTHOR_NOTE_RE.match(s):
@@ -180,12 +183,12 @@ def shape_features(s: str) -> list[str]:
 
 
 def layout_features(
-    lines: list[SourceLine], gaps: list[int], indents: list[bool], stats: PageStats, kinds: list[str]
+    lines: list[SourceLine], gaps: list[int], indents: list[float], stats: PageStats, kinds: list[str]
 ) -> list[list[str]]:
     """Features of each physical line for the layout tagger (noise / start / cont)."""
     n = len(lines)
     texts = [ln.text for ln in lines]
-    widths = [stats.width(t) for t in texts]
+    widths = [stats.width(t) + ind for t, ind in zip(texts, indents, strict=True)]
     W = stats.wrap_width
     page = [f"page={stats.kind}"]
     own: list[list[str]] = []
@@ -230,7 +233,7 @@ class LayoutUnit:
 
 
 def reflow(
-    lines: list[SourceLine], gaps: list[int], indents: list[bool], decisions: list[str]
+    lines: list[SourceLine], gaps: list[int], indents: list[float], decisions: list[str]
 ) -> tuple[list[LayoutUnit], list[int]]:
     """Units from per-line decisions; returns (units, indices of noise lines)."""
     units: list[LayoutUnit] = []
@@ -253,7 +256,7 @@ def reflow(
         if units:
             units[-1].gap_after = gap
             units[-1].noise_inside = []
-        units.append(LayoutUnit([i], lines[i].text, gap_before=gap, indent=indents[i]))
+        units.append(LayoutUnit([i], lines[i].text, gap_before=gap, indent=bool(indents[i])))
     return units, noise
 
 
@@ -268,7 +271,7 @@ def join_wrapped(left: str, right: str) -> str:
 
 
 def rule_layout(
-    lines: list[SourceLine], gaps: list[int], indents: list[bool], stats: PageStats, kinds: list[str]
+    lines: list[SourceLine], gaps: list[int], indents: list[float], stats: PageStats, kinds: list[str]
 ) -> list[str]:
     """Hand-written layout decisions: the `rules` backend's normaliser.
 
@@ -289,7 +292,7 @@ def rule_layout(
         d = START
         if W is not None and prev is not None:
             p = lines[prev].text
-            full = stats.width(p) >= W - 3
+            full = stats.width(p) + indents[prev] >= W - 3
             opens = k in ("byline", "glued", "caption", "mark_to", "mark_from") or (
                 indents[i] and stats.indent_share >= 0.05
             )

@@ -24,6 +24,10 @@ WEEKDAY_RE = r"(?:星期[一二三四五六日天]|周[一二三四五六日])"
 PAGE_HEADER_RE = re.compile(
     rf"^(?=.*{DATE_RE})(?=.*(?:{WEEKDAY_RE}|{PAGE_RE}|版|报)).{{0,70}}$"
 )
+# a page's label line without a date: `第２版 经济`, `A12 健康`, `04版 · 城事`
+PAGE_SECTION_RE = re.compile(
+    rf"^(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}$"
+)
 PAGE_NUMBER_ONLY_RE = re.compile(rf"^(?:[-—－]*\s*(?:{PAGE_RE}|\d{{1,3}})\s*[-—－]*)$")
 EDITOR_RE = re.compile(
     r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
@@ -86,3 +90,21 @@ COMMON_SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯", "端木")
+
+
+# ---- OCR and width folding (for matching only) -------------------------------------------
+_FOLD_WIDTH = str.maketrans(
+    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ．／－：　",
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ./-: ",
+)
+_OCR_DIGIT_RE = re.compile(r"(?<=[0-9])[OoIl](?=[0-9年月日./-]|$)|(?<=[0-9年月.])[OoIl](?=[0-9])|(?<=[0-9])曰")
+
+
+def ocr_fold(s: str) -> str:
+    """Full-width digits and letters to ASCII, and the OCR slips that break date and page
+    patterns (`2O24年1O月22曰` -> `2024年10月22日`, `l8日` -> `18日`). Used only to
+    recognise a line's shape; the text itself is never changed."""
+    s = s.translate(_FOLD_WIDTH)
+    if not any(c in s for c in "OoIl曰"):
+        return s
+    return _OCR_DIGIT_RE.sub(lambda m: "日" if m.group(0) == "曰" else ("0" if m.group(0) in "Oo" else "1"), s)

@@ -40,8 +40,10 @@ from pipeline.segmentation.patterns import (
     NUMBERED_SUBHEAD_RE,
     PAGE_HEADER_RE,
     PAGE_NUMBER_ONLY_RE,
+    PAGE_SECTION_RE,
     SENTENCE_INSIDE_RE,
     TERMINAL_RE,
+    ocr_fold,
 )
 
 NOISE = "noise"
@@ -152,13 +154,16 @@ class Segmenter:
         n = len(s)
         if any(p.search(s) for p in self._extra_noise):
             return NOISE, {"noise_kind": "configured"}
-        m = MARK_TO_RE.fullmatch(s)
+        f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
+        m = MARK_TO_RE.fullmatch(f)
         if m:
             return MARK_TO, {"page": _page(m.group("page"))}
-        m = MARK_FROM_RE.fullmatch(s)
+        m = MARK_FROM_RE.fullmatch(f)
         if m:
             return MARK_FROM, {"page": _page(m.group("page"))}
-        if n <= 80 and not is_terminal(s) and (PAGE_HEADER_RE.match(s) or PAGE_NUMBER_ONLY_RE.match(s)):
+        if n <= 80 and not is_terminal(s) and (
+            PAGE_HEADER_RE.match(f) or PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)
+        ):
             return NOISE, {"noise_kind": "page_header"}
         if n <= 80 and (EDITOR_RE.match(s) or (EDITOR_INSIDE_RE.search(s) and not is_terminal(s))):
             return NOISE, {"noise_kind": "editor"}
