@@ -96,13 +96,13 @@ def _set_head(d: Draft, role: str, unit: LayoutUnit, text: str) -> None:
 
 
 def _add_text(d: Draft, unit: LayoutUnit, text: str) -> None:
-    m = MARK_TO_RE.search(text)
+    m = MARK_TO_RE.search(text, max(0, len(text) - 24)) if "转" in text[-24:] else None
     if m and m.end() == len(text) and m.start() > 0:
         d.markers.append(m.group(0))
         d.continued_to = page_label(m.group("page"))
         text = text[: m.start()].rstrip()
         d.closed = True
-    m = MARK_FROM_RE.match(text)
+    m = MARK_FROM_RE.match(text) if "接" in text[:16] else None
     if m and m.end() < len(text):
         d.markers.append(m.group(0))
         d.continued_from = page_label(m.group("page"))

@@ -40,6 +40,7 @@ from pipeline.segmentation.layout import (
     layout_features,
     page_stats,
     reflow,
+    shape_features,
     split_page,
 )
 from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
@@ -78,6 +79,7 @@ class PageInput:
     indents: list[float]
     kinds: list[str]
     stats: PageStats
+    raw_kinds: list[tuple[str, dict]] | None = None  # `Segmenter.line_kind` of each line
 
 
 class LineReader:
@@ -86,8 +88,8 @@ class LineReader:
     def __init__(self, rules: Segmenter) -> None:
         self.rules = rules
 
-    def kind(self, s: str) -> str:
-        kind, extra = self.rules.line_kind(s)
+    def kind(self, s: str, found: tuple[str, dict] | None = None) -> str:
+        kind, extra = found or self.rules.line_kind(s)
         if kind == "noise":
             return "noise_" + str(extra.get("noise_kind") or "other")
         if kind == "head" and self.rules.is_column(s):
@@ -96,14 +98,29 @@ class LineReader:
 
     def page(self, text: str, page: str | None = None, base: int = 0) -> PageInput:
         lines, gaps, indents = split_page(text, page, base)
-        kinds = [self.kind(ln.text) for ln in lines]
-        return PageInput(lines, gaps, indents, kinds, page_stats(lines, gaps, indents))
+        raw = [self.rules.line_kind(ln.text) for ln in lines]
+        kinds = [self.kind(ln.text, r) for ln, r in zip(lines, raw, strict=True)]
+        return PageInput(lines, gaps, indents, kinds, page_stats(lines, gaps, indents), raw)
 
     def units_view(self, page: PageInput, units: list[LayoutUnit]) -> tuple[list[str], list[str], list[bool]]:
         texts = [u.text for u in units]
         kinds = [page.kinds[u.lines[0]] if len(u.lines) == 1 else self.kind(u.text) for u in units]
         columns = [k == "column" for k in kinds]
         return texts, kinds, columns
+
+    def rule_reading(self, page: PageInput, units: list[LayoutUnit]) -> list[str]:
+        """Per unit, what the rule segmenter makes of it: its role, and ``B`` when the rules
+        open an article there (a signal for the structure tagger, not a decision)."""
+        roles = self.rules.line_roles(units, page.lines, page.raw_kinds)
+        out: list[str] = []
+        prev_article: int | None = None
+        for u in units:
+            article, role = roles.get(u.lines[0], (None, "noise"))
+            begin = "B" if article is not None and article != prev_article else "I"
+            if article is not None:
+                prev_article = article
+            out.append(f"{begin}-{role.split('+')[0]}" if article is not None else "noise")
+        return out
 
 
 def _tagger(path: Path) -> Any:
@@ -154,10 +171,15 @@ class CrfSegmenter:
             pin = self.reader.page(issue.text[start:end], page, start)
             if not pin.lines:
                 continue
-            decisions = self.layout.tag(layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds))
+            shapes = [shape_features(ln.text) for ln in pin.lines]
+            decisions = self.layout.tag(
+                layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds, shapes)
+            )
             units, layout_noise = reflow(pin.lines, pin.gaps, pin.indents, decisions)
             texts, kinds, columns = self.reader.units_view(pin, units)
-            labels = self.structure.tag(structure_features(units, texts, kinds, columns, pin.stats)) if units else []
+            rules = self.reader.rule_reading(pin, units)
+            feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
+            labels = self.structure.tag(feats) if units else []
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -202,7 +224,7 @@ def gold_sequences(
     layout_x = layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds)
     units, _ = reflow(pin.lines, pin.gaps, pin.indents, layout_y)
     texts, kinds, columns = reader.units_view(pin, units)
-    struct_x = structure_features(units, texts, kinds, columns, pin.stats)
+    struct_x = structure_features(units, texts, kinds, columns, pin.stats, None, reader.rule_reading(pin, units))
     struct_y = unit_labels(units, labels)
     return layout_x, layout_y, struct_x, struct_y
 

@@ -42,6 +42,9 @@ _SUBJECT_FIRST_RE = re.compile(
 _VERB_FIRST_RE = re.compile(r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在|对|将|给|跑出|打造|推动|做好|坚持|聚焦|加快|抓好|念好|下好|织密|筑牢|守好)")
 _QA_RE = re.compile(r"^(?:记者|问|答|主持人|[^\s，。：:]{1,6})[:：]")
 _BIGRAM_RE = re.compile(rf"(?=([{P.CJK}]{{2}}))")
+_PREV_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "column", "name", "caption", "ellipsis", "news")
+_NEXT_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "news", "column", "caption", "name", "qa")
+_FAR_KEYS = ("kind", "term", "len")
 
 
 @lru_cache(maxsize=4096)
@@ -75,8 +78,12 @@ class PageIdf:
         return sum(self(b) for b in part & whole) / total
 
 
+_NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))
+
+
 def notice_cues(s: str) -> list[str]:
-    return ["cue=" + name for name, rx in NOTICE_CUES.items() if rx.search(s)]
+    """Which service-block cues a line carries (one scan of one combined pattern)."""
+    return sorted({"cue=" + str(m.lastgroup) for m in _NOTICE_RE.finditer(s)})
 
 
 def _bucket(x: float, edges: tuple[float, ...]) -> str:
@@ -86,11 +93,14 @@ def _bucket(x: float, edges: tuple[float, ...]) -> str:
     return "hi"
 
 
-def unit_own_features(text: str, kind: str, unit: LayoutUnit, is_column: bool) -> list[str]:
+def unit_own_features(
+    text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
+) -> list[str]:
     s = text
-    f = shape_features(s)
+    f = list(shape) if shape is not None else shape_features(s)
     f.append("kind=" + kind)
-    f += notice_cues(s)
+    if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
+        f += notice_cues(s)
     n = len(unit.lines)
     f.append(f"nlines={min(n, 3)}")
     f.append(f"gapb={min(unit.gap_before, 2)}")
@@ -127,40 +137,76 @@ def structure_features(
     kinds: list[str],
     columns: list[bool],
     stats: PageStats,
+    line_shapes: list[list[str]] | None = None,
+    rules: list[str] | None = None,
 ) -> list[list[str]]:
-    """Features of each unit of a page for the structure tagger."""
+    """Features of each unit of a page for the structure tagger (`line_shapes`: the
+    layout pass's shape features per source line, reused for one-line units)."""
     n = len(units)
-    own = [unit_own_features(texts[i], kinds[i], units[i], columns[i]) for i in range(n)]
+    own = [
+        unit_own_features(
+            texts[i],
+            kinds[i],
+            units[i],
+            columns[i],
+            line_shapes[units[i].lines[0]] if line_shapes is not None and len(units[i].lines) == 1 else None,
+        )
+        for i in range(n)
+    ]
     idf = PageIdf(texts)
     grams = [bigrams(t) for t in texts]
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     seen_short: list[str] = []
     feats: list[list[str]] = []
+    # each unit's features as its neighbours see them, built once
+    as_prev = [["p:" + x for x in o if x.startswith(_PREV_KEYS)] for o in own]
+    as_next = [["n:" + x for x in o if x.startswith(_NEXT_KEYS)] for o in own]
+    as_far = [[x for x in o if x.startswith(_FAR_KEYS)] for o in own]
+    page = f"page={stats.kind}"
+    last_head = last_byline = -100
+    glued_byline = False
     for i in range(n):
-        f = [f"page={stats.kind}"] + own[i]
+        f = [page, *own[i]]
         s = texts[i]
+        if rules is not None:
+            # the hand-written segmenter's reading of this unit, as evidence
+            f.append("rule=" + rules[i])
+            if i > 0:
+                f.append(f"rule|p={rules[i - 1]}|{rules[i]}")
+        # where the unit sits in the article so far: sub-heads come deep in a feature,
+        # headlines after a dispatch or a short brief
+        f.append("dist_head=" + _bucket(i - last_head, (1, 2, 3, 5, 10)))
+        f.append("dist_byline=" + _bucket(i - last_byline, (1, 2, 3, 5, 10)))
+        if glued_byline:
+            f.append("after_glued")
+        k = kinds[i]
+        if k in ("head", "column"):
+            last_head = i
+        elif k in ("byline", "glued"):
+            last_byline = i
+            glued_byline = k == "glued"
         if i == 0:
             f.append("first")
         else:
-            f += ["p:" + x for x in own[i - 1] if x.startswith(("kind", "len", "term", "gap", "lead", "cue", "column", "name", "caption", "ellipsis", "news"))]
+            f += as_prev[i - 1]
             f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
             if i >= 2:
-                f += ["pp:" + x for x in own[i - 2] if x.startswith(("kind", "term", "len"))]
+                f += ["pp:" + x for x in as_far[i - 2]]
         if i + 1 < n:
-            f += ["n:" + x for x in own[i + 1] if x.startswith(("kind", "len", "term", "gap", "lead", "cue", "news", "column", "caption", "name", "qa"))]
+            f += as_next[i + 1]
             f.append(f"k|nk={kinds[i]}|{kinds[i + 1]}")
             if i + 2 < n:
-                f += ["nn:" + x for x in own[i + 2] if x.startswith(("kind", "len", "term"))]
+                f += ["nn:" + x for x in as_far[i + 2]]
         else:
             f.append("last")
         if len(s) > 40:
             # a long paragraph that shares no words with the text before it may open a brief
+            # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
             before = [k for k in long_idx if k < i][-3:]
-            if before:
-                prev_words = set()
-                for k in before:
-                    prev_words |= grams[k]
-                f.append("para_ovl=" + _bucket(idf.overlap(grams[i], prev_words), (0.02, 0.05, 0.1, 0.2)))
+            if before and grams[i]:
+                prev_words = grams[before[0]].union(*(grams[k] for k in before[1:]))
+                share = len(grams[i] & prev_words) / len(grams[i])
+                f.append("para_ovl=" + _bucket(share, (0.02, 0.05, 0.1, 0.2)))
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
@@ -172,10 +218,9 @@ def structure_features(
             if before:
                 f.append("own_ovl=" + _bucket(idf.overlap(grams[i], prev_words), (0.0, 0.1, 0.25, 0.5)))
                 if after:
-                    nxt: set[str] = set()
-                    for k in after:
-                        nxt |= grams[k]
-                    f.append("sec_ovl=" + _bucket(idf.overlap(frozenset(nxt), prev_words), (0.05, 0.1, 0.15, 0.25, 0.4)))
+                    nxt = grams[after[0]].union(*(grams[k] for k in after[1:]))
+                    share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
+                    f.append("sec_ovl=" + _bucket(share, (0.05, 0.1, 0.15, 0.25, 0.4)))
             else:
                 f.append("own_ovl=none")
             if any(s != t and (s in t or t in s) and len(s) >= 4 for t in seen_short):

@@ -28,24 +28,22 @@ from pipeline.segmentation import patterns as P
 
 NOISE, START, CONT = "noise", "start", "cont"
 
-_TERMINAL_RE = P.TERMINAL_RE
-_OPEN_PUNCT_RE = re.compile(r"^[，,。．、；;：:）)\]】》”’」』%％]")
-_CLAUSE_END_RE = re.compile(r"[，,、；;：:（(“「《—-]$")
-_DIGIT_END_RE = re.compile(r"[0-9０-９.．]$")
-_DIGIT_START_RE = re.compile(r"^[0-9０-９.．%％]")
 _LEAD_MARK_RE = re.compile(r"^(?:【|\[|■|□|●|◆|▲|★|☆|◎|▶|►|——|—|－|编者按|记者[:：]|问[:：]|答[:：]|主持人[:：])")
 _NUMBERED_RE = P.NUMBERED_SUBHEAD_RE
 # wire copy's closing mark and a commentary's closing author line
 _END_MARK_RE = re.compile(r"^[（(]\s*完\s*[)）]$")
 _AUTHOR_NOTE_RE = re.compile(r"^[（(](?:作者|本文作者)(?:系|为|是|单位)")
 _LEAD_IN_GLUED_RE = re.compile(r"^(?:【[^】]{1,40}】|\[[^\]]{1,40}\])\s*[^\s]{4,}")
-_WIDE = re.compile(r"[^\x00-\xff\uff61-\uff9f]")
 
 
 def display_width(s: str) -> float:
-    """Printed width in full-width cells: CJK and full-width forms 1, ASCII 0.5."""
-    wide = len(_WIDE.findall(s))
-    return wide + (len(s) - wide) / 2
+    """Printed width in full-width cells: CJK and full-width forms 1, ASCII 0.5.
+
+    Counted from the UTF-8 length (ASCII 1 byte, CJK 3): this runs for every line.
+    """
+    n = len(s)
+    wide = (len(s.encode("utf-8", "surrogatepass")) - n) // 2
+    return min(wide, n) + (n - min(wide, n)) / 2
 
 
 @dataclass
@@ -105,7 +103,7 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     median = float(lens[n // 2])
     # PDF text breaks at a printed width (ASCII digits take half a cell); a plain re-wrap
     # breaks at a character count: measure both, keep the one the page follows more closely
-    open_ends = [not _TERMINAL_RE.search(ln.text) for ln in lines]
+    open_ends = [not ends_sentence(ln.text) for ln in lines]
     # an indented first line is as wide as the others once its indent is counted
     by_cells = _wrap_width([display_width(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
     by_chars = _wrap_width([len(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
@@ -145,55 +143,93 @@ def _len_bucket(n: float) -> str:
     return "big"
 
 
+_CLOSERS = "”’」』）)]】》"
+_TERMINALS = frozenset("。！？!?；;…")
+_CLAUSE_ENDS = frozenset("，,、；;：:（(“「《—-")
+_OPEN_PUNCT = frozenset("，,。．、；;：:）)]】》”’」』%％")
+_DIGITS = frozenset("0123456789０１２３４５６７８９.．")
+_NUMBER_STARTS = frozenset("一二三四五六七八九十（(0123456789")
+
+
+_SIGN_OFF_RE = re.compile(r"[（(][^（()）]{1,30}[)）]$")
+
+
+def ends_sentence(s: str) -> bool:
+    """Sentence-final punctuation at the end (closing quotes after it allowed), as
+    `patterns.TERMINAL_RE` says, without a regex scan: this runs for every line. A
+    bracketed sign-off after the full stop (`…。（完）`, `…。(通讯员/方柔)`) still ends it."""
+    t = s.rstrip(_CLOSERS)
+    if t and t[-1] in _TERMINALS:
+        return True
+    if s.endswith("..."):
+        return True
+    if s and s[-1] in "）)":
+        m = _SIGN_OFF_RE.search(s, max(0, len(s) - 32))
+        if m and m.start() > 0:
+            return ends_sentence(s[: m.start()])
+    return False
+
+
 def shape_features(s: str) -> list[str]:
-    """Features of one line's text on its own (shared by both taggers)."""
+    """Features of one line's text on its own (shared by both taggers; hot path)."""
     f = [f"len={_len_bucket(len(s))}"]
-    if _TERMINAL_RE.search(s):
+    if not s:
+        return f
+    first, last = s[0], s[-1]
+    if ends_sentence(s):
         f.append("term")
-    if _CLAUSE_END_RE.search(s):
+    if last in _CLAUSE_ENDS:
         f.append("clause_end")
-    if P.ELLIPSIS_END_RE.search(s):
+    if s.endswith(("……", "…", "...", "——")):
         f.append("ellipsis_end")
-    if _OPEN_PUNCT_RE.match(s):
+    if last in "：:":
+        f.append("colon_end")
+    if first in _OPEN_PUNCT:
         f.append("punct_start")
-    if _DIGIT_START_RE.match(s):
+    if first in _DIGITS:
         f.append("digit_start")
-    if _DIGIT_END_RE.search(s):
+    if last in _DIGITS:
         f.append("digit_end")
     m = _LEAD_MARK_RE.match(s)
     if m:
         f.append("lead=" + m.group(0)[:2])
     if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
         f.append("open_bracket")
-    if _END_MARK_RE.match(s):
-        f.append("end_mark")
-    if _AUTHOR_NOTE_RE.match(s):
-        f.append("author_note")
-    if _LEAD_IN_GLUED_RE.match(s):
+    if first in "（(":
+        if _END_MARK_RE.match(s):
+            f.append("end_mark")
+        if _AUTHOR_NOTE_RE.match(s):
+            f.append("author_note")
+    if first in "【[" and _LEAD_IN_GLUED_RE.match(s):
         f.append("lead_in_glued")
-    if _NUMBERED_RE.match(s):
+    if first in _NUMBER_STARTS and _NUMBERED_RE.match(s):
         f.append("numbered")
     if P.SENTENCE_INSIDE_RE.search(s):
         f.append("sent_inside")
-    commas = len(P.CLAUSE_PUNCT_RE.findall(s))
+    commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
     f.append(f"commas={min(commas, 3)}")
-    if s.endswith(("：", ":")):
-        f.append("colon_end")
     return f
 
 
 def layout_features(
-    lines: list[SourceLine], gaps: list[int], indents: list[float], stats: PageStats, kinds: list[str]
+    lines: list[SourceLine],
+    gaps: list[int],
+    indents: list[float],
+    stats: PageStats,
+    kinds: list[str],
+    shapes: list[list[str]] | None = None,
 ) -> list[list[str]]:
     """Features of each physical line for the layout tagger (noise / start / cont)."""
     n = len(lines)
     texts = [ln.text for ln in lines]
+    if shapes is None:
+        shapes = [shape_features(t) for t in texts]
     widths = [stats.width(t) + ind for t, ind in zip(texts, indents, strict=True)]
     W = stats.wrap_width
     page = [f"page={stats.kind}"]
     own: list[list[str]] = []
-    for i, s in enumerate(texts):
-        f = shape_features(s)
+    for i in range(n):
+        f = list(shapes[i])
         f.append("kind=" + kinds[i])
         if W is not None:
             gap = W - widths[i]
@@ -203,21 +239,44 @@ def layout_features(
             f.append("indent")
         own.append(f)
     feats: list[list[str]] = []
+    as_prev = [["p:" + x for x in o if not x.startswith(("commas", "lead"))] for o in own]
+    as_prev2 = [["pp:" + x for x in o if x.startswith(("kind", "term", "wfull", "clause"))] for o in own]
+    as_next = [["n:" + x for x in o if x.startswith(("kind", "len", "indent", "gap", "lead", "term"))] for o in own]
     for i in range(n):
-        f = list(page) + own[i]
+        f = [*page, *own[i]]
         if i == 0:
             f.append("first")
         else:
-            f += ["p:" + x for x in own[i - 1] if not x.startswith(("commas", "lead"))]
+            f += as_prev[i - 1]
             f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
+            if _rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], W is not None):
+                # with the layout: a blank line in mid-sentence is an e-paper copy's slip
+                f += ["rule_join", f"rule_join|gap={min(gaps[i], 2)}|{page[0]}"]
             if i >= 2:
-                f += ["pp:" + x for x in own[i - 2] if x.startswith(("kind", "term", "wfull", "clause"))]
+                f += as_prev2[i - 2]
         if i + 1 < n:
-            f += ["n:" + x for x in own[i + 1] if x.startswith(("kind", "len", "indent", "gap", "lead", "term"))]
+            f += as_next[i + 1]
         else:
             f.append("last")
         feats.append(f)
     return feats
+
+
+def _clauses(s: str) -> int:
+    return s.count("，") + s.count(",") + s.count("、") + s.count("；")
+
+
+def _rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> bool:
+    """The rules' reading: a paragraph that stops in mid-sentence goes on in this line
+    (`同比增长` / `35.7%,总量…`), unless this line opens a byline, caption, marker or list
+    item. On a page of one paragraph per line only a long body line can be cut off."""
+    if kind not in ("para", "head") or prev_kind not in ("para", "glued", "head"):
+        return False
+    if ends_sentence(prev) or prev.endswith(("……", "…", "——", "：", ":")):
+        return False
+    if not wrapped and (len(prev) < 16 or (prev_kind == "head" and _clauses(prev) < 2)):
+        return False
+    return not cur.startswith(("“", "「", "【", "■", "●", "——")) and not _NUMBERED_RE.match(cur)
 
 
 @dataclass
@@ -296,7 +355,7 @@ def rule_layout(
             opens = k in ("byline", "glued", "caption", "mark_to", "mark_from") or (
                 indents[i] and stats.indent_share >= 0.05
             )
-            if full and not opens and (not _TERMINAL_RE.search(p) or _OPEN_PUNCT_RE.match(ln.text)):
+            if full and not opens and (not ends_sentence(p) or ln.text[0] in _OPEN_PUNCT):
                 d = CONT
         out.append(d)
         prev = i

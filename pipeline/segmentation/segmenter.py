@@ -24,7 +24,14 @@ from functools import lru_cache
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
-from pipeline.segmentation.layout import LayoutUnit, page_stats, reflow, rule_layout, split_page
+from pipeline.segmentation.layout import (
+    LayoutUnit,
+    ends_sentence,
+    page_stats,
+    reflow,
+    rule_layout,
+    split_page,
+)
 from pipeline.segmentation.patterns import (
     CAPTION_END_RE,
     CJK,
@@ -42,7 +49,6 @@ from pipeline.segmentation.patterns import (
     PAGE_NUMBER_ONLY_RE,
     PAGE_SECTION_RE,
     SENTENCE_INSIDE_RE,
-    TERMINAL_RE,
     ocr_fold,
 )
 
@@ -90,6 +96,7 @@ NEW_ARTICLE_WEIGHTS = {
     "section_overlap": -8.0,
 }
 NEW_ARTICLE_THRESHOLD = 1.0
+_HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -138,7 +145,8 @@ def split_lines(text: str, page: str | None = None, base: int = 0) -> tuple[list
 
 
 def is_terminal(s: str) -> bool:
-    return bool(TERMINAL_RE.search(s))
+    """Ends a sentence (`TERMINAL_RE`, computed without a regex scan)."""
+    return ends_sentence(s)
 
 
 class Segmenter:
@@ -154,20 +162,25 @@ class Segmenter:
         n = len(s)
         if any(p.search(s) for p in self._extra_noise):
             return NOISE, {"noise_kind": "configured"}
-        f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
-        m = MARK_TO_RE.fullmatch(f)
-        if m:
-            return MARK_TO, {"page": _page(m.group("page"))}
-        m = MARK_FROM_RE.fullmatch(f)
-        if m:
-            return MARK_FROM, {"page": _page(m.group("page"))}
-        if n <= 80 and not is_terminal(s) and (
-            PAGE_HEADER_RE.match(f) or PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)
-        ):
-            return NOISE, {"noise_kind": "page_header"}
-        if n <= 80 and (EDITOR_RE.match(s) or (EDITOR_INSIDE_RE.search(s) and not is_terminal(s))):
-            return NOISE, {"noise_kind": "editor"}
-        if n <= 200 and CAPTION_END_RE.search(s) and not is_terminal(s):
+        terminal = is_terminal(s)
+        if n <= 80:
+            # cheap guards first: this runs for every line of every issue
+            f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
+            if "转" in f:
+                m = MARK_TO_RE.fullmatch(f)
+                if m:
+                    return MARK_TO, {"page": _page(m.group("page"))}
+            if "接" in f:
+                m = MARK_FROM_RE.fullmatch(f)
+                if m:
+                    return MARK_FROM, {"page": _page(m.group("page"))}
+            if not terminal and _HAS_NUMBER_RE.search(f) and (
+                PAGE_HEADER_RE.match(f) or PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)
+            ):
+                return NOISE, {"noise_kind": "page_header"}
+            if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
+                return NOISE, {"noise_kind": "editor"}
+        if n <= 200 and not terminal and CAPTION_END_RE.search(s[-40:]):
             return CAPTION, {}
         glued = split_glued(s)
         if glued is not None:
@@ -192,10 +205,28 @@ class Segmenter:
         """One unit per source line (`classify_units` for re-flowed layout units)."""
         return self.classify_units([LayoutUnit([i], ln.text, gap_before=gaps[i]) for i, ln in enumerate(lines)])
 
-    def classify_units(self, layout_units: list[LayoutUnit]) -> list[Unit]:
+    def line_roles(
+        self, layout_units: list[LayoutUnit], lines: list[SourceLine], kinds: list[tuple[str, dict]] | None = None
+    ) -> dict[int, tuple[int, str]]:
+        """The rules' reading of a page, line by line: line index -> (article number, role).
+
+        The crf backend feeds this to its structure tagger as a signal; `kinds` (the
+        per-line `line_kind` results) saves reclassifying one-line units.
+        """
+        units = self.repair(self.classify_units(layout_units, kinds))
+        drafts, _ = self.parse(units, lines)
+        out: dict[int, tuple[int, str]] = {}
+        for k, d in enumerate(drafts):
+            for i, role in d.roles:
+                out.setdefault(i, (k, role))
+        return out
+
+    def classify_units(
+        self, layout_units: list[LayoutUnit], kinds: list[tuple[str, dict]] | None = None
+    ) -> list[Unit]:
         units: list[Unit] = []
         for lu in layout_units:
-            kind, extra = self.line_kind(lu.text)
+            kind, extra = kinds[lu.lines[0]] if kinds is not None and len(lu.lines) == 1 else self.line_kind(lu.text)
             u = Unit(kind, extra.get("text", lu.text), list(lu.lines), gap_before=lu.gap_before)
             u.byline = extra.get("byline")
             u.page = extra.get("page")
