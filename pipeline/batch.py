@@ -78,8 +78,8 @@ from pipeline.config import Config, ConfigError
 from pipeline.document import Issue
 from pipeline.io.decode import InputError, decode_bytes, to_simplified
 from pipeline.io.inputs import RawInput, plan_inputs, read_issues, year_of
-from pipeline.io.records import dumps, issue_records
-from pipeline.registry import StageRegistry
+from pipeline.io.records import build_provenance, jsonl, render_records
+from pipeline.registry import register_stage
 from pipeline.runner import Pipeline, resolve_stages
 from pipeline.stages.base import Stage
 
@@ -175,15 +175,13 @@ def content_sha256(raw: RawInput) -> str:
 
 
 # ---- stages ------------------------------------------------------------------------------
-def split_stages(config: Config, registry: StageRegistry | None = None) -> tuple[list[str], list[str]]:
+def split_stages(config: Config) -> tuple[list[type[Stage]], list[type[Stage]]]:
     """Check the stage list like `Pipeline` does (without building anything) and split it into
     the stages the workers run and the ones that follow in the main process (from the first
     stage that declares `main_process_only`, e.g. the summarizer that owns the device)."""
-    names, classes = resolve_stages(config, registry)
-    cut = next((i for i, cls in enumerate(classes) if getattr(cls, "main_process_only", False)), None)
-    if cut is None:
-        return names, []
-    return names[:cut], names[cut:]
+    classes = resolve_stages(config)
+    cut = next((i for i, cls in enumerate(classes) if cls.main_process_only), len(classes))
+    return classes[:cut], classes[cut:]
 
 
 def _one_line(exc: BaseException) -> str:
@@ -245,7 +243,7 @@ class Result:
     lines: bytes = b""  # the issue's JSONL lines (worker-only pipelines)
     articles: int = 0
     issue: Issue | None = None  # for main-process stages
-    provenance: dict[str, Any] | None = None
+    details: dict[str, dict[str, Any]] | None = None  # what the worker stages describe of themselves
     failure: tuple[str, str] | None = None  # (stage, reason)
     fatal: str | None = None  # the pipeline cannot be built: stop the run
 
@@ -276,7 +274,11 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="newspipe-parent-watch", daemon=True).start()
 
 
-def _init_worker(config: Config, worker_stages: list[str], records_here: bool, pool: bool = True) -> None:
+def _init_worker(
+    config: Config, worker_stages: list[tuple[str, type[Stage]]], records_here: bool, pool: bool = True
+) -> None:
+    for name, cls in worker_stages:
+        register_stage(name)(cls)
     if pool:
         _die_with_parent()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
@@ -286,7 +288,7 @@ def _init_worker(config: Config, worker_stages: list[str], records_here: bool, p
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _WORKER.clear()
     _WORKER.update(
-        config=config, stages=worker_stages, records_here=records_here, pipeline=None, error=None, pool=pool
+        config=config, stages=[cls for _, cls in worker_stages], records_here=records_here, pipeline=None, error=None, pool=pool
     )
     if pool:  # build now, while the main process plans and reads; a failure is reported per task
         try:
@@ -300,14 +302,12 @@ def _worker_pipeline() -> Pipeline:
         if _WORKER.get("error") is not None:
             raise BatchError(_WORKER["error"])
         config: Config = _WORKER["config"]
-        stages: list[str] = _WORKER["stages"]
-        if list(config.pipeline.stages) != stages:
-            config = config.model_copy(deep=True)
-            config.pipeline.stages = stages
+        stages: list[type[Stage]] = _WORKER["stages"]
         try:
-            _WORKER["pipeline"] = Pipeline(config)
+            _WORKER["pipeline"] = Pipeline(config, stages)
         except Exception as exc:
-            _WORKER["error"] = f"cannot build the pipeline ({', '.join(stages)}): {_one_line(exc)}"
+            names = ", ".join(cls.name for cls in stages)
+            _WORKER["error"] = f"cannot build the pipeline ({names}): {_one_line(exc)}"
             raise BatchError(_WORKER["error"]) from None
         if _WORKER.get("pool") and "torch" in sys.modules:
             try:
@@ -342,15 +342,14 @@ def process_chunk(items: list[WorkItem]) -> list[Result]:
         if issue is None:
             res.failure = failures[k]
             continue
-        prov = pipeline.provenance(issue)
         res.articles = len(issue.articles)
         if _WORKER["records_here"]:
             try:
-                res.lines = "".join(dumps(r) + "\n" for r in issue_records(issue, prov)).encode("utf-8")
+                res.lines = jsonl(pipeline.records(issue))
             except Exception as exc:
                 res.failure = ("output", _one_line(exc))
         else:
-            res.issue, res.provenance = issue, prov
+            res.issue, res.details = issue, pipeline.details()
     return [results[it.index] for it in items]
 
 
@@ -652,7 +651,12 @@ def default_workers() -> int:
 
 class _Runner:
     def __init__(
-        self, config: Config, target: OutputTarget, workers: int, worker_stages: list[str], main_stages: list[str]
+        self,
+        config: Config,
+        target: OutputTarget,
+        workers: int,
+        worker_stages: list[type[Stage]],
+        main_stages: list[type[Stage]],
     ) -> None:
         self.config = config
         self.target = target
@@ -664,12 +668,11 @@ class _Runner:
         self.generation = 0
         self.summary = BatchSummary(workers=workers)
         self.held: list[tuple[_Slot, Result]] = []  # waiting for the main-process stages
-        self.registry = StageRegistry()
 
     # -- pool ------------------------------------------------------------------------------
     def start_pool(self) -> None:
         if self.workers <= 1:
-            _init_worker(self.config, self.worker_stages, not self.main_stage_names, pool=False)
+            _init_worker(self.config, [(c.name, c) for c in self.worker_stages], not self.main_stage_names, pool=False)
             return
         method = "fork"
         if sys.platform != "linux" or self.main_stage_names or "torch" in sys.modules:
@@ -680,7 +683,9 @@ class _Runner:
             max_workers=self.workers,
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(self.config, self.worker_stages, not self.main_stage_names),
+            # classes travel with their registered names: a stage registered only in this process
+            # (a plugin, a test) registers again in the worker when its module is imported there
+            initargs=(self.config, [(c.name, c) for c in self.worker_stages], not self.main_stage_names),
         )
         self.generation += 1
 
@@ -784,25 +789,18 @@ class _Runner:
         if not self.held:
             return
         if self.main_stages is None:
-            self.main_stages = [self.registry.get(n)(self.config) for n in self.main_stage_names]
+            self.main_stages = [cls(self.config) for cls in self.main_stage_names]
         held, self.held = self.held, []
         issues = [r.issue for _, r in held]
         done, failures = run_stages(self.main_stages, [i for i in issues if i is not None])
         details_main = {st.name: st.describe() for st in self.main_stages}
+        all_stages = self.worker_stages + self.main_stage_names
         for k, ((slot, r), issue) in enumerate(zip(held, done, strict=True)):
             if issue is None:
                 self.fail(slot, *failures[k])
                 continue
-            prov = dict(r.provenance or {})
-            prov["config_hash"] = self.config.hash()
-            prov["stages"] = list(self.config.pipeline.stages)
-            details = dict(prov.get("stage_details") or {})
-            details.update(details_main)
-            prov["stage_details"] = {n: details[n] for n in prov["stages"] if n in details}
-            if "encoding" in prov:  # keep Pipeline.provenance's key order
-                prov["encoding"] = prov.pop("encoding")
-            lines = "".join(dumps(rec) + "\n" for rec in issue_records(issue, prov)).encode("utf-8")
-            self.write(slot, lines, len(issue.articles))
+            prov = build_provenance(self.config, {**(r.details or {}), **details_main}, issue.encoding)
+            self.write(slot, jsonl(render_records(issue, all_stages, prov)), len(issue.articles))
 
     # -- driver ----------------------------------------------------------------------------
     def slots(self, raws: Iterator[RawInput]) -> Iterator[_Slot]:

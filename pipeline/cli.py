@@ -143,13 +143,13 @@ def show(
 
 @app.command("stages")
 def list_stages() -> None:
-    """List the registered stages with what they require and provide."""
-    from pipeline.registry import StageRegistry
+    """List the registered stages in pipeline order, with what they require and provide."""
+    from pipeline import registry
 
-    reg = StageRegistry()
-    for name in reg.names():
-        cls = reg.get(name)
-        typer.echo(f"{name:10s} requires={list(cls.requires)} provides={list(cls.provides)}")
+    for name in registry.stage_names():
+        cls = registry.get_stage(name)
+        section = f" config={cls.config_section}" if cls.config_section else ""
+        typer.echo(f"{name:10s} requires={list(cls.requires)} provides={list(cls.provides)}{section}")
 
 
 @app.command("config")

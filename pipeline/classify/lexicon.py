@@ -26,12 +26,15 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.classify.base import Prediction, rounded_distribution
+from pipeline.classify.base import LabelSpec, Prediction, rounded_distribution
 from pipeline.classify.text import Tokenizer, Zones, article_zones, default_cut, has_cjk
-from pipeline.config import REPO_ROOT, ClassifierSection, ConfigError, LabelSpec, read_yaml
+from pipeline.config import REPO_ROOT, ConfigError, read_yaml
 from pipeline.document import Article
+
+if TYPE_CHECKING:  # the classify stage's config section; backends only read it
+    from pipeline.stages.classify import ClassifierSection
 
 DEFAULT_LEXICON = REPO_ROOT / "models" / "lexicon" / "default.yaml"
 LN2 = math.log(2.0)

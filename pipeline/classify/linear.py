@@ -22,14 +22,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline.classify.base import Prediction, rounded_distribution, trained_labels
 from pipeline.classify.text import Tokenizer, Zones, article_zones
-from pipeline.config import ClassifierSection, ConfigError
+from pipeline.config import ConfigError
 from pipeline.document import Article
+
+if TYPE_CHECKING:  # the classify stage's config section; backends only read it
+    from pipeline.stages.classify import ClassifierSection
 
 FORMAT = "newspipe-linear/1"
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -229,6 +232,16 @@ class LinearClassifier:
 
         p = resolve_path(model_path)
         return cls(LinearModel.load(p), cfg, p)
+
+    @classmethod
+    def from_settings(cls, cfg: ClassifierSection) -> LinearClassifier:
+        """The `linear` backend of the classify stage: the model at `classifier.model_path`."""
+        if not cfg.model_path:
+            raise ConfigError(
+                "classifier.backend is 'linear' but classifier.model_path is not set: "
+                "train one with scripts/train_classifier.py and point model_path at its directory"
+            )
+        return cls.load(cfg.model_path, cfg)
 
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.model.spec.lead_min_chars)

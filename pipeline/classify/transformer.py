@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.classify.base import Prediction, rounded_distribution, trained_labels
 from pipeline.classify.text import Zones, article_zones, has_cjk
-from pipeline.config import ClassifierSection, ConfigError
+from pipeline.config import ConfigError
 from pipeline.document import Article
+
+if TYPE_CHECKING:  # the classify stage's config section; backends only read it
+    from pipeline.stages.classify import ClassifierSection
 
 FORMAT = "newspipe-transformers/1"
 
@@ -69,6 +72,18 @@ class TransformersClassifier:
         self.keep = torch.tensor(keep, device=self.device)
         limit = int(self.meta.get("max_length") or 512)
         self.max_length = min(limit, cfg.max_input_tokens or limit)
+
+    @classmethod
+    def from_settings(cls, cfg: ClassifierSection) -> TransformersClassifier:
+        """The `transformers` backend of the classify stage: the fine-tune at `classifier.model_path`."""
+        from pipeline.classify.lexicon import resolve_path
+
+        if not cfg.model_path:
+            raise ConfigError(
+                "classifier.backend is 'transformers' but classifier.model_path is not set: fine-tune one with "
+                "scripts/train_classifier.py --backend transformers --base-model DIR"
+            )
+        return cls(resolve_path(cfg.model_path), cfg)
 
     def classify(self, article: Article) -> Prediction:
         return self.classify_many([article])[0]

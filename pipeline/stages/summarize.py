@@ -14,15 +14,46 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any, ClassVar
+from typing import Any, Literal
 
-from pipeline.config import Config, ConfigError
+from pydantic import Field
+
+from pipeline.config import Config, ConfigError, Section
 from pipeline.document import Article, Issue
+from pipeline.registry import register_stage
 from pipeline.stages.base import Stage
-from pipeline.summarize.extractive import ExtractiveSummarizer
-from pipeline.summarize.presets import ModelSpec, resolve_model_spec
+from pipeline.summarize.presets import GenerationSection, ModelSpec, resolve_model_spec
 
 log = logging.getLogger("pipeline.summarize")
+
+
+class SummarizerSection(Section):
+    backend: Literal["abstractive", "extractive"] = "abstractive"
+    preset: str | None = Field("mt5_xlsum", description="model preset: a name in configs/presets/ or a YAML path")
+    model: str | None = Field(None, description="hub id or local directory; overrides the preset's")
+    revision: str | None = Field(None, description="hub revision (commit, tag, branch); overrides the preset's")
+    prefix: str | None = Field(None, description="text put before every input; overrides the preset's")
+    max_input_tokens: int | None = Field(None, ge=8, description="model input limit; overrides the preset's")
+    generation: GenerationSection | None = None
+    fallback: Literal["extractive", "error"] = Field(
+        "extractive", description="when the model cannot be loaded: warn and go extractive, or stop"
+    )
+    long_input: Literal["chunk", "truncate"] = "chunk"
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="auto: bfloat16 on CUDA, float32 elsewhere (float16 is never used: T5 overflows)"
+    )
+    token_budget: int = Field(8192, ge=64, description="max padded input tokens (x beams) per model batch")
+    max_batch_size: int = Field(64, ge=1)
+    max_summary_chars: int = Field(120, ge=10)
+    extractive_max_chars: int = Field(120, ge=10, description="extractive summaries never exceed this")
+    extractive_min_chars: int = Field(
+        60, ge=0, description="extractive: add sentences (best first) until at least this long"
+    )
+    local_files_only: bool = Field(False, description="never contact the hub (also on with HF_HUB_OFFLINE=1)")
+    use_safetensors: bool | None = Field(
+        None, description="null: prefer safetensors when the checkpoint has them; true: require them"
+    )
 
 
 class SummarizerUnavailable(ConfigError):
@@ -42,35 +73,37 @@ def unavailable_message(spec: ModelSpec, reason: str, falling_back: bool) -> str
     )
 
 
+@register_stage("summarize")
 class SummarizeStage(Stage):
-    name: ClassVar[str] = "summarize"
-    requires: ClassVar[tuple[str, ...]] = ("articles",)
-    provides: ClassVar[tuple[str, ...]] = ("summary",)
-    main_process_only: ClassVar[bool] = True
+    requires = ("articles",)
+    provides = ("summary",)
+    main_process_only = True
+    config_section = "summarizer"
+    config_model = SummarizerSection
+    backends = {
+        "abstractive": "pipeline.summarize.seq2seq:Seq2SeqSummarizer.from_settings",
+        "extractive": "pipeline.summarize.extractive:ExtractiveSummarizer.from_settings",
+    }
+    record_fields = {
+        "summary": {"type": "string"},
+        "summary_method": {"enum": ["abstractive", "extractive"]},
+        "summary_model": {"type": ["string", "null"]},
+        "summary_input": {"enum": ["full", "truncated", "chunked"]},
+    }
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        cfg = config.summarizer
-        self.extractive = ExtractiveSummarizer(cfg.extractive_max_chars, cfg.extractive_min_chars)
+        cfg = self.settings
+        self.extractive = self.build_backend("extractive")  # also the fallback
         self.abstractive: Any = None  # a Seq2SeqSummarizer once loaded
         self.spec: ModelSpec | None = None
         self.fallback_reason: str | None = None
         if cfg.backend == "abstractive":
             self.spec = resolve_model_spec(cfg)  # a bad preset is a config error, never a fallback
-            from pipeline.summarize.seq2seq import ModelLoadError, Seq2SeqSummarizer
+            from pipeline.summarize.seq2seq import ModelLoadError
 
             try:
-                self.abstractive = Seq2SeqSummarizer.load(
-                    self.spec,
-                    device=cfg.device,
-                    dtype=cfg.dtype,
-                    local_files_only=cfg.local_files_only,
-                    use_safetensors=cfg.use_safetensors,
-                    max_summary_chars=cfg.max_summary_chars,
-                    long_input=cfg.long_input,
-                    token_budget=cfg.token_budget,
-                    max_batch_size=cfg.max_batch_size,
-                )
+                self.abstractive = self.build_backend()
             except ModelLoadError as exc:
                 reason = str(exc)
                 if cfg.fallback == "error":
@@ -87,7 +120,7 @@ class SummarizeStage(Stage):
         return self.abstractive.ref if self.abstractive is not None else None
 
     def describe(self) -> dict[str, object]:
-        cfg = self.config.summarizer
+        cfg = self.settings
         info: dict[str, object] = {
             "name": self.name,
             "backend": self.method,

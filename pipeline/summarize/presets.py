@@ -7,14 +7,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.config import CONFIG_DIR, ConfigError, GenerationSection, SummarizerSection, read_yaml
+from pipeline.config import CONFIG_DIR, ConfigError, Section, read_yaml
+
+if TYPE_CHECKING:  # the section is the summarize stage's; this module only reads it
+    from pipeline.stages.summarize import SummarizerSection
 
 PRESET_DIR = CONFIG_DIR / "presets"
 DEFAULT_MAX_INPUT_TOKENS = 512
+
+
+class GenerationSection(Section):
+    """Generation settings; a field left null takes the preset's value, then the model's default."""
+
+    num_beams: int | None = Field(None, ge=1)
+    max_new_tokens: int | None = Field(None, ge=1)
+    min_new_tokens: int | None = Field(None, ge=0)
+    no_repeat_ngram_size: int | None = Field(None, ge=0)
+    length_penalty: float | None = None
 
 
 class Preset(BaseModel):

@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from pipeline.summarize.postprocess import clean_summary
-from pipeline.summarize.presets import ModelSpec
+from pipeline.summarize.presets import ModelSpec, resolve_model_spec
 from pipeline.summarize.sentences import split_clauses, split_sentences
 
 MAX_ROUNDS = 3  # chunk -> summarize -> join rounds before the last round truncates
@@ -266,6 +266,23 @@ class Seq2SeqSummarizer:
             use_safetensors=use_safetensors,
         )
         return cls(tokenizer, model, spec, ref=ref, **options)
+
+    @classmethod
+    def from_settings(cls, cfg: Any) -> Seq2SeqSummarizer:
+        """The `abstractive` backend of the summarize stage: the preset/model the section names.
+
+        Raises `ModelLoadError` when the model cannot be loaded (the stage decides on fallback)."""
+        return cls.load(
+            resolve_model_spec(cfg),
+            device=cfg.device,
+            dtype=cfg.dtype,
+            local_files_only=cfg.local_files_only,
+            use_safetensors=cfg.use_safetensors,
+            max_summary_chars=cfg.max_summary_chars,
+            long_input=cfg.long_input,
+            token_budget=cfg.token_budget,
+            max_batch_size=cfg.max_batch_size,
+        )
 
     # ---------------------------------------------------------------- generation settings
     def _generation_config(self, settings: dict[str, Any], static_cache: bool, compile: bool, mode: str) -> Any:
