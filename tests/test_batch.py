@@ -20,12 +20,14 @@ import opencc
 import pytest
 from conftest import FIXTURES, REPO, load_gold, norm_ws
 
-from pipeline.batch import OutputTarget, run_batch
+from pipeline.batch import run_batch
 from pipeline.config import ConfigError, load_config
 from pipeline.continuations import link_continuations, page_number, same_page
 from pipeline.document import Issue
+from pipeline.io.assemble import assemble_issue
 from pipeline.io.inputs import page_key, plan_inputs, read_issues, unsafe_member_reason
 from pipeline.io.records import dumps, validate_record
+from pipeline.io.writer import RecordWriter
 from pipeline.registry import register_stage, unregister_stage
 from pipeline.runner import Pipeline
 from pipeline.stages.base import Stage
@@ -236,9 +238,7 @@ def test_paged_issue_accounts_for_every_line(corpus: Corpus) -> None:
     """Lossless accounting survives the join: every non-blank line is in one article or noise."""
     src = corpus.root / "c_paged" / PAGED.name
     raw = next(iter(read_issues(plan_inputs([str(src)]))))
-    from pipeline.batch import decode_parts
-
-    issue = decode_parts(raw.parts, raw.source, raw.issue_id, load_config(stages=["segment"]))
+    issue = assemble_issue(raw.parts, raw.source, raw.issue_id, load_config(stages=["segment"]).input)
     issue = Pipeline(load_config(stages=["segment"]))(issue)
     starts = [s for a in issue.articles for s, _ in a.line_roles] + [n.span[0] for n in issue.noise]
     assert len(starts) == len(set(starts))
@@ -434,7 +434,7 @@ def test_per_group_layout_writes_one_file_per_input_group(corpus: Corpus, refere
     assert {p.name: p.read_bytes() for p in out.glob("*.jsonl") if p.name not in ("manifest.jsonl", "notes.jsonl")} == snapshot
     assert (out / "notes.jsonl").read_bytes() == b'{"mine": true}\n'
     with pytest.raises(ConfigError, match="directory"):
-        OutputTarget(out, seg_config(), overwrite=False)  # single layout, -o DIR
+        RecordWriter(out, seg_config().hash(), seg_config().output, overwrite=False)  # single layout, -o DIR
     by_year = run_batch([str(corpus.root / "c_paged")], tmp_path / "y", seg_config("output.layout=per_group", "output.group_by=year"), progress=False)  # fmt: skip
     assert by_year.done == 1 and (tmp_path / "y" / "2024.jsonl").exists()
 

@@ -78,10 +78,10 @@ def fixture_records() -> list[dict]:
 def test_shared_sample_gets_gold_topics():
     if not SAMPLE.exists():
         pytest.skip("../shared/fixtures/zhuzhou_daily_sample.txt is absent")
-    from pipeline.batch import decode_input
+    from pipeline.io.assemble import assemble_issue
 
     cfg = load_config(stages=["segment", "classify"])
-    issue = Pipeline(cfg)(decode_input(SAMPLE.read_bytes(), str(SAMPLE), "sample", cfg))
+    issue = Pipeline(cfg)(assemble_issue([(None, str(SAMPLE), SAMPLE.read_bytes())], str(SAMPLE), "sample", cfg.input))
     gold = json.loads(SAMPLE.with_name("zhuzhou_daily_sample.gold.json").read_text(encoding="utf-8"))
     got = [a.topic for a in issue.articles]
     want = [a["topic"] for a in gold["articles"]]
