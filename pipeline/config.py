@@ -22,9 +22,6 @@ from pydantic_core import InitErrorDetails
 
 from pipeline import registry
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = REPO_ROOT / "configs"
-
 
 class ConfigError(ValueError):
     """A configuration problem, worded for the person who wrote the config."""
@@ -153,25 +150,31 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping safely, with errors that name the file."""
-    p = Path(path)
+def read_yaml(path: Any, *, name: str | None = None) -> dict[str, Any]:
+    """Read a YAML mapping safely, with errors that name the file.
+
+    `path`: a filesystem path, or anything with `read_text` (a packaged resource); `name`: how
+    messages call it (default: the path as given)."""
+    p = Path(path) if isinstance(path, str) else path
+    shown = name or str(path)
     try:
         raw = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {p}") from None
+        raise ConfigError(f"config file not found: {shown}") from None
     except (UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(f"cannot read config file {p}: {exc}") from None
+        raise ConfigError(f"cannot read config file {shown}: {exc}") from None
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"malformed YAML in {p}{where}: fix the syntax ({getattr(exc, 'problem', exc)})") from None
+        raise ConfigError(
+            f"malformed YAML in {shown}{where}: fix the syntax ({getattr(exc, 'problem', exc)})"
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {p} must hold a mapping of sections, not {type(data).__name__}")
+        raise ConfigError(f"config file {shown} must hold a mapping of sections, not {type(data).__name__}")
     return data
 
 

@@ -25,8 +25,11 @@ class ClassifierSection(Section):
         None,
         description="label -> description/keywords/patterns, merged over the lexicon's labels; a new name adds a label",
     )
-    lexicon: str | None = Field(None, description="path of a lexicon YAML; null = models/lexicon/default.yaml")
-    model_path: str | None = Field(None, description="trained model directory (backend: linear or transformers)")
+    lexicon: str | None = Field(None, description="lexicon YAML path; null = the shipped pipeline:models/lexicon/default.yaml")
+    model_path: str | None = Field(
+        None,
+        description="trained model directory (backend: linear or transformers); pipeline:models/linear is the shipped one",
+    )
     tokenizer: Literal["rjieba", "jieba"] = Field(
         "rjieba", description="word segmenter: rjieba (Rust, same words as jieba) or jieba (pure Python)"
     )
