@@ -182,26 +182,25 @@ def annotate(
     family: Annotated[str | None, typer.Option("--family", help="layout family recorded in the gold")] = None,
 ) -> None:
     """Write the segmenter's prediction for ISSUE as a fixture pair to correct by hand."""
-    from pipeline.batch import decode_input
+    from pipeline.io.assemble import assemble_issue
     from pipeline.continuations import link_continuations
     from pipeline.io.decode import InputError
-    from pipeline.segmentation import build_segmenter
     from pipeline.segmentation.annotate import write_fixture
-    from pipeline.segmentation.crf import SegmenterModelError
+    from pipeline.stages.segment import SegmentStage
 
     cfg = _config(config, set_, None)
     if not issue_file.is_file():
         _fail(f"{issue_file}: not a file")
     try:
         data = issue_file.read_bytes()
-        issue = decode_input(data, str(issue_file), issue_file.stem, cfg)
-        seg, _ = build_segmenter(cfg.segmenter)
+        issue = assemble_issue([(None, str(issue_file), data)], str(issue_file), issue_file.stem, cfg.input)
+        seg = SegmentStage(cfg).segmenter
     except InputError as err:
         _fail(f"{issue_file}: {err.reason}")
     except OSError as err:
         _fail(f"{issue_file}: {err.strerror}")
-    except SegmenterModelError as err:
-        _fail(f"segmenter.model: {err}")
+    except ConfigError as err:
+        _fail(str(err))
     issue = link_continuations(seg.segment(issue))
     try:
         txt, gold = write_fixture(issue, output, family)
@@ -261,13 +260,13 @@ def show(
 
 @app.command("stages")
 def list_stages() -> None:
-    """List the registered stages with what they require and provide."""
-    from pipeline.registry import StageRegistry
+    """List the registered stages in pipeline order, with what they require and provide."""
+    from pipeline import registry
 
-    reg = StageRegistry()
-    for name in reg.names():
-        cls = reg.get(name)
-        typer.echo(f"{name:10s} requires={list(cls.requires)} provides={list(cls.provides)}")
+    for name in registry.stage_names():
+        cls = registry.get_stage(name)
+        section = f" config={cls.config_section}" if cls.config_section else ""
+        typer.echo(f"{name:10s} requires={list(cls.requires)} provides={list(cls.provides)}{section}")
 
 
 @app.command("config")

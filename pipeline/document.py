@@ -60,6 +60,8 @@ class Article:
     summary_method: str | None = None
     summary_model: str | None = None
     summary_input: str | None = None
+    # values a stage adds to the record without a field of its own here (key -> value)
+    ext: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -1,47 +1,112 @@
-"""Stage registry: stages register by name and declare what they require and provide.
+"""Stage registry: stages register themselves with a decorator, as spaCy's `Language.factory`
+and Stanza's `register_processor` do.
 
-As in Stanza, the pipeline is checked when it is built: a stage whose requirement no
-earlier stage provides is an error that names both, before any input is read.
+    from pipeline.registry import register_stage
+    from pipeline.stages.base import Stage
+
+    @register_stage("shout")
+    class ShoutStage(Stage):
+        requires = ("articles",)
+        provides = ("shout",)
+        config_section = "shout"        # the config key this stage owns ...
+        config_model = ShoutSection     # ... and its pydantic model
+        record_fields = {"shout": {"type": "string"}}   # what it adds to each record
+
+Everything else follows from that declaration: `pipeline.stages` accepts the name, the config
+accepts (and hashes) the section, the record gets the fields, the schema describes them and
+`newspipe stages` lists the stage. Adding a stage touches its own module and its tests.
+
+The built-in stages register when their modules are imported; `load_builtin_stages` imports them
+in pipeline order. This module imports nothing from the package, so every layer may use it.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any, TypeVar
 
-from pipeline.stages.base import Stage
+# imported in this order by load_builtin_stages; also the order `newspipe stages` lists them in
+BUILTIN_STAGE_MODULES = ("pipeline.stages.segment", "pipeline.stages.classify", "pipeline.stages.summarize")
+# config sections that belong to the run itself, not to a stage
+CORE_SECTIONS = ("pipeline", "input", "output")
 
-# name -> "module:Class"; imported lazily so that `segment` never pays for torch.
-BUILTIN_STAGES: dict[str, str] = {
-    "segment": "pipeline.stages.segment:SegmentStage",
-    "classify": "pipeline.stages.classify:ClassifyStage",
-    "summarize": "pipeline.stages.summarize:SummarizeStage",
-}
+T = TypeVar("T")
+
+_stages: dict[str, Any] = {}  # name -> stage class, in registration order
+_builtins_loaded = False
 
 
-class StageRegistry:
-    """Maps stage names to stage classes; one instance per pipeline build, no global mutation."""
+class RegistryError(ValueError):
+    """A stage registration that would make the registry ambiguous."""
 
-    def __init__(self, entries: dict[str, str] | None = None) -> None:
-        self._paths = dict(BUILTIN_STAGES if entries is None else entries)
-        self._classes: dict[str, type[Stage]] = {}
 
-    def register(self, name: str) -> Callable[[type[Stage]], type[Stage]]:
-        def deco(cls: type[Stage]) -> type[Stage]:
-            self._classes[name] = cls
-            return cls
+def _qualname(cls: Any) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
-        return deco
 
-    def names(self) -> list[str]:
-        return sorted(set(self._paths) | set(self._classes))
+def register_stage(name: str) -> Callable[[T], T]:
+    """Class decorator: register a `Stage` subclass under `name` (which it then carries)."""
+    if not name.isidentifier():
+        raise RegistryError(f"stage name {name!r} must be a Python identifier (letters, digits, _)")
 
-    def get(self, name: str) -> type[Stage]:
-        if name in self._classes:
-            return self._classes[name]
-        if name not in self._paths:
-            raise KeyError(name)
-        module, _, attr = self._paths[name].partition(":")
-        cls = getattr(importlib.import_module(module), attr)
-        self._classes[name] = cls
+    def deco(cls: T) -> T:
+        prev = _stages.get(name)
+        if prev is not None and prev is not cls and _qualname(prev) != _qualname(cls):
+            raise RegistryError(f"stage '{name}' is already registered by {_qualname(prev)}")
+        section = getattr(cls, "config_section", None)
+        if section is not None:
+            if section in CORE_SECTIONS:
+                raise RegistryError(f"stage '{name}': config section '{section}' is reserved")
+            if getattr(cls, "config_model", None) is None:
+                raise RegistryError(f"stage '{name}' names config section '{section}' but has no config_model")
+            for other, ocls in _stages.items():
+                if other != name and getattr(ocls, "config_section", None) == section:
+                    raise RegistryError(f"stage '{name}': config section '{section}' belongs to stage '{other}'")
+        cls.name = name  # type: ignore[attr-defined]
+        _stages[name] = cls
         return cls
+
+    return deco
+
+
+def unregister_stage(name: str) -> None:
+    """Forget a registered stage (tests and plugins that register temporarily)."""
+    _stages.pop(name, None)
+
+
+def load_builtin_stages() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        for module in BUILTIN_STAGE_MODULES:
+            importlib.import_module(module)
+        _builtins_loaded = True
+
+
+def _builtin_names() -> list[str]:
+    by_module = {cls.__module__: n for n, cls in _stages.items()}
+    return [by_module[m] for m in BUILTIN_STAGE_MODULES if m in by_module]
+
+
+def stage_names() -> list[str]:
+    """Registered stage names: the built-in ones in pipeline order, then the others as registered."""
+    load_builtin_stages()
+    builtin = _builtin_names()
+    return builtin + [n for n in _stages if n not in builtin]
+
+
+def get_stage(name: str) -> Any:
+    """The stage class registered under `name`; KeyError when there is none."""
+    load_builtin_stages()
+    return _stages[name]
+
+
+def stage_sections() -> dict[str, Any]:
+    """Config section name -> pydantic model, for every registered stage that owns one."""
+    out: dict[str, Any] = {}
+    for name in stage_names():
+        cls = _stages[name]
+        section = getattr(cls, "config_section", None)
+        if section is not None:
+            out[section] = cls.config_model
+    return out

@@ -124,10 +124,10 @@ def bench_classify(args: argparse.Namespace) -> None:
     from pipeline.classify.evaluate import gold_records, record_article
     from pipeline.classify.lexicon import LexiconClassifier
     from pipeline.classify.text import Tokenizer, article_zones
-    from pipeline.config import ClassifierSection
     from pipeline.document import Issue
     from pipeline.io.decode import decode_bytes
     from pipeline.segmentation.segmenter import Segmenter
+    from pipeline.stages.classify import ClassifierSection
 
     # articles: segmented from every sample issue (not timed), plus fixture gold articles
     seg = Segmenter()
@@ -257,15 +257,7 @@ def bench_batch(args: argparse.Namespace) -> None:
     import shutil
     import tempfile
 
-    from pipeline.registry import StageRegistry
-
-    stages = args.stages
-    if stages is None:
-        try:
-            StageRegistry().get("classify")
-            stages = "segment,classify"
-        except Exception:  # classify not there yet
-            stages = "segment"
+    stages = args.stages or "segment,classify"
     texts = sample_issue_texts()
     if args.sample_only:
         texts = texts[:1]  # the shared sample when present: issues exactly the sample's size

@@ -7,6 +7,8 @@
 DIR/tiny-mt5: SentencePiece + T5Tokenizer + 2-layer MT5 (the csebuetnlp/mT5_multilingual_XLSum path).
 DIR/tiny-bart: BERT character vocab + BertTokenizer + 1-layer BART (the fnlp/bart-base-chinese path).
 Their summaries are random text: they exercise loading, batching and cleaning, not quality.
+The tokenizers are trained on this checkout's local issues (tests/fixtures, else examples) plus
+built-in text; never on ../shared.
 """
 
 from __future__ import annotations
@@ -15,9 +17,20 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from pipeline.summarize.tiny import build_tiny_bart, build_tiny_mt5  # noqa: E402
+from pipeline.io.decode import decode_bytes  # noqa: E402
+from pipeline.summarize.tiny import BUILTIN_TEXT, build_tiny_bart, build_tiny_mt5  # noqa: E402
+
+
+def local_texts() -> list[str]:
+    """The issues of this checkout (tests/fixtures, else examples), decoded as the pipeline does."""
+    for folder in (REPO / "tests" / "fixtures", REPO / "examples"):
+        texts = [decode_bytes(f.read_bytes(), str(f))[0] for f in sorted(folder.glob("*.txt"))]
+        if texts:
+            return [*texts, BUILTIN_TEXT]
+    return [BUILTIN_TEXT]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     for name, build in (("tiny-mt5", build_tiny_mt5), ("tiny-bart", build_tiny_bart)):
-        path = build(args.dir / name, seed=args.seed)
+        path = build(args.dir / name, local_texts(), seed=args.seed)
         print(f"{name}: {path}  (use --set summarizer.model={path})")
 
 

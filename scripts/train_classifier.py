@@ -264,7 +264,7 @@ def train_transformers(args, recs, zones, y, labels, info, out: Path, tmp, t0: f
     save_transformers(model, tok, out, labels, args, info)
     if te:
         from pipeline.classify.transformer import TransformersClassifier
-        from pipeline.config import ClassifierSection
+        from pipeline.stages.classify import ClassifierSection
 
         clf = TransformersClassifier(out, ClassifierSection(backend="transformers", model_path=str(out)))
         pred = [p.topic for p in clf.classify_many([record_article(recs[i]) for i in te])]
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         info["test_issues"] = sorted({recs[i]["issue_id"] for i in te})
         if not args.no_lexicon_baseline:
             from pipeline.classify.lexicon import LexiconClassifier
-            from pipeline.config import ClassifierSection
+            from pipeline.stages.classify import ClassifierSection
 
             lex = LexiconClassifier(ClassifierSection())
             if set(lex.labels) >= set(labels):

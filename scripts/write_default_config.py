@@ -1,12 +1,14 @@
 #!/usr/bin/env python
-"""Write configs/default.yaml from the config models, with each key's description as a comment.
+"""Write the generated files: configs/default.yaml from the config models (each key's description
+as a comment), and pipeline/resources/article.schema.json from the stages' record fields.
 
-The pydantic models are the single source of the defaults; this keeps the YAML users read in
-step with them (a test checks that the file validates to exactly the defaults).
+The pydantic models and the stage declarations are the single source; this keeps the files users
+read in step with them (tests check that both agree with what the code says).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from pydantic import BaseModel
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pipeline import registry  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 
 
@@ -53,11 +56,24 @@ def render() -> str:
         "# Copy and edit, then pass with --config FILE; or override single keys with --set a.b=c.",
         "",
     ]
-    _emit(Config(), 0, lines)
+    owner = {cls.config_section: n for n in registry.stage_names() if (cls := registry.get_stage(n)).config_section}
+    for name, section in Config().sections().items():
+        lines.append(f"{name}:  # owned by stage '{owner[name]}'" if name in owner else f"{name}:")
+        _emit(section, 1, lines)
     return "\n".join(lines) + "\n"
 
 
+def render_schema() -> str:
+    from pipeline.io.records import record_schema
+
+    builtin = [registry.get_stage(n) for n in registry.stage_names() if registry.get_stage(n).__module__ in registry.BUILTIN_STAGE_MODULES]
+    return json.dumps(record_schema(builtin), ensure_ascii=False, indent=2) + "\n"
+
+
 if __name__ == "__main__":
-    target = REPO / "configs" / "default.yaml"
-    target.write_text(render(), encoding="utf-8")
-    print(f"wrote {target}")
+    for target, text in (
+        (REPO / "configs" / "default.yaml", render()),
+        (REPO / "pipeline" / "resources" / "article.schema.json", render_schema()),
+    ):
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")

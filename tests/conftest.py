@@ -27,6 +27,15 @@ def load_gold(txt: Path) -> dict:
     return json.loads(txt.with_name(txt.name[: -len(".txt")] + ".gold.json").read_text(encoding="utf-8"))
 
 
+def local_texts() -> list[str]:
+    """Our fixture issues decoded as the pipeline does, plus the built-in text: what the tiny
+    test models' tokenizers are trained on."""
+    from pipeline.io.decode import decode_bytes
+    from pipeline.summarize.tiny import BUILTIN_TEXT
+
+    return [decode_bytes(f.read_bytes(), str(f))[0] for f in sorted(FIXTURES.glob("*.txt"))] + [BUILTIN_TEXT]
+
+
 def fixture_issues() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("*.txt") if p.with_name(p.stem + ".gold.json").exists())
 

@@ -20,13 +20,17 @@ import opencc
 import pytest
 from conftest import FIXTURES, REPO, load_gold, norm_ws
 
-from pipeline.batch import OutputTarget, run_batch
+from pipeline.batch import run_batch
 from pipeline.config import ConfigError, load_config
 from pipeline.continuations import link_continuations, page_number, same_page
 from pipeline.document import Issue
+from pipeline.io.assemble import assemble_issue
 from pipeline.io.inputs import page_key, plan_inputs, read_issues, unsafe_member_reason
-from pipeline.io.records import dumps, issue_records, validate_record
+from pipeline.io.records import dumps, validate_record
+from pipeline.io.writer import RecordWriter
+from pipeline.registry import register_stage, unregister_stage
 from pipeline.runner import Pipeline
+from pipeline.stages.base import Stage
 
 PAGED = REPO / "tests" / "data" / "paged" / "2024-09-02"
 # a small page-per-file issue of our own, used when the labelled one above is absent
@@ -182,7 +186,7 @@ def expected_lines(corpus: Corpus, config) -> list[str]:
             continue
         assert isinstance(g, Good)
         issue = pipeline(Issue(g.issue_id, g.source, g.text.replace("\r\n", "\n"), g.encoding))
-        lines += [dumps(r) for r in issue_records(issue, pipeline.provenance(issue))]
+        lines += [dumps(r) for r in pipeline.records(issue)]
     return lines
 
 
@@ -234,9 +238,7 @@ def test_paged_issue_accounts_for_every_line(corpus: Corpus) -> None:
     """Lossless accounting survives the join: every non-blank line is in one article or noise."""
     src = corpus.root / "c_paged" / PAGED.name
     raw = next(iter(read_issues(plan_inputs([str(src)]))))
-    from pipeline.batch import decode_parts
-
-    issue = decode_parts(raw.parts, raw.source, raw.issue_id, load_config(stages=["segment"]))
+    issue = assemble_issue(raw.parts, raw.source, raw.issue_id, load_config(stages=["segment"]).input)
     issue = Pipeline(load_config(stages=["segment"]))(issue)
     starts = [s for a in issue.articles for s, _ in a.line_roles] + [n.span[0] for n in issue.noise]
     assert len(starts) == len(set(starts))
@@ -344,16 +346,8 @@ def test_torn_and_unvouched_tails_are_repaired(corpus: Corpus, reference, tmp_pa
 
 # ---- determinism, config changes, layouts --------------------------------------------------------
 def test_same_config_gives_byte_identical_output_for_any_worker_count(corpus: Corpus, tmp_path: Path) -> None:
-    stages = ["segment"]
-    sets = [f"input.max_file_mb={MAX_MB}"]
-    try:
-        from pipeline.registry import StageRegistry
-
-        StageRegistry().get("summarize")
-        stages = ["segment", "summarize"]
-        sets.append("summarizer.backend=extractive")  # a deterministic summarizer, in the main process
-    except Exception:  # the summarize stage is not there yet
-        pass
+    stages = ["segment", "summarize"]  # the summarizer runs in the main process
+    sets = [f"input.max_file_mb={MAX_MB}", "summarizer.backend=extractive"]  # a deterministic one
     cfg = load_config(None, sets, stages)
     inputs = [str(corpus.root / "a_plain" / f"issue_{i:03d}.txt") for i in range(40)] + [str(corpus.root / "c_paged")]
     one = tmp_path / "one" / "o.jsonl"
@@ -366,7 +360,7 @@ def test_same_config_gives_byte_identical_output_for_any_worker_count(corpus: Co
         p = Pipeline(cfg)
         g = Path(inputs[0])
         issue = p(Issue(g.stem, str(g), g.read_bytes().decode("utf-8-sig"), "utf-8"))
-        first = [dumps(r) for r in issue_records(issue, p.provenance(issue))]
+        first = [dumps(r) for r in p.records(issue)]
         got = one.read_text(encoding="utf-8").splitlines()[: len(first)]
         assert [json.loads(x)["summary"] for x in got] == [json.loads(x)["summary"] for x in first]
         assert json.loads(got[0])["provenance"] == json.loads(first[0])["provenance"]
@@ -440,7 +434,7 @@ def test_per_group_layout_writes_one_file_per_input_group(corpus: Corpus, refere
     assert {p.name: p.read_bytes() for p in out.glob("*.jsonl") if p.name not in ("manifest.jsonl", "notes.jsonl")} == snapshot
     assert (out / "notes.jsonl").read_bytes() == b'{"mine": true}\n'
     with pytest.raises(ConfigError, match="directory"):
-        OutputTarget(out, seg_config(), overwrite=False)  # single layout, -o DIR
+        RecordWriter(out, seg_config().hash(), seg_config().output, overwrite=False)  # single layout, -o DIR
     by_year = run_batch([str(corpus.root / "c_paged")], tmp_path / "y", seg_config("output.layout=per_group", "output.group_by=year"), progress=False)  # fmt: skip
     assert by_year.done == 1 and (tmp_path / "y" / "2024.jsonl").exists()
 
@@ -526,15 +520,11 @@ def test_link_continuations_pairs_by_page_and_headline() -> None:
 
 
 # ---- a worker that dies ----------------------------------------------------------------------------
-class CrashStage:
+class CrashStage(Stage):
     """Kills its process on an issue containing 'CRASHME' (imported by the workers)."""
 
-    name = "crash"
     requires = ("articles",)
     provides = ("crashed",)
-
-    def __init__(self, config) -> None:
-        self.config = config
 
     def pipe(self, issues):
         for issue in issues:
@@ -542,14 +532,15 @@ class CrashStage:
                 os._exit(3)
             yield issue
 
-    def describe(self) -> dict[str, object]:
-        return {"name": self.name}
+
+@pytest.fixture
+def crash_stage():
+    register_stage("crash")(CrashStage)
+    yield CrashStage
+    unregister_stage("crash")
 
 
-def test_a_worker_dying_fails_only_its_issue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline import registry
-
-    monkeypatch.setitem(registry.BUILTIN_STAGES, "crash", "test_batch:CrashStage")
+def test_a_worker_dying_fails_only_its_issue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_stage) -> None:
     monkeypatch.syspath_prepend(str(Path(__file__).parent))
     text = base_texts()[0]
     files = []

@@ -78,10 +78,10 @@ def fixture_records() -> list[dict]:
 def test_shared_sample_gets_gold_topics():
     if not SAMPLE.exists():
         pytest.skip("../shared/fixtures/zhuzhou_daily_sample.txt is absent")
-    from pipeline.batch import decode_input
+    from pipeline.io.assemble import assemble_issue
 
     cfg = load_config(stages=["segment", "classify"])
-    issue = Pipeline(cfg)(decode_input(SAMPLE.read_bytes(), str(SAMPLE), "sample", cfg))
+    issue = Pipeline(cfg)(assemble_issue([(None, str(SAMPLE), SAMPLE.read_bytes())], str(SAMPLE), "sample", cfg.input))
     gold = json.loads(SAMPLE.with_name("zhuzhou_daily_sample.gold.json").read_text(encoding="utf-8"))
     got = [a.topic for a in issue.articles]
     want = [a["topic"] for a in gold["articles"]]
@@ -367,3 +367,22 @@ def test_transformers_fine_tune_on_a_tiny_local_bert(tmp_path):
     assert any(a.topic_evidence for a in arts[:6])
     assert arts[-1].topic_confident is False
     assert stage.describe()["backend"] == "transformers"
+
+
+def test_shipped_resources_are_named_by_package_name(tmp_path):
+    """Issue 11, items 1-2: the shipped lexicon and linear model are read from the package and
+    recorded as `pipeline:...`; a user path is recorded as given."""
+    d = ClassifyStage(load_config(stages=["segment", "classify"])).describe()
+    assert d["lexicon"] == "pipeline:models/lexicon/default.yaml"
+    cfg = load_config(
+        overrides=["classifier.backend=linear", "classifier.model_path=pipeline:models/linear"],
+        stages=["segment", "classify"],
+    )
+    d = ClassifyStage(cfg).describe()
+    assert d["model_path"] == "pipeline:models/linear" and d["backend"] == "linear"
+    with pytest.raises(ConfigError, match="the shipped one is named pipeline:models/linear"):
+        ClassifyStage(load_config(overrides=["classifier.backend=linear", "classifier.model_path=models/linear"]))
+    lex = tmp_path / "lex.yaml"
+    lex.write_text("labels:\n  a: {keywords: {货运: 1}}\n  b: {keywords: {学校: 1}}\n", encoding="utf-8")
+    d = ClassifyStage(load_config(overrides=[f"classifier.lexicon={lex}"])).describe()
+    assert d["lexicon"] == str(lex)

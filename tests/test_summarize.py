@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from conftest import local_texts
 
 from pipeline.config import ConfigError, load_config
 from pipeline.document import Article, Issue
@@ -27,7 +28,8 @@ FAST = ["summarizer.generation.num_beams=1", "summarizer.generation.max_new_toke
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny-models")
-    return {"mt5": str(build_tiny_mt5(root / "mt5")), "bart": str(build_tiny_bart(root / "bart"))}
+    texts = local_texts()
+    return {"mt5": str(build_tiny_mt5(root / "mt5", texts)), "bart": str(build_tiny_bart(root / "bart", texts))}
 
 
 @pytest.fixture(autouse=True)
@@ -170,9 +172,56 @@ def test_default_preset_offline_falls_back(caplog):
 
 def test_fallback_error_stops_at_construction():
     with pytest.raises(SummarizerUnavailable) as err:
-        stage("summarizer.model=./no/such/model-dir", "summarizer.fallback=error")
+        stage("summarizer.model=no-such-org/no-such-model-xyz", "summarizer.fallback=error")
     assert isinstance(err.value, ConfigError)
-    assert "./no/such/model-dir" in str(err.value) and "download_model.py" in str(err.value)
+    assert "no-such-org/no-such-model-xyz" in str(err.value) and "download_model.py" in str(err.value)
+    assert "stopping before any input" in str(err.value)
+
+
+@pytest.mark.parametrize("fallback", ["extractive", "error"])
+@pytest.mark.parametrize("path", ["./no/such/model-dir", "/wrong/path", "~/no-such-model-dir-xyz"])
+def test_mistyped_local_model_path_is_a_config_error(path, fallback, caplog):
+    """Issue 11, item 3: a path that looks local and is not there never falls back."""
+    with pytest.raises(ConfigError) as err, caplog.at_level(logging.WARNING):
+        stage(f"summarizer.model={path}", f"summarizer.fallback={fallback}")
+    msg = str(err.value)
+    assert msg.startswith("summarizer.model: no model directory at " + path)
+    assert "download_model.py" not in msg  # downloading cannot fix a typo
+    assert not caplog.records  # no warning about falling back
+
+
+def test_broken_local_model_directory_is_a_config_error(tmp_path):
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot load the model directory"):
+        stage(f"summarizer.model={tmp_path}")
+
+
+def test_cli_mistyped_model_path_exits_2(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", str(REPO / "examples" / "sample_issue.txt"), "-o",
+         str(tmp_path / "o.jsonl"), "--set", "summarizer.model=/wrong/path"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "no model directory at /wrong/path" in proc.stderr and "download_model.py" not in proc.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_unfetchable_hub_model_advice_fits_the_cause(monkeypatch):
+    from pipeline.stages.summarize import unavailable_message
+    from pipeline.summarize.presets import ModelSpec
+
+    spec = ModelSpec(model="org/name", revision="abc")
+    offline = unavailable_message(spec, "not cached", True, "offline")
+    assert "hf download org/name --revision abc --local-dir DIR" in offline and "HF_HUB_OFFLINE" in offline
+    assert "HF_HUB_OFFLINE" not in unavailable_message(spec, "hub cannot be reached", True, "unreachable")
+    other = unavailable_message(spec, "404 Repository Not Found", True, "other")
+    assert "download" not in other and "check summarizer.model" in other
 
 
 def test_extractive_backend_never_loads_a_model(caplog):

@@ -1,12 +1,34 @@
-"""What every classifier backend returns, and the probability helpers they share."""
+"""What every classifier backend returns, the label spec they share, and probability helpers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.config import ClassifierSection, ConfigError
+from pydantic import Field
+
+from pipeline.config import ConfigError, Section
 from pipeline.document import Article
+
+if TYPE_CHECKING:  # the section is the classify stage's; backends only read it
+    from pipeline.stages.classify import ClassifierSection
+
+
+class LabelSpec(Section):
+    """One topic label: merged over the lexicon's label of the same name (or the one it `replaces`)."""
+
+    description: str = Field("", description="what the label covers; its words also count as weak keywords")
+    keywords: dict[str, float] = Field(
+        default_factory=dict, description="word or phrase -> weight (merged over the lexicon's; 0 removes one)"
+    )
+    patterns: dict[str, float] = Field(
+        default_factory=dict, description="regex -> weight; each match counts as a term (e.g. old years)"
+    )
+    replaces: str | None = Field(
+        None, description="rename: take over this shipped label's lexicon and drop the old name"
+    )
+    enabled: bool = Field(True, description="false drops the label from the label set")
+
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The default offline backend: a per-label weighted lexicon scored TF-IDF style.
 
-Scoring (documented with the lexicon in models/lexicon/README.md):
+Scoring (documented with the lexicon in pipeline/models/lexicon/README.md):
 
     tf(t)    = (H * ln(1 + n_head(t)) + L * ln(1 + n_lead(t)) + ln(1 + n_body(t))) / ln 2
     S(label) = sum over terms t of  w(label, t) * idf(t) * tf(t)
@@ -26,14 +26,18 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.classify.base import Prediction, rounded_distribution
+from pipeline.classify.base import LabelSpec, Prediction, rounded_distribution
 from pipeline.classify.text import Tokenizer, Zones, article_zones, default_cut, has_cjk
-from pipeline.config import REPO_ROOT, ClassifierSection, ConfigError, LabelSpec, read_yaml
+from pipeline.config import ConfigError, read_yaml
 from pipeline.document import Article
+from pipeline.resources import locate, packaged_hint
 
-DEFAULT_LEXICON = REPO_ROOT / "models" / "lexicon" / "default.yaml"
+if TYPE_CHECKING:  # the classify stage's config section; backends only read it
+    from pipeline.stages.classify import ClassifierSection
+
+DEFAULT_LEXICON = "pipeline:models/lexicon/default.yaml"  # shipped with the package
 LN2 = math.log(2.0)
 IDF_REF = 7.0  # a typical IDF of a topical noun in jieba's table (物流 7.1, 周年 7.8, 学校 5.7)
 IDF_CLIP = (0.5, 1.5)
@@ -44,15 +48,6 @@ _DESCRIPTION_STOPWORDS = frozenset(
 )
 
 
-def resolve_path(p: str | Path) -> Path:
-    """A config path: as given when it exists, else relative to the repository root."""
-    path = Path(p).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    alt = REPO_ROOT / path
-    return alt if alt.exists() else path
-
-
 @dataclass
 class LabelLexicon:
     name: str
@@ -61,26 +56,30 @@ class LabelLexicon:
     patterns: dict[str, float]
 
 
-def load_lexicon(path: str | Path | None) -> tuple[Path, dict[str, LabelLexicon], str]:
-    """Read a lexicon YAML: `labels: {name: {description, keywords, patterns}}`."""
-    p = resolve_path(path) if path else DEFAULT_LEXICON
-    if not p.exists():
-        raise ConfigError(f"classifier.lexicon: lexicon file not found: {p}")
-    data = read_yaml(p)
+def load_lexicon(path: str | Path | None) -> tuple[str, dict[str, LabelLexicon], str]:
+    """Read a lexicon YAML: `labels: {name: {description, keywords, patterns}}`.
+
+    `path`: a user path, `pipeline:...` for a shipped one, or None for the default. Returns the
+    name to record (as given), the labels and a digest of the file."""
+    name = str(path) if path else DEFAULT_LEXICON
+    p = locate(name)
+    if not p.is_file():
+        raise ConfigError(f"classifier.lexicon: lexicon file not found: {name}{packaged_hint(name)}")
+    data = read_yaml(p, name=name)
     raw_labels = data.get("labels")
     if not isinstance(raw_labels, dict) or not raw_labels:
-        raise ConfigError(f"lexicon {p}: expected a non-empty 'labels' mapping")
+        raise ConfigError(f"lexicon {name}: expected a non-empty 'labels' mapping")
     labels: dict[str, LabelLexicon] = {}
-    for name, spec in raw_labels.items():
+    for label, spec in raw_labels.items():
         try:
             ls = LabelSpec.model_validate(spec or {})
         except Exception as exc:  # pydantic ValidationError: word it for the lexicon author
-            raise ConfigError(f"lexicon {p}: label '{name}': {exc}") from None
-        labels[str(name)] = LabelLexicon(
-            str(name), ls.description, {str(k): float(v) for k, v in ls.keywords.items()}, dict(ls.patterns)
+            raise ConfigError(f"lexicon {name}: label '{label}': {exc}") from None
+        labels[str(label)] = LabelLexicon(
+            str(label), ls.description, {str(k): float(v) for k, v in ls.keywords.items()}, dict(ls.patterns)
         )
     digest = hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-    return p, labels, digest
+    return name, labels, digest
 
 
 def resolve_labels(
@@ -152,6 +151,15 @@ def _idf_table(path: str) -> dict[str, float]:
     return table
 
 
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:  # pragma: no cover
+        return "?"
+
+
 def jieba_idf_path() -> Path | None:
     import importlib.util
 
@@ -171,7 +179,7 @@ class BackgroundIdf:
 
     def __init__(self, tokenizer: Tokenizer) -> None:
         path = jieba_idf_path()
-        self.source = f"jieba idf.txt ({tokenizer.version.split()[0]} package data)" if path else "none"
+        self.source = f"jieba {_package_version('jieba')} analyse/idf.txt" if path else "none"
         self.table = _idf_table(str(path)) if path else {}
         vals = sorted(self.table.values())
         self.median = vals[len(vals) // 2] if vals else IDF_REF
@@ -345,7 +353,7 @@ class LexiconClassifier:
     def describe(self) -> dict[str, Any]:
         return {
             "backend": "lexicon",
-            "lexicon": str(self.path),
+            "lexicon": self.path,
             "lexicon_sha256": self.digest,
             "labels": list(self.labels),
             "terms": self.n_terms,

@@ -22,14 +22,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline.classify.base import Prediction, rounded_distribution, trained_labels
 from pipeline.classify.text import Tokenizer, Zones, article_zones
-from pipeline.config import ClassifierSection, ConfigError
+from pipeline.config import ConfigError
 from pipeline.document import Article
+from pipeline.resources import locate, packaged_hint
+
+if TYPE_CHECKING:  # the classify stage's config section; backends only read it
+    from pipeline.stages.classify import ClassifierSection
 
 FORMAT = "newspipe-linear/1"
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -189,26 +193,28 @@ class LinearModel:
 
     @classmethod
     def load(cls, model_dir: str | Path) -> LinearModel:
-        from safetensors.numpy import load_file
+        """Load a model directory: a path, or `pipeline:models/linear` for the shipped one."""
+        from safetensors.numpy import load
 
-        d = Path(model_dir)
-        mj, wf = d / "model.json", d / "weights.safetensors"
-        if not mj.exists() or not wf.exists():
+        d = locate(model_dir)
+        mj, wf = d.joinpath("model.json"), d.joinpath("weights.safetensors")
+        if not mj.is_file() or not wf.is_file():
             raise ConfigError(
-                f"classifier.model_path: {d} is not a linear model directory "
+                f"classifier.model_path: {model_dir} is not a linear model directory "
                 "(needs model.json and weights.safetensors; train one with scripts/train_classifier.py)"
+                + packaged_hint(model_dir)
             )
         doc = json.loads(mj.read_text(encoding="utf-8"))
         if doc.get("format") != FORMAT:
             raise ConfigError(
-                f"classifier.model_path: {mj} has format {doc.get('format')!r}, expected {FORMAT!r}"
+                f"classifier.model_path: {model_dir}/model.json has format {doc.get('format')!r}, expected {FORMAT!r}"
             )
-        w = load_file(str(wf))
+        w = load(wf.read_bytes())
         vocab = list(doc["vocabulary"])
         coef, intercept, idf = w["coef"], w["intercept"], w["idf"]
         k = len(doc["labels"])
         if coef.shape != (k, len(vocab)) or intercept.shape != (k,) or idf.shape != (len(vocab),):
-            raise ConfigError(f"classifier.model_path: {d}: weights do not match labels/vocabulary")
+            raise ConfigError(f"classifier.model_path: {model_dir}: weights do not match labels/vocabulary")
         spec = FeatureSpec(**doc.get("features", {}))
         return cls(list(doc["labels"]), spec, Vectorizer(vocab, idf), coef, intercept, doc.get("meta", {}))
 
@@ -216,7 +222,7 @@ class LinearModel:
 class LinearClassifier:
     backend = "linear"
 
-    def __init__(self, model: LinearModel, cfg: ClassifierSection, path: Path) -> None:
+    def __init__(self, model: LinearModel, cfg: ClassifierSection, path: str) -> None:
         self.model = model
         self.cfg = cfg
         self.path = path
@@ -225,10 +231,18 @@ class LinearClassifier:
 
     @classmethod
     def load(cls, model_path: str | Path, cfg: ClassifierSection) -> LinearClassifier:
-        from pipeline.classify.lexicon import resolve_path
+        """`model_path` as the user gave it (a path, or `pipeline:...`); it is recorded as given."""
+        return cls(LinearModel.load(model_path), cfg, str(model_path))
 
-        p = resolve_path(model_path)
-        return cls(LinearModel.load(p), cfg, p)
+    @classmethod
+    def from_settings(cls, cfg: ClassifierSection) -> LinearClassifier:
+        """The `linear` backend of the classify stage: the model at `classifier.model_path`."""
+        if not cfg.model_path:
+            raise ConfigError(
+                "classifier.backend is 'linear' but classifier.model_path is not set: "
+                "train one with scripts/train_classifier.py and point model_path at its directory"
+            )
+        return cls.load(cfg.model_path, cfg)
 
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.model.spec.lead_min_chars)
@@ -274,7 +288,7 @@ class LinearClassifier:
     def describe(self) -> dict[str, Any]:
         return {
             "backend": "linear",
-            "model_path": str(self.path),
+            "model_path": self.path,
             "labels": list(self.labels),
             "features": len(self.model.vectorizer.vocabulary),
             "tokenizer": self.model.tokenizer.version,

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.classify.base import Prediction, rounded_distribution, trained_labels
 from pipeline.classify.text import Zones, article_zones, has_cjk
-from pipeline.config import ClassifierSection, ConfigError
+from pipeline.config import ConfigError
 from pipeline.document import Article
+from pipeline.resources import filesystem_path, packaged_hint
+
+if TYPE_CHECKING:  # the classify stage's config section; backends only read it
+    from pipeline.stages.classify import ClassifierSection
 
 FORMAT = "newspipe-transformers/1"
 
@@ -40,19 +44,22 @@ def pick_device(name: str) -> str:
 class TransformersClassifier:
     backend = "transformers"
 
-    def __init__(self, model_dir: Path, cfg: ClassifierSection) -> None:
+    def __init__(self, model_dir: Path, cfg: ClassifierSection, *, shown: str | None = None) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        self.shown = shown or str(model_dir)  # what provenance records: the path as the user gave it
         meta_path = model_dir / "newspipe.json"
         if not meta_path.exists():
             raise ConfigError(
-                f"classifier.model_path: {model_dir} has no newspipe.json; "
-                "train one with scripts/train_classifier.py --backend transformers"
+                f"classifier.model_path: {self.shown} has no newspipe.json; "
+                "train one with scripts/train_classifier.py --backend transformers" + packaged_hint(self.shown)
             )
         self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if self.meta.get("format") != FORMAT:
-            raise ConfigError(f"classifier.model_path: {meta_path} has format {self.meta.get('format')!r}")
+            raise ConfigError(
+                f"classifier.model_path: {self.shown}/newspipe.json has format {self.meta.get('format')!r}"
+            )
         self.cfg = cfg
         self.path = model_dir
         self.device = pick_device(cfg.device)
@@ -69,6 +76,16 @@ class TransformersClassifier:
         self.keep = torch.tensor(keep, device=self.device)
         limit = int(self.meta.get("max_length") or 512)
         self.max_length = min(limit, cfg.max_input_tokens or limit)
+
+    @classmethod
+    def from_settings(cls, cfg: ClassifierSection) -> TransformersClassifier:
+        """The `transformers` backend of the classify stage: the fine-tune at `classifier.model_path`."""
+        if not cfg.model_path:
+            raise ConfigError(
+                "classifier.backend is 'transformers' but classifier.model_path is not set: fine-tune one with "
+                "scripts/train_classifier.py --backend transformers --base-model DIR"
+            )
+        return cls(filesystem_path(cfg.model_path), cfg, shown=cfg.model_path)
 
     def classify(self, article: Article) -> Prediction:
         return self.classify_many([article])[0]
@@ -131,7 +148,7 @@ class TransformersClassifier:
     def describe(self) -> dict[str, Any]:
         return {
             "backend": "transformers",
-            "model_path": str(self.path),
+            "model_path": self.shown,
             "base_model": self.meta.get("base_model"),
             "labels": list(self.labels),
             "max_length": self.max_length,

@@ -1,21 +1,84 @@
-"""The `classify` stage: one topic per article, a probability for every label, and evidence."""
+"""The `classify` stage: one topic per article, a probability for every label, and evidence.
+
+Owns the `classifier` config section and the `topic*` record fields.
+"""
 
 from __future__ import annotations
 
-from pipeline.classify import build_classifier
-from pipeline.config import Config
+from typing import Literal
+
+from pydantic import Field
+
+from pipeline.classify.base import LabelSpec
+from pipeline.config import Config, Section
 from pipeline.document import Issue
+from pipeline.registry import register_stage
 from pipeline.stages.base import Stage
 
 
+class ClassifierSection(Section):
+    backend: Literal["lexicon", "linear", "transformers"] = Field(
+        "lexicon",
+        description="lexicon: shipped weighted lexicon, offline; linear / transformers: a trained model directory",
+    )
+    labels: dict[str, LabelSpec] | None = Field(
+        None,
+        description="label -> description/keywords/patterns, merged over the lexicon's labels; a new name adds a label",
+    )
+    lexicon: str | None = Field(None, description="lexicon YAML path; null = the shipped pipeline:models/lexicon/default.yaml")
+    model_path: str | None = Field(
+        None,
+        description="trained model directory (backend: linear or transformers); pipeline:models/linear is the shipped one",
+    )
+    tokenizer: Literal["rjieba", "jieba"] = Field(
+        "rjieba", description="word segmenter: rjieba (Rust, same words as jieba) or jieba (pure Python)"
+    )
+    idf: Literal["background", "none"] = Field(
+        "background", description="background: scale term weights by jieba's shipped general-corpus IDF"
+    )
+    threshold: float = Field(0.4, ge=0.0, le=1.0, description="below this top score: topic_confident false")
+    headline_weight: float = Field(3.0, ge=0.0, description="weight of one headline/kicker/column occurrence")
+    lead_weight: float = Field(1.5, ge=0.0, description="weight of one occurrence in the lead paragraph")
+    lead_min_chars: int = Field(60, ge=0, description="the lead takes paragraphs until it has this many chars")
+    description_weight: float = Field(1.0, ge=0.0, description="keyword weight of words from a label description")
+    prior: float = Field(
+        2.0, gt=0.0, description="pseudo-score spread evenly over labels: no label is 0, thin evidence stays flat"
+    )
+    min_chars: int = Field(10, ge=0, description="articles with fewer text characters are never confident")
+    evidence_top_k: int = Field(5, ge=1)
+    max_input_tokens: int | None = Field(None, ge=8, description="transformers: input limit (null: the model's)")
+    batch_size: int = Field(16, ge=1, description="transformers: articles per forward pass")
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field("cpu", description="transformers: where to run")
+
+
+@register_stage("classify")
 class ClassifyStage(Stage):
-    name = "classify"
     requires = ("articles",)
     provides = ("topic",)
+    config_section = "classifier"
+    config_model = ClassifierSection
+    backends = {
+        "lexicon": "pipeline.classify.lexicon:LexiconClassifier",
+        "linear": "pipeline.classify.linear:LinearClassifier.from_settings",
+        "transformers": "pipeline.classify.transformer:TransformersClassifier.from_settings",
+    }
+    record_fields = {
+        "topic": {"type": "string"},
+        "topic_scores": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+        "topic_evidence": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["term", "weight"],
+                "properties": {"term": {"type": "string"}, "weight": {"type": "number"}, "label": {"type": "string"}},
+            },
+        },
+        "topic_confident": {"type": "boolean"},
+    }
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        self.classifier = build_classifier(config.classifier)
+        self.classifier = self.build_backend()
 
     @property
     def labels(self) -> list[str]:
@@ -29,5 +92,5 @@ class ClassifyStage(Stage):
     def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name}
         out.update(self.classifier.describe())
-        out["threshold"] = self.config.classifier.threshold
+        out["threshold"] = self.settings.threshold
         return out

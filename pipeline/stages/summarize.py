@@ -1,9 +1,11 @@
 """The `summarize` stage: one summary per article, abstractive when the model loads.
 
 The model is loaded when the stage is built, so a missing model is reported before any input is
-read. With `summarizer.fallback: extractive` (the default) a model that cannot be loaded gives one
-warning naming it and the fixes, and every record says `summary_method: extractive`,
-`summary_model: null`; with `fallback: error` building the stage raises `SummarizerUnavailable`.
+read. A local model directory that is missing or does not load is a config error. A hub model that
+cannot be fetched (offline and not cached, hub unreachable, unknown id): with
+`summarizer.fallback: extractive` (the default) one warning naming it and the fixes that fit the
+cause, and every record says `summary_method: extractive`, `summary_model: null`; with
+`fallback: error` building the stage raises `SummarizerUnavailable`.
 
 `pipe` pools the articles of the issues it is handed (up to `pipeline.batch_size` issues at a time)
 so the model sees one large, length-sorted workload, then yields the issues in their order.
@@ -14,69 +16,122 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, Literal
 
-from pipeline.config import Config, ConfigError
+from pydantic import Field
+
+from pipeline.config import Config, ConfigError, Section
 from pipeline.document import Article, Issue
+from pipeline.registry import register_stage
 from pipeline.stages.base import Stage
-from pipeline.summarize.extractive import ExtractiveSummarizer
-from pipeline.summarize.presets import ModelSpec, resolve_model_spec
+from pipeline.summarize.presets import GenerationSection, ModelSpec, looks_like_path, resolve_model_spec
 
 log = logging.getLogger("pipeline.summarize")
+
+
+class SummarizerSection(Section):
+    backend: Literal["abstractive", "extractive"] = "abstractive"
+    preset: str | None = Field("mt5_xlsum", description="model preset: a shipped one (mt5_xlsum, t5_en_ru_zh_2048) or a YAML path")
+    model: str | None = Field(None, description="hub id or local directory; overrides the preset's")
+    revision: str | None = Field(None, description="hub revision (commit, tag, branch); overrides the preset's")
+    prefix: str | None = Field(None, description="text put before every input; overrides the preset's")
+    max_input_tokens: int | None = Field(None, ge=8, description="model input limit; overrides the preset's")
+    generation: GenerationSection | None = None
+    fallback: Literal["extractive", "error"] = Field(
+        "extractive", description="when the model cannot be loaded: warn and go extractive, or stop"
+    )
+    long_input: Literal["chunk", "truncate"] = "chunk"
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="auto: bfloat16 on CUDA, float32 elsewhere (float16 is never used: T5 overflows)"
+    )
+    token_budget: int = Field(8192, ge=64, description="max padded input tokens (x beams) per model batch")
+    max_batch_size: int = Field(64, ge=1)
+    max_summary_chars: int = Field(120, ge=10)
+    extractive_max_chars: int = Field(120, ge=10, description="extractive summaries never exceed this")
+    extractive_min_chars: int = Field(
+        60, ge=0, description="extractive: add sentences (best first) until at least this long"
+    )
+    local_files_only: bool = Field(False, description="never contact the hub (also on with HF_HUB_OFFLINE=1)")
+    use_safetensors: bool | None = Field(
+        None, description="null: prefer safetensors when the checkpoint has them; true: require them"
+    )
 
 
 class SummarizerUnavailable(ConfigError):
     """The configured summarization model cannot be loaded and `summarizer.fallback` is `error`."""
 
 
-def unavailable_message(spec: ModelSpec, reason: str, falling_back: bool) -> str:
-    """One line: which model, why, what happens now, and the three ways to fix it."""
+def unavailable_message(spec: ModelSpec, reason: str, falling_back: bool, cause: str = "other") -> str:
+    """One line: which model, why, what happens now, and the fixes that fit the cause."""
     name = spec.model + (f"@{spec.revision}" if spec.revision else "")
     target = spec.preset if spec.model_from_preset and spec.preset else spec.model
     now = "writing extractive summaries instead" if falling_back else "stopping before any input is processed"
+    if cause in ("offline", "unreachable"):
+        rev = f" --revision {spec.revision}" if spec.revision else ""
+        fix = (
+            f"on a connected machine run `python scripts/download_model.py {target} --out DIR` (from a newspipe "
+            f"checkout) or `hf download {spec.model}{rev} --local-dir DIR`, copy DIR here and use "
+            "--set summarizer.model=DIR"
+        )
+        if cause == "offline":
+            fix += ", or allow downloading here (unset HF_HUB_OFFLINE, summarizer.local_files_only=false)"
+    else:
+        fix = "check summarizer.model and summarizer.preset (a hub id such as org/name, or a local model directory)"
+    return f"summarizer: cannot load model '{name}' ({reason}); {now}. To fix: {fix}, or choose --set summarizer.backend=extractive."
+
+
+def missing_model_message(model: str) -> str:
     return (
-        f"summarizer: cannot load model '{name}' ({reason}); {now}. To fix: on a connected machine run "
-        f"`python scripts/download_model.py {target} --out DIR` and use --set summarizer.model=DIR, "
-        f"or point summarizer.model at a local model directory, "
-        f"or choose --set summarizer.backend=extractive."
+        f"summarizer.model: no model directory at {model} (a local path is read from the working directory); "
+        "fix the path, name a hub model (org/name), or choose --set summarizer.backend=extractive"
     )
 
 
+@register_stage("summarize")
 class SummarizeStage(Stage):
-    name: ClassVar[str] = "summarize"
-    requires: ClassVar[tuple[str, ...]] = ("articles",)
-    provides: ClassVar[tuple[str, ...]] = ("summary",)
-    main_process_only: ClassVar[bool] = True
+    requires = ("articles",)
+    provides = ("summary",)
+    main_process_only = True
+    config_section = "summarizer"
+    config_model = SummarizerSection
+    backends = {
+        "abstractive": "pipeline.summarize.seq2seq:Seq2SeqSummarizer.from_settings",
+        "extractive": "pipeline.summarize.extractive:ExtractiveSummarizer.from_settings",
+    }
+    record_fields = {
+        "summary": {"type": "string"},
+        "summary_method": {"enum": ["abstractive", "extractive"]},
+        "summary_model": {"type": ["string", "null"]},
+        "summary_input": {"enum": ["full", "truncated", "chunked"]},
+    }
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        cfg = config.summarizer
-        self.extractive = ExtractiveSummarizer(cfg.extractive_max_chars, cfg.extractive_min_chars)
+        cfg = self.settings
+        self.extractive = self.build_backend("extractive")  # also the fallback
         self.abstractive: Any = None  # a Seq2SeqSummarizer once loaded
         self.spec: ModelSpec | None = None
         self.fallback_reason: str | None = None
         if cfg.backend == "abstractive":
             self.spec = resolve_model_spec(cfg)  # a bad preset is a config error, never a fallback
-            from pipeline.summarize.seq2seq import ModelLoadError, Seq2SeqSummarizer
+            # so is a local model that is not there or does not load: the fallback is for hub models
+            local = looks_like_path(self.spec.model)
+            if local and not Path(self.spec.model).expanduser().is_dir():
+                raise ConfigError(missing_model_message(self.spec.model))
+            from pipeline.summarize.seq2seq import ModelLoadError
 
             try:
-                self.abstractive = Seq2SeqSummarizer.load(
-                    self.spec,
-                    device=cfg.device,
-                    dtype=cfg.dtype,
-                    local_files_only=cfg.local_files_only,
-                    use_safetensors=cfg.use_safetensors,
-                    max_summary_chars=cfg.max_summary_chars,
-                    long_input=cfg.long_input,
-                    token_budget=cfg.token_budget,
-                    max_batch_size=cfg.max_batch_size,
-                )
+                self.abstractive = self.build_backend()
             except ModelLoadError as exc:
                 reason = str(exc)
+                if local:
+                    raise ConfigError(f"summarizer.model: cannot load the model directory {self.spec.model} ({reason})") from None
                 if cfg.fallback == "error":
-                    raise SummarizerUnavailable(unavailable_message(self.spec, reason, False)) from None
+                    raise SummarizerUnavailable(unavailable_message(self.spec, reason, False, exc.cause)) from None
                 self.fallback_reason = reason
-                log.warning(unavailable_message(self.spec, reason, True))
+                log.warning(unavailable_message(self.spec, reason, True, exc.cause))
 
     @property
     def method(self) -> str:
@@ -87,7 +142,7 @@ class SummarizeStage(Stage):
         return self.abstractive.ref if self.abstractive is not None else None
 
     def describe(self) -> dict[str, object]:
-        cfg = self.config.summarizer
+        cfg = self.settings
         info: dict[str, object] = {
             "name": self.name,
             "backend": self.method,

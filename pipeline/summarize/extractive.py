@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.summarize.sentences import CJK_CHAR, SENTENCE_FINAL, split_clauses, split_sentences
 
@@ -75,6 +76,11 @@ class ExtractiveSummarizer:
         self.lead_weight = lead_weight
         self.damping = damping
         self._cut = _tokenizer()
+
+    @classmethod
+    def from_settings(cls, cfg: Any) -> ExtractiveSummarizer:
+        """The `extractive` backend of the summarize stage (and its fallback)."""
+        return cls(cfg.extractive_max_chars, cfg.extractive_min_chars)
 
     # ---------------------------------------------------------------- candidates
     def _candidates(self, text: str) -> list[_Candidate]:
@@ -168,9 +174,6 @@ class ExtractiveSummarizer:
             sent = cands[i].text
             parts.append(sent if sent[-1] in SENTENCE_FINAL + _CLOSING else sent + "。")
         return "".join(parts)
-
-    def summarize_many(self, texts: Sequence[str]) -> list[str]:
-        return [self.summarize(t) for t in texts]
 
 
 def _redundant(a: frozenset[str], b: frozenset[str]) -> bool:

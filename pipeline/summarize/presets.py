@@ -7,14 +7,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.config import CONFIG_DIR, ConfigError, GenerationSection, SummarizerSection, read_yaml
+from pipeline.config import ConfigError, Section, read_yaml
+from pipeline.resources import is_packaged, packaged
 
-PRESET_DIR = CONFIG_DIR / "presets"
+if TYPE_CHECKING:  # the section is the summarize stage's; this module only reads it
+    from pipeline.stages.summarize import SummarizerSection
+
+PRESET_DIR = "pipeline:presets"  # shipped presets, NAME.yaml each
 DEFAULT_MAX_INPUT_TOKENS = 512
+
+
+class GenerationSection(Section):
+    """Generation settings; a field left null takes the preset's value, then the model's default."""
+
+    num_beams: int | None = Field(None, ge=1)
+    max_new_tokens: int | None = Field(None, ge=1)
+    min_new_tokens: int | None = Field(None, ge=0)
+    no_repeat_ngram_size: int | None = Field(None, ge=0)
+    length_penalty: float | None = None
 
 
 class Preset(BaseModel):
@@ -42,25 +56,41 @@ class ModelSpec:
     model_from_preset: bool = False  # the model is the preset's own (so its revision and licence apply)
 
 
+def looks_like_path(name: str) -> bool:
+    """Does `summarizer.model` name a local directory rather than a hub id (`org/name`)?"""
+    return (
+        name.startswith(("/", "./", "../", "~", "."))
+        or "\\" in name
+        or name.count("/") > 1
+        or Path(name).expanduser().exists()
+    )
+
+
 def available_presets() -> list[str]:
-    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+    return sorted(p.name[: -len(".yaml")] for p in packaged(PRESET_DIR).iterdir() if p.name.endswith(".yaml"))
 
 
 def load_preset(name: str) -> Preset:
-    """A preset by name (configs/presets/NAME.yaml) or by path to a YAML file."""
-    path = Path(name)
-    if not (path.suffix in {".yaml", ".yml"} and path.is_file()):
-        path = PRESET_DIR / f"{name}.yaml"
-        if not path.is_file():
-            raise ConfigError(
-                f"unknown summarizer.preset '{name}': choose one of {', '.join(available_presets())} "
-                f"(files in {PRESET_DIR}) or give the path of a preset YAML file"
-            )
+    """A shipped preset by name (`mt5_xlsum`: pipeline/presets/mt5_xlsum.yaml, also
+    `pipeline:presets/mt5_xlsum.yaml`) or a preset YAML file by path."""
+    shown = name
+    if is_packaged(name):
+        path: Any = packaged(name)
+    elif name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
+        path = Path(name).expanduser()
+    else:
+        shown = f"{PRESET_DIR}/{name}.yaml"
+        path = packaged(shown)
+    if not path.is_file():
+        raise ConfigError(
+            f"unknown summarizer.preset '{name}': choose one of {', '.join(available_presets())} "
+            f"(shipped in {PRESET_DIR}/) or give the path of a preset YAML file"
+        )
     try:
-        return Preset.model_validate(read_yaml(path))
+        return Preset.model_validate(read_yaml(path, name=shown))
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise ConfigError(f"bad preset file {path}: {problems}") from None
+        raise ConfigError(f"bad preset file {shown}: {problems}") from None
 
 
 def _generation_overrides(section: GenerationSection | None) -> dict[str, Any]:

@@ -25,13 +25,12 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from pipeline.summarize.postprocess import clean_summary
-from pipeline.summarize.presets import ModelSpec
+from pipeline.summarize.presets import ModelSpec, looks_like_path, resolve_model_spec
 from pipeline.summarize.sentences import split_clauses, split_sentences
 
 MAX_ROUNDS = 3  # chunk -> summarize -> join rounds before the last round truncates
@@ -39,7 +38,13 @@ _NO_TRIM = 10**9
 
 
 class ModelLoadError(RuntimeError):
-    """The configured model could not be loaded (not cached, offline, bad path, broken files)."""
+    """The configured model could not be loaded. `cause`: "offline" (not cached and downloading is
+    forbidden), "unreachable" (not cached and the hub does not answer), "missing_path" (a local path
+    with no directory), "device", or "other" (unknown repo, broken files, ...)."""
+
+    def __init__(self, message: str, cause: str = "other") -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 def hub_offline() -> bool:
@@ -59,9 +64,9 @@ def resolve_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ModelLoadError("summarizer.device is 'cuda' but torch sees no CUDA device")
+        raise ModelLoadError("summarizer.device is 'cuda' but torch sees no CUDA device", "device")
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ModelLoadError("summarizer.device is 'mps' but torch sees no MPS device")
+        raise ModelLoadError("summarizer.device is 'mps' but torch sees no MPS device", "device")
     return torch.device(name)
 
 
@@ -73,15 +78,6 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float32  # CPU, MPS and pre-Ampere GPUs: float16 would overflow T5 activations
-
-
-def _looks_like_path(name: str) -> bool:
-    return (
-        name.startswith(("/", "./", "../", "~", "."))
-        or "\\" in name
-        or name.count("/") > 1
-        or Path(name).exists()
-    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -164,8 +160,8 @@ def load_pretrained(
     """
     name = os.path.expanduser(spec.model)
     local = os.path.isdir(name)
-    if not local and _looks_like_path(spec.model):
-        raise ModelLoadError(f"no model directory at {spec.model}")
+    if not local and looks_like_path(spec.model):
+        raise ModelLoadError(f"no model directory at {spec.model}", "missing_path")
     revision = None if local else spec.revision
     try:
         tokenizer, model = _from_pretrained(name, revision, True, dtype, use_safetensors)
@@ -174,9 +170,13 @@ def load_pretrained(
             raise ModelLoadError(_first_line(exc)) from exc
         if local_files_only or hub_offline():
             why = "local_files_only is set" if local_files_only else "HF_HUB_OFFLINE=1"
-            raise ModelLoadError(f"not in the local Hugging Face cache, and {why} forbids downloading") from exc
+            raise ModelLoadError(
+                f"not in the local Hugging Face cache, and {why} forbids downloading", "offline"
+            ) from exc
         if not hub_reachable():
-            raise ModelLoadError("not in the local Hugging Face cache, and the hub cannot be reached") from exc
+            raise ModelLoadError(
+                "not in the local Hugging Face cache, and the hub cannot be reached", "unreachable"
+            ) from exc
         try:
             tokenizer, model = _from_pretrained(name, revision, False, dtype, use_safetensors)
         except Exception as exc2:
@@ -186,7 +186,7 @@ def load_pretrained(
     model.to(device)
     model.eval()
     if local:
-        ref = os.path.abspath(name)
+        ref = spec.model  # the path as the user gave it: records never carry a machine path
     else:
         commit = getattr(model.config, "_commit_hash", None) or spec.revision or "main"
         ref = f"{spec.model}@{commit}"
@@ -266,6 +266,23 @@ class Seq2SeqSummarizer:
             use_safetensors=use_safetensors,
         )
         return cls(tokenizer, model, spec, ref=ref, **options)
+
+    @classmethod
+    def from_settings(cls, cfg: Any) -> Seq2SeqSummarizer:
+        """The `abstractive` backend of the summarize stage: the preset/model the section names.
+
+        Raises `ModelLoadError` when the model cannot be loaded (the stage decides on fallback)."""
+        return cls.load(
+            resolve_model_spec(cfg),
+            device=cfg.device,
+            dtype=cfg.dtype,
+            local_files_only=cfg.local_files_only,
+            use_safetensors=cfg.use_safetensors,
+            max_summary_chars=cfg.max_summary_chars,
+            long_input=cfg.long_input,
+            token_budget=cfg.token_budget,
+            max_batch_size=cfg.max_batch_size,
+        )
 
     # ---------------------------------------------------------------- generation settings
     def _generation_config(self, settings: dict[str, Any], static_cache: bool, compile: bool, mode: str) -> Any:

@@ -9,7 +9,8 @@
 
 Both are saved with `save_pretrained` (safetensors) and load through the Auto classes offline.
 Their generation config sets `min_new_tokens` so random weights still write something.
-Training text: tests/fixtures/*.txt if any, else examples/*.txt, else a few built-in paragraphs.
+Training text: what the caller passes (tests and scripts/make_tiny_models.py pass local issues),
+else a few built-in paragraphs. Nothing here reads files outside the package.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-
-from pipeline.config import REPO_ROOT
 
 BUILTIN_TEXT = """\
 本报讯（记者 林晓）3月12日，江城市2024年春季植树活动在湘江风光带举行。市直机关干部、志愿者和中小学生约1200人参加，共栽下香樟、桂花等苗木3600余株。
@@ -36,24 +35,8 @@ The AI model was trained on 2048 GPU hours. Data from GDP reports in 2023 shows 
 
 
 def default_texts() -> list[str]:
-    """Local training text for the tiny tokenizers (never ../shared)."""
-    for folder in (REPO_ROOT / "tests" / "fixtures", REPO_ROOT / "examples"):
-        files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
-        texts = [_read_text(f) for f in files]
-        if any(t.strip() for t in texts):
-            return [*texts, BUILTIN_TEXT]
+    """The built-in training text (callers pass local issues for a richer vocabulary)."""
     return [BUILTIN_TEXT]
-
-
-def _read_text(path: Path) -> str:
-    """Fixtures come in UTF-8 or GB18030; decode them the way the pipeline does."""
-    data = path.read_bytes()
-    try:
-        from pipeline.io.decode import decode_bytes
-
-        return decode_bytes(data, str(path))[0]
-    except Exception:  # an undecodable file only costs the tiny tokenizer some characters
-        return data.decode("utf-8", errors="ignore")
 
 
 def _lines(texts: Iterable[str]) -> list[str]:
