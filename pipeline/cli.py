@@ -182,8 +182,8 @@ def annotate(
     family: Annotated[str | None, typer.Option("--family", help="layout family recorded in the gold")] = None,
 ) -> None:
     """Write the segmenter's prediction for ISSUE as a fixture pair to correct by hand."""
-    from pipeline.io.assemble import assemble_issue
     from pipeline.continuations import link_continuations
+    from pipeline.io.assemble import assemble_issue
     from pipeline.io.decode import InputError
     from pipeline.segmentation.annotate import write_fixture
     from pipeline.stages.segment import SegmentStage

@@ -115,7 +115,7 @@ def _add_text(d: Draft, unit: LayoutUnit, text: str) -> None:
 def _settle_role(role: str, begin: str, text: str) -> str:
     """Shapes that leave no doubt override the tagger: a byline with body text after it is
     glued; a brief opening with a bracketed lead-in has it as its headline."""
-    if role == "byline" and split_glued(text) is not None and len(text) > 40:
+    if role == "byline" and split_glued(text) is not None:
         return "glued"
     if role == "text" and begin == "B":
         m = LEAD_IN_RE.match(text)

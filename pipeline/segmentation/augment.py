@@ -175,6 +175,18 @@ def variant(fx: Fixture, rng: random.Random, *, suffix: str) -> Fixture | None:
                 mark = rng.choice(["（完）", "(完)"])
                 units.insert(idx + 1, (mark, "text", k, False))
                 arts[k]["text"] = (arts[k].get("text") or "") + "\n" + mark
+    # a crop: a few articles from the middle of the issue, no masthead above them (short
+    # inputs, a page cut out of a larger one)
+    arts_all = gold.get("articles") or []
+    if len(arts_all) >= 4 and rng.random() < 0.3:
+        a = rng.randrange(0, len(arts_all) - 1)
+        b = rng.randrange(a, min(len(arts_all), a + 4))
+        keep_idx = [i for i, u in enumerate(units) if u[2] is not None and a <= u[2] <= b]
+        if keep_idx:
+            lo, hi = keep_idx[0], keep_idx[-1]
+            units = [u for i, u in enumerate(units) if (u[2] is not None and a <= u[2] <= b) or (u[2] is None and lo < i < hi)]
+            gold["articles"] = [dict(x, index=k) for k, x in enumerate(arts_all[a : b + 1])]
+            units = [(t, r, None if art is None else art - a, first) for t, r, art, first in units]
     mode = rng.choice(["wrap_blank", "wrap_indent", "wrap_none", "noblank", "keep"])
     width = rng.randint(18, 26)
     flip = rng.random() < 0.3

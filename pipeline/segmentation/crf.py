@@ -33,6 +33,7 @@ from pipeline.segmentation.features import FEATURES_VERSION, structure_features
 from pipeline.segmentation.gold import Fixture, LineLabel, align, nonblank_lines
 from pipeline.segmentation.layout import (
     CONT,
+    END_MARK_RE,
     NOISE,
     START,
     LayoutUnit,
@@ -92,8 +93,11 @@ class LineReader:
         kind, extra = found or self.rules.line_kind(s)
         if kind == "noise":
             return "noise_" + str(extra.get("noise_kind") or "other")
-        if kind == "head" and self.rules.is_column(s):
-            return "column"
+        if kind == "head":
+            if END_MARK_RE.match(s):
+                return "end_mark"  # wire copy's `（完）`: the end of an article, not a head
+            if self.rules.is_column(s):
+                return "column"
         return kind
 
     def page(self, text: str, page: str | None = None, base: int = 0) -> PageInput:
@@ -179,7 +183,7 @@ class CrfSegmenter:
             texts, kinds, columns = self.reader.units_view(pin, units)
             rules = self.reader.rule_reading(pin, units)
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
-            labels = self.structure.tag(feats) if units else []
+            labels = dispatch_opens_article(no_bylined_noise(self.structure.tag(feats), kinds), kinds) if units else []
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -188,6 +192,65 @@ class CrfSegmenter:
         issue.articles = articles
         issue.noise = noise
         return issue
+
+
+def no_bylined_noise(labels: list[str], kinds: list[str]) -> list[str]:
+    """A unit that carries a news byline (`本报讯（记者 …）…`) or a continuation marker is
+    never a notice: when the tagger calls a byline noise, it opens an article, taking the
+    head lines called noise just above it and the body called noise just below it."""
+    out = list(labels)
+    n = len(out)
+    for i in range(n):
+        # continuation markers are never notices either
+        if out[i] == "noise" and kinds[i] == "mark_to":
+            out[i] = "I-mark_to"
+        elif out[i] == "noise" and kinds[i] == "mark_from":
+            out[i] = "B-mark_from"
+    for i in range(n):
+        if out[i] != "noise" or kinds[i] not in ("glued", "byline"):
+            continue
+        j = i
+        while j > 0 and out[j - 1] == "noise" and kinds[j - 1] in ("head", "column"):
+            j -= 1
+        for k in range(j, i):
+            out[k] = ("B-" if k == j else "I-") + ("column" if kinds[k] == "column" and k == j else "headline")
+        out[i] = ("B-" if j == i else "I-") + kinds[i]
+        k = i + 1
+        while k < n and out[k] == "noise" and kinds[k] in ("para", "head"):
+            out[k] = "I-text"
+            k += 1
+    return out
+
+
+_HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
+
+
+def dispatch_opens_article(labels: list[str], kinds: list[str]) -> list[str]:
+    """A dispatch line (`本报讯（记者 …）…`, `新华社…电`) never sits inside an article's body:
+    when the tagger continues an article that already has body text into one, the dispatch
+    opens a new article, and the head lines and captions just above it are its head."""
+    out = list(labels)
+    for i, (lab, kind) in enumerate(zip(out, kinds, strict=True)):
+        if kind != "glued" or not lab.startswith("I-"):
+            continue
+        j = i - 1
+        while j >= 0 and (out[j] == "noise" or kinds[j] in ("head", "column", "caption")):
+            j -= 1
+        if j < 0 or not out[j].endswith("-text") or kinds[j] not in ("para", "glued"):
+            continue  # head block of this same article, or no body before: nothing to fix
+        chain = [k for k in range(j + 1, i) if out[k] != "noise"]
+        first = True
+        for k in chain:
+            role = out[k].partition("-")[2]
+            if kinds[k] == "caption":
+                out[k] = ("B-" if first else "I-") + "caption"
+            elif first:
+                out[k] = "B-" + (role if role in _HEAD_ROLES[:3] else "headline")
+            else:
+                out[k] = "I-" + (role if role in _HEAD_ROLES else "subheadline")
+            first = False
+        out[i] = ("B-" if first else "I-") + "glued"
+    return out
 
 
 def _noise_kind(kind: str) -> str:

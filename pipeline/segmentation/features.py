@@ -163,6 +163,14 @@ def structure_features(
     as_next = [["n:" + x for x in o if x.startswith(_NEXT_KEYS)] for o in own]
     as_far = [[x for x in o if x.startswith(_FAR_KEYS)] for o in own]
     page = f"page={stats.kind}"
+    # what the head run a unit belongs to leads into: the first unit after it that is not a
+    # head line or caption (a byline under a head block means a new article)
+    ahead = ["end"] * n
+    nxt_kind = "end"
+    for i in range(n - 1, -1, -1):
+        ahead[i] = nxt_kind
+        if kinds[i] not in ("head", "column", "caption"):
+            nxt_kind = kinds[i]
     last_head = last_byline = -100
     glued_byline = False
     for i in range(n):
@@ -180,6 +188,11 @@ def structure_features(
         if glued_byline:
             f.append("after_glued")
         k = kinds[i]
+        if k in ("head", "column", "caption"):
+            f.append(f"ahead={ahead[i]}")
+            f.append(f"k|ahead={k}|{ahead[i]}")
+            if rules is not None:
+                f.append(f"rule|ahead={rules[i]}|{ahead[i]}")
         if k in ("head", "column"):
             last_head = i
         elif k in ("byline", "glued"):

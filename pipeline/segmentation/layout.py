@@ -31,7 +31,7 @@ NOISE, START, CONT = "noise", "start", "cont"
 _LEAD_MARK_RE = re.compile(r"^(?:【|\[|■|□|●|◆|▲|★|☆|◎|▶|►|——|—|－|编者按|记者[:：]|问[:：]|答[:：]|主持人[:：])")
 _NUMBERED_RE = P.NUMBERED_SUBHEAD_RE
 # wire copy's closing mark and a commentary's closing author line
-_END_MARK_RE = re.compile(r"^[（(]\s*完\s*[)）]$")
+END_MARK_RE = re.compile(r"^[（(]\s*完\s*[)）]$")
 _AUTHOR_NOTE_RE = re.compile(r"^[（(](?:作者|本文作者)(?:系|为|是|单位)")
 _LEAD_IN_GLUED_RE = re.compile(r"^(?:【[^】]{1,40}】|\[[^\]]{1,40}\])\s*[^\s]{4,}")
 
@@ -154,7 +154,7 @@ _NUMBER_STARTS = frozenset("一二三四五六七八九十（(0123456789")
 _SIGN_OFF_RE = re.compile(r"[（(][^（()）]{1,30}[)）]$")
 
 
-def ends_sentence(s: str) -> bool:
+def ends_sentence(s: str, sign_off: bool = True) -> bool:
     """Sentence-final punctuation at the end (closing quotes after it allowed), as
     `patterns.TERMINAL_RE` says, without a regex scan: this runs for every line. A
     bracketed sign-off after the full stop (`…。（完）`, `…。(通讯员/方柔)`) still ends it."""
@@ -163,7 +163,7 @@ def ends_sentence(s: str) -> bool:
         return True
     if s.endswith("..."):
         return True
-    if s and s[-1] in "）)":
+    if sign_off and s and s[-1] in "）)":
         m = _SIGN_OFF_RE.search(s, max(0, len(s) - 32))
         if m and m.start() > 0:
             return ends_sentence(s[: m.start()])
@@ -196,7 +196,7 @@ def shape_features(s: str) -> list[str]:
     if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
         f.append("open_bracket")
     if first in "（(":
-        if _END_MARK_RE.match(s):
+        if END_MARK_RE.match(s):
             f.append("end_mark")
         if _AUTHOR_NOTE_RE.match(s):
             f.append("author_note")

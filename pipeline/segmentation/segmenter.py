@@ -180,7 +180,7 @@ class Segmenter:
                 return NOISE, {"noise_kind": "page_header"}
             if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
                 return NOISE, {"noise_kind": "editor"}
-        if n <= 200 and not terminal and CAPTION_END_RE.search(s[-40:]):
+        if n <= 200 and not ends_sentence(s, sign_off=False) and CAPTION_END_RE.search(s[-40:]):
             return CAPTION, {}
         glued = split_glued(s)
         if glued is not None:
@@ -344,11 +344,7 @@ class Segmenter:
                 continue
             if u.kind == GLUED:
                 if cur is None or cur.has_body or cur.byline is not None:
-                    prev = cur
-                    cur = _open(drafts)
-                    if prev is not None and prev.headline is None and prev.block_column:
-                        # briefs under one printed label (`简讯`) all carry it
-                        cur.column = cur.block_column = prev.block_column
+                    cur = _open(drafts)  # a block label (`简讯`) stays with the first brief
                 cur.add(u.lines[0], "byline+text")
                 cur.add_lines(u.lines[1:], "text")
                 cur.byline = u.byline
