@@ -5,15 +5,22 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 from conftest import SHARED_SAMPLE, fixture_issues
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.config import load_config
 from pipeline.document import Issue
 from pipeline.io.decode import decode_bytes
-from pipeline.segmentation.segmenter import Segmenter
+from pipeline.segmentation.augment import wrap
+from pipeline.stages.segment import SegmentStage
 
-SEGMENTER = Segmenter()
+# both backends, with the stage's own post-processing (continuations joined)
+SEGMENTERS = {
+    b: SegmentStage(load_config(None, [f"segmenter.backend={b}"], ["segment"])) for b in ("crf", "rules")
+}
+BACKENDS = pytest.mark.parametrize("backend", sorted(SEGMENTERS))
 
 
 def _fixture_lines() -> list[str]:
@@ -31,8 +38,8 @@ LINES = _fixture_lines()
 NONBLANK = [ln for ln in LINES if ln.strip()]
 
 
-def check_invariants(text: str) -> None:
-    issue = SEGMENTER.segment(Issue("t", "t", text))
+def check_invariants(text: str, backend: str) -> None:
+    issue = SEGMENTERS[backend].process(Issue("t", "t", text))
     n = len(text)
     # spans in bounds and non-overlapping, in reading order
     prev_end = 0
@@ -61,6 +68,8 @@ def check_invariants(text: str) -> None:
         assert a.text == "\n".join(a.paragraphs)
     strip = re.compile(r"\s+")
     assert Counter(strip.sub("", "".join(out_parts))) == Counter(strip.sub("", text))
+    # never an article without body text
+    assert all(a.text.strip() for a in issue.articles)
 
 
 NEWSY = st.sampled_from(
@@ -68,27 +77,40 @@ NEWSY = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=NEWSY, max_size=400))
-def test_invariants_on_newsy_noise(text: str) -> None:
-    check_invariants(text)
+@BACKENDS
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=NEWSY, max_size=400))
+def test_invariants_on_newsy_noise(text: str, backend: str) -> None:
+    check_invariants(text, backend)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300))
-def test_invariants_on_arbitrary_unicode(text: str) -> None:
-    check_invariants(text)
+@BACKENDS
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=300))
+def test_invariants_on_arbitrary_unicode(text: str, backend: str) -> None:
+    check_invariants(text, backend)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(LINES), max_size=120))
-def test_invariants_on_shuffled_fixture_lines(lines: list[str]) -> None:
-    check_invariants("\n".join(lines))
-
-
+@BACKENDS
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_invariants_on_fixtures_with_lines_dropped_or_duplicated(data: st.DataObject) -> None:
+@given(lines=st.lists(st.sampled_from(LINES), max_size=120))
+def test_invariants_on_shuffled_fixture_lines(lines: list[str], backend: str) -> None:
+    check_invariants("\n".join(lines), backend)
+
+
+@BACKENDS
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(st.sampled_from(NONBLANK), min_size=1, max_size=40), width=st.integers(12, 30), blanks=st.booleans())
+def test_invariants_on_hard_wrapped_lines(lines: list[str], width: int, blanks: bool, backend: str) -> None:
+    """PDF/OCR layouts: every line cut every `width` cells, with or without blank lines."""
+    wrapped = [piece for line in lines for piece in wrap(line.strip(), width)]
+    check_invariants(("\n\n" if blanks else "\n").join(wrapped), backend)
+
+
+@BACKENDS
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_invariants_on_fixtures_with_lines_dropped_or_duplicated(data: st.DataObject, backend: str) -> None:
     lines = list(LINES)
     ops = data.draw(st.lists(st.tuples(st.sampled_from(["drop", "dup", "swap"]), st.integers(0, 10**6)), max_size=30))
     for op, k in ops:
@@ -102,4 +124,4 @@ def test_invariants_on_fixtures_with_lines_dropped_or_duplicated(data: st.DataOb
         else:
             j = (k // 7) % len(lines)
             lines[i], lines[j] = lines[j], lines[i]
-    check_invariants("\n".join(lines))
+    check_invariants("\n".join(lines), backend)

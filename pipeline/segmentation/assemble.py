@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.document import Article, NoiseLine, SourceLine
+from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import parse_authors, split_glued
 from pipeline.segmentation.layout import LayoutUnit
 from pipeline.segmentation.patterns import MARK_FROM_RE, MARK_TO_RE
@@ -225,7 +225,7 @@ def _no_bodiless(drafts: list[Draft], noise: list[tuple[int, str]]) -> list[Draf
     pending: Draft | None = None
     for d in drafts:
         if pending is not None:
-            if not d.has_head and d.paragraphs:
+            if not d.has_head and d.paragraphs and (pending.byline is None or d.byline is None):
                 d.take_head_of(pending)
             else:
                 noise.extend((i, "bodiless") for i, _ in pending.roles)
@@ -240,7 +240,16 @@ def _no_bodiless(drafts: list[Draft], noise: list[tuple[int, str]]) -> list[Draf
     return out
 
 
+def _open_kicker(d: Draft) -> None:
+    """A first head line that ends open (`……`, `：`) leads into the next: it is the kicker,
+    whatever order the tagger chose."""
+    if d.kicker is None and d.headline and d.subheadline and d.headline.endswith(("……", "…", "：", ":")):
+        d.kicker, d.headline, d.subheadline = d.headline, d.subheadline, None
+        d.roles = [(i, {"headline": "kicker", "subheadline": "headline"}.get(r, r)) for i, r in d.roles]
+
+
 def to_article(d: Draft, lines: list[SourceLine]) -> Article:
+    _open_kicker(d)
     idxs = [i for i, _ in d.roles]
     return Article(
         kicker=d.kicker,
@@ -262,3 +271,22 @@ def to_article(d: Draft, lines: list[SourceLine]) -> Article:
 
 def noise_lines(noise: list[tuple[int, str]], lines: list[SourceLine]) -> list[NoiseLine]:
     return [NoiseLine(lines[i].text, (lines[i].start, lines[i].end), kind, lines[i].page) for i, kind in noise]
+
+
+def drop_bodiless(issue: Issue) -> Issue:
+    """Never write an article without body text: a head with nothing under it (a footer
+    line read as a headline, a label over nothing) goes to the issue's noise, line by line."""
+    if all(a.paragraphs for a in issue.articles):
+        return issue
+    kept = []
+    for a in issue.articles:
+        if a.paragraphs:
+            kept.append(a)
+            continue
+        for start, _role in a.line_roles:
+            end = issue.text.find("\n", start)
+            line = issue.text[start : len(issue.text) if end < 0 else end].rstrip()
+            issue.noise.append(NoiseLine(line, (start, start + len(line)), "bodiless", a.page))
+    issue.articles = kept
+    issue.noise.sort(key=lambda n: n.span[0])
+    return issue

@@ -11,6 +11,7 @@ from pipeline.config import Config, ConfigError, Section
 from pipeline.continuations import link_continuations
 from pipeline.document import Article, Issue
 from pipeline.registry import register_stage
+from pipeline.segmentation.assemble import drop_bodiless
 from pipeline.stages.base import Stage
 
 _NULLABLE = {"type": ["string", "null"]}
@@ -103,7 +104,8 @@ class SegmentStage(Stage):
 
     def process(self, issue: Issue) -> Issue:
         issue = self.segmenter.segment(issue)
-        return link_continuations(issue)  # a jumped article: join `下转`/`上接` parts
+        issue = link_continuations(issue)  # a jumped article: join `下转`/`上接` parts
+        return drop_bodiless(issue)
 
     def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name, "backend": self.settings.backend}
