@@ -112,6 +112,15 @@ def _add_text(d: Draft, unit: LayoutUnit, text: str) -> None:
     d.add(unit, "text")
 
 
+_BLOCK_LABEL_RE = re.compile(r"简讯|快讯|速递|速览|快报|短讯|动态|资讯|一句话新闻")
+
+
+def _in_brief_block(d: Draft) -> bool:
+    """The article being read is a brief of a block: it opened with a `【…】` lead-in, or
+    under a block label (`简讯`, `本地速览`)."""
+    return bool((d.headline or "").startswith(("【", "[")) or (d.column and _BLOCK_LABEL_RE.search(d.column)))
+
+
 def _settle_role(role: str, begin: str, text: str) -> str:
     """Shapes that leave no doubt override the tagger: a byline with body text after it is
     glued; a brief opening with a bracketed lead-in has it as its headline."""
@@ -150,6 +159,10 @@ def assemble(
             cur.add(unit, "marker")
             cur.closed = True
             continue
+        if role == "text" and begin == "I" and cur is not None and _in_brief_block(cur):
+            m = LEAD_IN_RE.match(text)
+            if m and len(text) > m.end() + 4:
+                begin, role = "B", "lead_in"  # the next brief of a block of lead-in briefs
         opens = (
             cur is None
             or begin == "B"

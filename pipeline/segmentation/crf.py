@@ -38,13 +38,14 @@ from pipeline.segmentation.layout import (
     START,
     LayoutUnit,
     PageStats,
+    ends_sentence,
     layout_features,
     page_stats,
     reflow,
     shape_features,
     split_page,
 )
-from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
+from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions, _bigrams
 
 LAYOUT_FILE = "layout.crfsuite"
 STRUCTURE_FILE = "structure.crfsuite"
@@ -168,6 +169,7 @@ class CrfSegmenter:
         self.reader = LineReader(self.rules)
 
     def segment(self, issue: Issue) -> Issue:
+        _bigrams.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles = []
         noise = []
@@ -179,6 +181,7 @@ class CrfSegmenter:
             decisions = self.layout.tag(
                 layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds, shapes)
             )
+            decisions = labels_after_sentence_end(decisions, pin)
             units, layout_noise = reflow(pin.lines, pin.gaps, pin.indents, decisions)
             texts, kinds, columns = self.reader.units_view(pin, units)
             rules = self.reader.rule_reading(pin, units)
@@ -219,6 +222,20 @@ def no_bylined_noise(labels: list[str], kinds: list[str]) -> list[str]:
         while k < n and out[k] == "noise" and kinds[k] in ("para", "head"):
             out[k] = "I-text"
             k += 1
+    return out
+
+
+def labels_after_sentence_end(decisions: list[str], page: PageInput) -> list[str]:
+    """A column label (`本地速览`, `【民生关注】`) after a line that ends a sentence starts a
+    unit: a paragraph's last line does not look like a label."""
+    out = list(decisions)
+    prev: int | None = None
+    for i, d in enumerate(out):
+        if d == NOISE:
+            continue
+        if d == CONT and prev is not None and page.kinds[i] == "column" and ends_sentence(page.lines[prev].text):
+            out[i] = START
+        prev = i
     return out
 
 

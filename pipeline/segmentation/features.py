@@ -11,14 +11,13 @@ them as binary attributes, so the model file alone says what the tagger knows.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from functools import lru_cache
 
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import looks_like_name
 from pipeline.segmentation.layout import LayoutUnit, PageStats, shape_features
+from pipeline.segmentation.segmenter import _bigrams, _Weights
 
 FEATURES_VERSION = 1
 
@@ -47,9 +46,7 @@ _NEXT_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "news", "column", "ca
 _FAR_KEYS = ("kind", "term", "len")
 
 
-@lru_cache(maxsize=4096)
-def bigrams(text: str) -> frozenset[str]:
-    return frozenset(_BIGRAM_RE.findall(text))
+bigrams = _bigrams  # one cache for the rules and the features (cleared per issue)
 
 
 class PageIdf:
@@ -57,25 +54,20 @@ class PageIdf:
     of the page shares say little about which article a line belongs to."""
 
     def __init__(self, texts: list[str]) -> None:
-        self.df: Counter[str] = Counter()
-        self.n = 0
+        df: Counter[str] = Counter()
+        n = 0
         for t in texts:
             if len(t) >= 30:
-                self.n += 1
-                self.df.update(bigrams(t))
-        self._memo: dict[str, float] = {}
-
-    def __call__(self, b: str) -> float:
-        w = self._memo.get(b)
-        if w is None:
-            w = self._memo[b] = math.log((self.n + 1) / (self.df.get(b, 0) + 0.5))
-        return w
+                n += 1
+                df.update(bigrams(t))
+        self.weights = _Weights(df, n)
 
     def overlap(self, part: frozenset[str], whole: set[str] | frozenset[str]) -> float:
-        total = sum(self(b) for b in part)
+        w = self.weights
+        total = sum(map(w.__getitem__, part))
         if total <= 0:
             return 0.0
-        return sum(self(b) for b in part & whole) / total
+        return sum(map(w.__getitem__, part & whole)) / total
 
 
 _NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))

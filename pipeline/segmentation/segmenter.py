@@ -732,6 +732,18 @@ def _page(raw: str) -> str:
     return raw.replace(" ", "").translate(_FULLWIDTH_DIGITS)
 
 
+class _Weights(dict):
+    """bigram -> IDF weight; a bigram no paragraph has gets the rarest weight."""
+
+    def __init__(self, df: Counter[str], n: int) -> None:
+        top = math.log((n + 1) / 0.5)
+        super().__init__((b, math.log((n + 1) / (c + 0.5))) for b, c in df.items())
+        self.top = top
+
+    def __missing__(self, key: str) -> float:
+        return self.top
+
+
 class _LazyIdf:
     """Inverse document frequency of bigrams over the page's paragraphs, counted on first use
     (most pages never need it): words every article of a page shares (株洲, 我市, 教育) say
@@ -739,27 +751,29 @@ class _LazyIdf:
 
     def __init__(self, units: list[Unit]) -> None:
         self._units = units
-        self._df: Counter[str] | None = None
-        self._n = 0
-        self._memo: dict[str, float] = {}
+        self._w: _Weights | None = None
+
+    @property
+    def weights(self) -> _Weights:
+        if self._w is None:
+            df: Counter[str] = Counter()
+            n = 0
+            for u in self._units:
+                if u.kind in (PARA, GLUED):
+                    n += 1
+                    df.update(_bigrams(u.text))
+            self._w = _Weights(df, n)
+        return self._w
 
     def __call__(self, bigram: str) -> float:
-        w = self._memo.get(bigram)
-        if w is None:
-            if self._df is None:
-                self._df = Counter()
-                for u in self._units:
-                    if u.kind in (PARA, GLUED):
-                        self._n += 1
-                        self._df.update(_bigrams(u.text))
-            w = self._memo[bigram] = math.log((self._n + 1) / (self._df.get(bigram, 0) + 0.5))
-        return w
+        return self.weights[bigram]
 
 
 def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyIdf) -> float:
     """IDF-weighted share of `part`'s bigrams found in `whole` (0 when `part` is empty)."""
-    total = sum(idf(b) for b in part)
-    shared = sum(idf(b) for b in part & whole)
+    w = idf.weights
+    total = sum(map(w.__getitem__, part))  # C-level loop: this runs for every head line
+    shared = sum(map(w.__getitem__, part & whole))
     return shared / total if total > 0 else 0.0
 
 
