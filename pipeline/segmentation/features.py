@@ -12,6 +12,7 @@ them as binary attributes, so the model file alone says what the tagger knows.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 
 from pipeline.segmentation import patterns as P
@@ -118,7 +119,7 @@ def unit_own_features(
         f.append("news_lead")
     if _QA_RE.match(s) and len(s) > 12:
         f.append("qa")
-    if P.CAPTION_END_RE.search(s):
+    if P.CAPTION_END_RE.search(s[-40:]):
         f.append("caption_end")
     return f
 
@@ -207,7 +208,8 @@ def structure_features(
         if len(s) > 40:
             # a long paragraph that shares no words with the text before it may open a brief
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
-            before = [k for k in long_idx if k < i][-3:]
+            at = bisect_left(long_idx, i)
+            before = long_idx[max(0, at - 3) : at]
             if before and grams[i]:
                 prev_words = grams[before[0]].union(*(grams[k] for k in before[1:]))
                 share = len(grams[i] & prev_words) / len(grams[i])
@@ -215,8 +217,9 @@ def structure_features(
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
-            before = [k for k in long_idx if k < i][-3:]
-            after = [k for k in long_idx if k > i][:3]
+            at = bisect_left(long_idx, i)
+            before = long_idx[max(0, at - 3) : at]
+            after = long_idx[bisect_right(long_idx, i) : bisect_right(long_idx, i) + 3]
             prev_words: set[str] = set()
             for k in before:
                 prev_words |= grams[k]

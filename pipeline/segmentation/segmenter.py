@@ -733,15 +733,17 @@ def _page(raw: str) -> str:
 
 
 class _Weights(dict):
-    """bigram -> IDF weight; a bigram no paragraph has gets the rarest weight."""
+    """bigram -> IDF weight, computed on first lookup (a page has thousands of bigrams and
+    asks about a few hundred); sums over sets run as `sum(map(w.__getitem__, s))`."""
 
     def __init__(self, df: Counter[str], n: int) -> None:
-        top = math.log((n + 1) / 0.5)
-        super().__init__((b, math.log((n + 1) / (c + 0.5))) for b, c in df.items())
-        self.top = top
+        super().__init__()
+        self.df = df
+        self.n1 = n + 1
 
     def __missing__(self, key: str) -> float:
-        return self.top
+        w = self[key] = math.log(self.n1 / (self.df.get(key, 0) + 0.5))
+        return w
 
 
 class _LazyIdf:
