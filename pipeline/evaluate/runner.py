@@ -7,7 +7,6 @@ feed it hand-made articles.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,18 +16,13 @@ from pipeline import __version__
 from pipeline.config import Config
 from pipeline.document import Article, Issue
 from pipeline.evaluate import metrics as M
+from pipeline.evaluate.gold import GOLD_SUFFIX, EvaluationError, load_gold
 from pipeline.executor.base import IssueProcessor, IssueTask, tasks_from_inputs
 from pipeline.io.inputs import plan_inputs, read_issues
 from pipeline.io.records import build_provenance, render_records
 from pipeline.runner import resolve_stages
 
-GOLD_SUFFIX = ".gold.json"
 SCHEMA = "newspipe.eval/1"
-
-
-class EvaluationError(ValueError):
-    """A fixture directory or gold file that cannot be evaluated; the message says why."""
-
 
 @dataclass
 class ArticleEval:
@@ -128,22 +122,6 @@ def find_fixtures(path: Path, config: Config) -> list[tuple[IssueTask, Path]]:
     if not pairs:
         raise EvaluationError(f"no fixtures in {p}: expected NAME.txt + NAME{GOLD_SUFFIX} pairs")
     return pairs
-
-
-def load_gold(path: Path) -> dict[str, Any]:
-    """Read and minimally check a gold file (see docs/fixture-format.md)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvaluationError(f"cannot read gold file {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise EvaluationError(f"gold file {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
-        raise EvaluationError(f"gold file {path} must be an object with an 'articles' list")
-    for i, art in enumerate(data["articles"]):
-        if not isinstance(art, dict) or not isinstance(art.get("text"), str):
-            raise EvaluationError(f"gold file {path}: article {i} needs a 'text' string")
-    return data
 
 
 # --------------------------------------------------------------------------- scoring
