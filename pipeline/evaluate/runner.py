@@ -341,8 +341,12 @@ def score(
     issues: Sequence[Issue],
     provenance: Mapping[str, Any] | None = None,
     fixture_dir: str | Path | None = None,
+    built_on: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> EvalResult:
-    """Score processed issues against their gold (paired by issue id, else by position)."""
+    """Score processed issues against their gold (paired by issue id, else by position).
+
+    `built_on`: stage -> what its rules or model were built on (`Stage.built_on`); the metrics
+    then say which scored issues were among them (`fitted_issues`): fitted, not held-out."""
     by_id = {i.issue_id: i for i in issues}
     evals: list[IssueEval] = []
     for n, g in enumerate(golds):
@@ -369,6 +373,10 @@ def score(
         "models": models,
         "fixture_dir": str(fixture_dir) if fixture_dir is not None else None,
         "n_issues": len(evals),
+        "built_on": {name: b["what"] for name, b in (built_on or {}).items()},
+        "fitted_issues": sorted(
+            {e.issue_id for e in evals for b in (built_on or {}).values() if e.issue_id in b.get("issues", ())}
+        ),
         "normalisation": normalisation_notes(),
         "overall": {
             "segmentation": _pool_segmentation([e.figures["segmentation"] for e in evals]),
@@ -408,7 +416,9 @@ def evaluate_dir(fixture_dir: Path, config: Config, *, pipeline: Any = None) -> 
             assert failure is not None
             raise EvaluationError(f"fixture {task.source}: {failure[1]} (stage {failure[0]})")
         processed.append(issue)
+    built_on: dict[str, dict[str, Any]] = {}
     if pipeline is None:
+        built_on = {s.name: b for s in processor.pipeline.stages if (b := s.built_on()) is not None}
         details = processor.pipeline.details()
         prov = build_provenance(config, details, None)
         records = [
@@ -421,6 +431,6 @@ def evaluate_dir(fixture_dir: Path, config: Config, *, pipeline: Any = None) -> 
         prov.setdefault("config_hash", config.hash())
         prov.setdefault("stages", list(config.pipeline.stages))
         records = []
-    result = score(golds, processed, prov, fixture_dir)
+    result = score(golds, processed, prov, fixture_dir, built_on)
     result.records = records
     return result

@@ -14,7 +14,7 @@ from pipeline.config import Config, Section
 from pipeline.continuations import link_continuations
 from pipeline.document import Article, Issue
 from pipeline.registry import register_stage
-from pipeline.stages.base import Stage
+from pipeline.stages.base import DEVELOPMENT_ISSUES, Stage
 
 _NULLABLE = {"type": ["string", "null"]}
 
@@ -83,6 +83,13 @@ class SegmentStage(Stage):
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name, "backend": self.settings.backend}
+
+    def built_on(self) -> dict[str, Any] | None:
+        return {
+            "what": "the segmentation rules were written against tests/fixtures and three further sets of "
+            "issues kept out of the repository",
+            "issues": list(DEVELOPMENT_ISSUES),
+        }
 
     @classmethod
     def record(cls, article: Article) -> dict[str, Any]:
