@@ -12,10 +12,18 @@ export TOKENIZERS_PARALLELISM := false
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-# CPU build of torch pinned only here (CI and make); the package's own range stays open.
+# torch is pinned here only (the package accepts any torch>=2.1), so every `make test` runs on the
+# same version. The CPU build is what CI and `make test` want: no GPU needed, a fraction of the
+# download. On our CI machines pip's own configuration (a local wheel directory) supplies
+# torch 2.13.0+cpu; on a stock PyPI setup Linux pip would pick the CUDA build, so say which:
+#   make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu     # CPU build (CI, laptops)
+#   make setup TORCH_INDEX=https://download.pytorch.org/whl/cu124   # a GPU machine (CUDA 12.4)
+# and run with --set summarizer.device=cuda (auto picks it too). TORCH_VERSION=... changes the pin.
+TORCH_VERSION ?= 2.13.0
+TORCH_INDEX ?=
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q torch==$(TORCH_VERSION) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 

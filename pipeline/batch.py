@@ -60,7 +60,8 @@ def run_batch(
     writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite)
     summary = RunSummary()
     try:
-        show = progress if progress is not None else len(plans) > 1
+        # a bar is for a person watching a terminal, never for a log file
+        show = progress if progress is not None else (len(plans) > 1 and sys.stderr.isatty())
         with tqdm(total=len(plans), disable=not show, unit="issue", file=sys.stderr, dynamic_ncols=True) as bar:
             last_post = 0.0
 

@@ -8,21 +8,48 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from pipeline.config import ConfigError, load_config
+
+
+class _Argument(TyperArgument):
+    """An argument shown by its metavar (`INPUT...`), without a Python type or braces."""
+
+    def display_type_rich(self, ctx: object) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        return self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+
+
+class _Command(TyperCommand):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: what to type, not Python type names
     help="Segment, classify and summarize raw Chinese newspaper issues into JSONL article records.",
 )
+command = app.command
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config merged over the defaults")]
-SetOpt = Annotated[
-    list[str] | None, typer.Option("--set", help="override one key, e.g. --set summarizer.backend=extractive")
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", metavar="FILE", help="YAML config merged over the defaults")
 ]
-StagesOpt = Annotated[str | None, typer.Option("--stages", help="comma-separated stages, e.g. segment,classify")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="KEY=VALUE", help="override one key, e.g. --set summarizer.backend=extractive"),
+]
+StagesOpt = Annotated[
+    str | None, typer.Option("--stages", metavar="STAGE,...", help="comma-separated stages, e.g. segment,classify")
+]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -38,27 +65,40 @@ def _config(config: Path | None, sets: list[str] | None, stages: str | None):
         _fail(str(err))
 
 
-@app.command()
+@command(cls=_Command)
 def run(
     inputs: Annotated[
         list[str],
-        typer.Argument(help="issue files, directories, glob patterns, .zip/.tar/.tar.gz archives, or - for stdin"),
+        typer.Argument(
+            metavar="INPUT...",
+            help="issue files, directories, glob patterns, .zip/.tar/.tar.gz archives, or - for stdin",
+        ),
     ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="output JSONL file, or a directory with output.layout=per_group"),
+        typer.Option(
+            "--output", "-o", metavar="PATH", help="output JSONL file, or a directory with output.layout=per_group"
+        ),
     ],
     config: ConfigOpt = None,
     set_: SetOpt = None,
     stages: StagesOpt = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-j", min=1, help="worker processes for segment/classify (default: cores)"),
+        typer.Option(
+            "--workers", "-j", min=1, metavar="N", help="worker processes for segment/classify (default: cores)"
+        ),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="start fresh: delete the output, its manifest and errors first")
     ] = False,
-    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="draw a progress bar on stderr (default: when stderr is a terminal and there is more than one issue)",
+        ),
+    ] = None,
 ) -> None:
     """Process issues into one JSONL record per article; a re-run resumes where the last one stopped."""
     from pipeline.batch import run_batch
@@ -78,15 +118,23 @@ def run(
         raise typer.Exit(1)
 
 
-@app.command()
+@command(cls=_Command)
 def evaluate(
-    fixture_dir: Annotated[Path, typer.Argument(help="directory of NAME.txt + NAME.gold.json pairs")],
+    fixture_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH", help="a directory of labelled issues (NAME.txt + NAME.gold.json), or one NAME.txt"
+        ),
+    ],
     config: ConfigOpt = None,
     set_: SetOpt = None,
     stages: StagesOpt = None,
-    report: Annotated[Path | None, typer.Option("--report", help="write metrics.json and report.html here")] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", metavar="DIR", help="write metrics.json and report.html here")
+    ] = None,
     compare: Annotated[
-        Path | None, typer.Option("--compare", help="metrics.json of an earlier run: print every figure's change")
+        Path | None,
+        typer.Option("--compare", metavar="FILE", help="metrics.json of an earlier run: print every figure's change"),
     ] = None,
     cross_validate: Annotated[
         bool,
@@ -109,6 +157,19 @@ def evaluate(
     from pipeline.runner import PipelineBuildError
 
     cfg = _config(config, set_, stages)
+    # every argument is checked before the (long) evaluation starts
+    if not fixture_dir.exists():
+        _fail(f"fixture file or directory not found: {fixture_dir}")
+    if report is not None and report.exists() and not report.is_dir():
+        _fail(f"--report {report} is a file; give a directory for metrics.json and report.html")
+    old = None
+    if compare is not None:
+        try:
+            old = json.loads(compare.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            _fail(f"--compare: cannot read {compare}: {getattr(err, 'strerror', None) or err}")
+        if not isinstance(old, dict) or "overall" not in old:
+            _fail(f"--compare: {compare} is not a metrics.json written by newspipe evaluate --report")
     try:
         result = ev.evaluate_dir(fixture_dir, cfg)
     except (ConfigError, PipelineBuildError, ev.EvaluationError) as err:
@@ -117,11 +178,7 @@ def evaluate(
     if report is not None:
         write_report(result, report)
         typer.echo(f"wrote {report / 'metrics.json'} and {report / 'report.html'}")
-    if compare is not None:
-        try:
-            old = json.loads(compare.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            _fail(f"cannot read {compare}: {err}")
+    if old is not None:
         typer.echo(compare_metrics(old, result.metrics))
 
 
@@ -173,7 +230,7 @@ def train_segmenter(
     )
 
 
-@app.command()
+@command(cls=_Command)
 def annotate(
     issue_file: Annotated[Path, typer.Argument(help="one issue (text file)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="directory for NAME.txt + NAME.gold.json")],
@@ -232,9 +289,10 @@ def _cross_validate(fixture_dir: Path, report: Path | None) -> None:
 
 
 @app.command()
+@command(cls=_Command)
 def show(
-    records: Annotated[Path, typer.Argument(help="a JSONL file written by `newspipe run`")],
-    width: Annotated[int, typer.Option("--width", help="characters of summary to show")] = 60,
+    records: Annotated[Path, typer.Argument(metavar="FILE", help="a JSONL file written by `newspipe run`")],
+    width: Annotated[int, typer.Option("--width", metavar="N", help="characters of summary to show")] = 60,
 ) -> None:
     """Print one line per article record: id, topic, headline and the start of its summary."""
     import json
@@ -258,7 +316,7 @@ def show(
             typer.echo(f"{'':<28} {rec.get('summary_method', ''):<10} {summary[:width]}{more}")
 
 
-@app.command("stages")
+@command("stages", cls=_Command)
 def list_stages() -> None:
     """List the registered stages in pipeline order, with what they require and provide."""
     from pipeline import registry
@@ -269,7 +327,7 @@ def list_stages() -> None:
         typer.echo(f"{name:10s} requires={list(cls.requires)} provides={list(cls.provides)}{section}")
 
 
-@app.command("config")
+@command("config", cls=_Command)
 def show_config(config: ConfigOpt = None, set_: SetOpt = None, stages: StagesOpt = None) -> None:
     """Print the effective configuration (defaults + file + overrides) and its hash."""
     import yaml

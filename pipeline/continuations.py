@@ -2,7 +2,7 @@
 
 After a paged issue is segmented (page by page), an article on page A whose
 `continued_to == P` is linked to the article on page P whose `continued_from == A` (page
-strings compared as page numbers: `"04" == "4"`, `"A04" == "A4"`, `"４"` == `"4"`). The
+strings compared as page numbers by `pipeline.text.same_page`: `"04" == "4"`, `"A04" == "A4"`, `"４"` == `"4"`). The
 continuation is merged into the first part and dropped as an article of its own:
 
 - its paragraphs are appended to the first part's (the first of them is glued to the last
@@ -25,44 +25,9 @@ A fragment whose first part is missing (page not in the issue) stays an article.
 
 from __future__ import annotations
 
-import re
-
 from pipeline.document import Article, Issue, NoiseLine
 from pipeline.segmentation.segmenter import is_terminal
-
-_FULLWIDTH = str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧＨ", "0123456789ABCDEFGH")
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def page_number(page: str | None) -> tuple[str, int] | None:
-    """("A", 4) for "A04"; ("", 4) for "04", "4", "４", "四"; None when not a page number."""
-    if page is None:
-        return None
-    p = page.strip().translate(_FULLWIDTH).replace(" ", "").upper()
-    p = re.sub(r"^(?:第)?(.*?)(?:版|页)?$", r"\1", p)
-    m = re.fullmatch(r"([A-Z]?)(\d{1,4})", p)
-    if m:
-        return m.group(1), int(m.group(2))
-    if p and all(ch in _CN_DIGITS or ch == "十" for ch in p):
-        return "", _chinese_number(p)
-    return None
-
-
-def _chinese_number(s: str) -> int:
-    if "十" not in s:
-        return _CN_DIGITS.get(s, 0)
-    tens, _, ones = s.partition("十")
-    return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-
-
-def same_page(a: str | None, b: str | None) -> bool:
-    """Page strings naming the same page; a missing letter prefix matches any prefix."""
-    pa, pb = page_number(a), page_number(b)
-    if pa is None or pb is None:
-        return False
-    if pa[1] != pb[1]:
-        return False
-    return pa[0] == pb[0] or not pa[0] or not pb[0]
+from pipeline.text import same_page
 
 
 def _head_matches(first: Article, frag: Article) -> bool:

@@ -121,10 +121,10 @@ def bench_classify(args: argparse.Namespace) -> None:
     pin_one_core()
     import dataclasses
 
-    from pipeline.classify.evaluate import gold_records, record_article
     from pipeline.classify.lexicon import LexiconClassifier
     from pipeline.classify.text import Tokenizer, article_zones
     from pipeline.document import Issue
+    from pipeline.evaluate.gold import gold_records, record_article
     from pipeline.io.decode import decode_bytes
     from pipeline.segmentation.segmenter import Segmenter
     from pipeline.stages.classify import ClassifierSection

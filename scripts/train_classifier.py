@@ -37,9 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from pipeline.classify.evaluate import format_confusion, gold_records, metrics, record_article  # noqa: E402
 from pipeline.classify.linear import FeatureSpec, LinearModel, Vectorizer, featurize  # noqa: E402
 from pipeline.classify.text import Tokenizer, zones_from_record  # noqa: E402
+from pipeline.evaluate.gold import gold_records, record_article  # noqa: E402
+from pipeline.evaluate.metrics import classification_figures, format_confusion  # noqa: E402
 
 
 def export_fixtures(dirs: list[str], out: Path) -> int:
@@ -268,7 +269,7 @@ def train_transformers(args, recs, zones, y, labels, info, out: Path, tmp, t0: f
 
         clf = TransformersClassifier(out, ClassifierSection(backend="transformers", model_path=str(out)))
         pred = [p.topic for p in clf.classify_many([record_article(recs[i]) for i in te])]
-        m = metrics([y[i] for i in te], pred, labels)
+        m = classification_figures(list(zip([y[i] for i in te], pred, strict=True)), labels)
         m["n_train"] = len(tr)
         info["test_issues"] = sorted({recs[i]["issue_id"] for i in te})
         info["heldout"] = m
@@ -366,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         model = fit([feats[i] for i in tr], [y[i] for i in tr], labels, args, spec)
         pred = [labels[int(np.argmax(_proba(model, feats[i])))] for i in te]
-        m = metrics([y[i] for i in te], pred, labels)
+        m = classification_figures(list(zip([y[i] for i in te], pred, strict=True)), labels)
         m["n_train"] = len(tr)
         info["test_issues"] = sorted({recs[i]["issue_id"] for i in te})
         if not args.no_lexicon_baseline:

@@ -22,7 +22,7 @@ from conftest import FIXTURES, REPO, load_gold, norm_ws
 
 from pipeline.batch import run_batch
 from pipeline.config import ConfigError, load_config
-from pipeline.continuations import link_continuations, page_number, same_page
+from pipeline.continuations import link_continuations
 from pipeline.document import Issue
 from pipeline.io.assemble import assemble_issue
 from pipeline.io.inputs import page_key, plan_inputs, read_issues, unsafe_member_reason
@@ -31,6 +31,7 @@ from pipeline.io.writer import RecordWriter
 from pipeline.registry import register_stage, unregister_stage
 from pipeline.runner import Pipeline
 from pipeline.stages.base import Stage
+from pipeline.text import parse_page, same_page
 
 PAGED = REPO / "tests" / "data" / "paged" / "2024-09-02"
 # a small page-per-file issue of our own, used when the labelled one above is absent
@@ -449,7 +450,7 @@ def test_page_file_names() -> None:
     assert page_key("2024-09-01.txt") is None
     assert page_key("zhuzhou_daily_20240901.txt") is None
     assert page_key("issues/07.txt") is None  # a numbered issue, not a page: no date around it
-    assert page_number("04") == page_number("4") == page_number("４") == page_number("四") == ("", 4)
+    assert parse_page("04") == parse_page("4") == parse_page("４") == parse_page("四") == parse_page("第4版") == ("", 4)
     assert same_page("A04", "4") and same_page("04", "4") and not same_page("A04", "B04") and not same_page("3", "4")
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.classify.evaluate import gold_records, record_article, report
 from pipeline.classify.text import article_fulltext
 from pipeline.config import ConfigError, load_config
 from pipeline.document import Article, Issue
+from pipeline.evaluate.gold import classification_report, gold_records, record_article
 from pipeline.runner import Pipeline, PipelineBuildError
 from pipeline.stages.classify import ClassifyStage
 
@@ -95,7 +95,7 @@ def test_fixture_articles_at_least_90_percent(default_stage):
     clf = default_stage.classifier
     preds = [clf.classify(record_article(r)) for r in recs]
     acc = sum(p.topic == r["topic"] for p, r in zip(preds, recs, strict=True)) / len(recs)
-    assert acc >= 0.9, "\n" + report(recs, preds, clf.labels)
+    assert acc >= 0.9, "\n" + classification_report(recs, preds, clf.labels)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from pipeline.config import Config
 from pipeline.evaluate import EvaluationError, evaluate_dir
 from pipeline.evaluate import metrics as M
 from pipeline.evaluate.report import flatten
-from pipeline.evaluate.runner import decode_file, find_pairs, load_gold
+from pipeline.evaluate.runner import find_fixtures, load_gold
 
 sys.path.insert(0, str(Path(__file__).parent))
 from eval_helpers import (  # noqa: E402
@@ -328,31 +328,20 @@ def test_summary_length_and_figures():
 # --------------------------------------------------------------------------- reading fixtures
 
 
-def test_decode_file_with_and_without_the_decoder(tmp_path, monkeypatch):
-    (tmp_path / "a.txt").write_bytes("株洲日报\r\n第二行".encode("gb18030"))
-    (tmp_path / "b.txt").write_bytes(b"\xef\xbb\xbf" + "株洲日报".encode())
-    for module in ("real", "missing"):
-        if module == "missing":
-            monkeypatch.setitem(sys.modules, "pipeline.io.decode", None)  # import now fails
-        text, enc = decode_file(tmp_path / "a.txt")
-        assert text == "株洲日报\n第二行" and enc == "gb18030"
-        text, enc = decode_file(tmp_path / "b.txt")
-        assert text == "株洲日报" and enc in ("utf-8-sig", "utf-8")
-
-
 def test_fixture_errors(tmp_path):
+    cfg = Config()
     with pytest.raises(EvaluationError, match="no fixtures"):
-        find_pairs(tmp_path)
+        find_fixtures(tmp_path, cfg)
     (tmp_path / "x.gold.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(EvaluationError, match="without their issue text"):
-        find_pairs(tmp_path)
+        find_fixtures(tmp_path, cfg)
     with pytest.raises(EvaluationError, match="not valid JSON"):
         load_gold(tmp_path / "x.gold.json")
     (tmp_path / "x.gold.json").write_text('{"articles": [{"headline": "x"}]}', encoding="utf-8")
     with pytest.raises(EvaluationError, match="needs a 'text'"):
         load_gold(tmp_path / "x.gold.json")
     with pytest.raises(EvaluationError, match="not found"):
-        find_pairs(tmp_path / "nope")
+        find_fixtures(tmp_path / "nope", cfg)
 
 
 # --------------------------------------------------------------------------- perfect and perturbed

@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.classify.base import LabelSpec, Prediction, rounded_distribution
-from pipeline.classify.text import Tokenizer, Zones, article_zones, default_cut, has_cjk
+from pipeline.classify.text import Tokenizer, Zones, article_zones, default_cut
 from pipeline.config import ConfigError, read_yaml
 from pipeline.document import Article
 from pipeline.resources import locate, packaged_hint
+from pipeline.text import has_han
 
 if TYPE_CHECKING:  # the classify stage's config section; backends only read it
     from pipeline.stages.classify import ClassifierSection
@@ -188,7 +189,7 @@ class BackgroundIdf:
     def raw(self, term: str) -> float:
         if term in self.table:
             return self.table[term]
-        if not has_cjk(term):
+        if not has_han(term):
             return self.median
         import rjieba  # default segmentation of the phrase, without our additions
 
@@ -222,7 +223,7 @@ class LexiconClassifier:
             kw: dict[str, float] = {}
             if cfg.description_weight > 0:
                 for w in default_cut(cfg.tokenizer, s.description):
-                    if len(w) >= 2 and w not in _DESCRIPTION_STOPWORDS and (has_cjk(w) or w.isalpha()):
+                    if len(w) >= 2 and w not in _DESCRIPTION_STOPWORDS and (has_han(w) or w.isalpha()):
                         kw[w] = cfg.description_weight
             kw.update(s.keywords)
             per_label.append(kw)

@@ -31,13 +31,14 @@ from pipeline.classify.text import Tokenizer, Zones, article_zones
 from pipeline.config import ConfigError
 from pipeline.document import Article
 from pipeline.resources import locate, packaged_hint
+from pipeline.text import HAN
 
 if TYPE_CHECKING:  # the classify stage's config section; backends only read it
     from pipeline.stages.classify import ClassifierSection
 
 FORMAT = "newspipe-linear/1"
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_WORDLIKE = re.compile(r"[\u3400-\u9fffA-Za-z]")
+_CJK_RUN = re.compile(f"[{HAN}]+")
+_WORDLIKE = re.compile(f"[{HAN}A-Za-z]")
 
 
 @dataclass

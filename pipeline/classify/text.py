@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.document import Article
+from pipeline.text import HAN, has_han
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CONTENT = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_CONTENT = re.compile(f"[{HAN}A-Za-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,6 @@ def zones_from_record(rec: dict) -> Zones:
     return article_zones(art)
 
 
-def has_cjk(s: str) -> bool:
-    return bool(_CJK.search(s))
-
-
 class Tokenizer:
     """Word segmentation with rjieba (default) or jieba, on a private dictionary.
 
@@ -96,7 +92,7 @@ class Tokenizer:
 
     def __init__(self, kind: str = "rjieba", words: Iterable[str] = ()) -> None:
         self.kind = kind
-        extra = sorted({w for w in words if len(w) > 1 and has_cjk(w)})
+        extra = sorted({w for w in words if len(w) > 1 and has_han(w)})
         if kind == "rjieba":
             import rjieba
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.classify.base import Prediction, rounded_distribution, trained_labels
-from pipeline.classify.text import Zones, article_zones, has_cjk
+from pipeline.classify.text import Zones, article_zones
 from pipeline.config import ConfigError
 from pipeline.document import Article
 from pipeline.resources import filesystem_path, packaged_hint
+from pipeline.text import has_han
 
 if TYPE_CHECKING:  # the classify stage's config section; backends only read it
     from pipeline.stages.classify import ClassifierSection
@@ -137,7 +138,7 @@ class TransformersClassifier:
                         per_char[c] += share
             words: dict[str, float] = {}
             for w, s, e in rjieba.tokenize(text) if text else []:
-                if len(w) >= 2 and (has_cjk(w) or w.isalpha()):
+                if len(w) >= 2 and (has_han(w) or w.isalpha()):
                     words[w] = words.get(w, 0.0) + sum(per_char[s:e])
             best = sorted(((v, w) for w, v in words.items() if v > 0), reverse=True)[: self.cfg.evidence_top_k]
             evidence = [{"term": w, "weight": round(v, 4), "label": self.labels[t]} for v, w in best]

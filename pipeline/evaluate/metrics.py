@@ -519,6 +519,16 @@ def classification_figures(
     }
 
 
+def format_confusion(confusion: Mapping[str, Mapping[str, int]], labels: Sequence[str]) -> str:
+    """A confusion matrix (`confusion_matrix`'s {gold: {pred: n}}) as a plain-text table."""
+    w = max(9, *(len(lab) + 1 for lab in labels))
+    lines = ["gold \\ pred".ljust(w + 2) + "".join(lab[:w].rjust(w) for lab in labels)]
+    for lab in labels:
+        row = confusion.get(lab, {})
+        lines.append(lab.ljust(w + 2) + "".join(str(row.get(p, 0)).rjust(w) for p in labels))
+    return "\n".join(lines)
+
+
 def top_scores(scores: Mapping[str, float] | None, k: int = 2) -> list[tuple[str, float]]:
     """The k highest ``(label, score)`` pairs, best first (ties by label name)."""
     if not scores:

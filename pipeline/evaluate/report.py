@@ -45,6 +45,79 @@ def _get(d: Mapping[str, Any] | None, *keys: str) -> Any:
     return cur
 
 
+def plain(x: Any) -> str:
+    """A value as a reader reads it: none, yes/no, lists joined with commas, no Python reprs."""
+    if x is None:
+        return "none"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, (list, tuple)):
+        return ", ".join(plain(v) for v in x) or "none"
+    if isinstance(x, Mapping):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in x.items()) or "none"
+    return str(x)
+
+
+def summary_method(metrics: Mapping[str, Any]) -> str | None:
+    """How the summaries were written, in words: abstractive with which model, or extractive and why."""
+    d = _get(metrics, "stage_details", "summarize")
+    if not isinstance(d, Mapping):
+        return None
+    if d.get("backend") == "abstractive":
+        return f"abstractive, model {plain(d.get('model'))}"
+    if d.get("requested_backend") == "abstractive":
+        why = d.get("fallback_reason") or "it could not be loaded"
+        return f"extractive, because the abstractive model was unavailable ({why})"
+    return "extractive (as configured)"
+
+
+ERROR_KINDS = (
+    ("missed", "missed articles (no matching prediction)"),
+    ("spurious", "split or extra articles (a prediction matching no gold article)"),
+    ("body", "bodies that differ"),
+    ("headline", "wrong headlines"),
+    ("byline", "wrong bylines"),
+    ("topic", "misclassified"),
+    ("summary", "unfaithful summaries (numbers not in the article)"),
+)
+
+
+def error_index(result: EvalResult) -> dict[str, list[ArticleEval]]:
+    """Every article with an error, by kind (an article can be under several)."""
+    out: dict[str, list[ArticleEval]] = {k: [] for k, _ in ERROR_KINDS}
+    for ie in result.issues:
+        for a in ie.articles:
+            if a.gold is None:
+                out["spurious"].append(a)
+            elif a.pred is None:
+                out["missed"].append(a)
+            else:
+                for kind, ok in (("body", a.exact), ("headline", a.headline_ok), ("byline", a.byline_ok), ("topic", a.topic_ok)):
+                    if ok is False:
+                        out[kind].append(a)
+                if a.numbers and a.numbers[0] < a.numbers[1]:
+                    out["summary"].append(a)
+    return out
+
+
+def built_on_line(metrics: Mapping[str, Any]) -> str | None:
+    """What the rules and models were built on, and whether the scored issues were among them."""
+    built = metrics.get("built_on") or {}
+    if not built:
+        return None
+    fitted = metrics.get("fitted_issues") or []
+    n = metrics.get("n_issues") or 0
+    parts = "; ".join(f"{stage}: {what}" for stage, what in built.items())
+    if fitted:
+        verdict = (
+            f"{len(fitted)} of the {n} issues scored here are among them, so these are fitted scores, "
+            "not held-out ones"
+        )
+    else:
+        verdict = "none of the issues scored here is among them: held-out scores"
+    return f"Built on: {parts}. {verdict}."
+
+
 # --------------------------------------------------------------------------- metrics.json
 
 
@@ -116,6 +189,15 @@ def format_table(result: EvalResult, use_rich: bool | None = None) -> str:
         f"newspipe evaluate: {m.get('n_issues')} issue(s), {seg.get('n_gold')} gold articles, "
         f"config {m.get('config_hash')}, stages {', '.join(m.get('stages') or [])}"
     ]
+    method = summary_method(m)
+    if method:
+        parts[0] += f"\nsummaries: {method}"
+    line = built_on_line(m)
+    if line:
+        parts[0] += f"\n{line}"
+    errors = error_index(result)
+    counts = [f"{len(errors[k])} {label.split(' (')[0]}" for k, label in ERROR_KINDS if errors[k]]
+    parts[0] += "\nerrors: " + (", ".join(counts) if counts else "none")
     parts.append(
         _table(
             "Segmentation",
@@ -316,6 +398,9 @@ tr.warn td.pred{background:#fffbeb}
 background:#f3f4f6;color:#374151}
 .badge.bad{background:#fee2e2;color:var(--bad)}.badge.ok{background:#dcfce7;color:var(--ok)}
 .small{font-size:.8rem;color:var(--muted)}
+ul.headline{list-style:none;padding:.5rem .8rem;margin:.8rem 0;border:1px solid var(--line);border-radius:6px}
+ul.headline li{margin:.2rem 0}ul.headline li.warn{color:#92400e}
+#errors ul{margin:.2rem 0 .6rem;padding-left:1.2rem;font-size:.9rem}
 dl.notes dt{font-weight:600;margin-top:.4rem}dl.notes dd{margin:0 0 0 1rem;font-size:.85rem}
 """
 
@@ -484,6 +569,46 @@ def _misclassified_html(cls: Mapping[str, Any] | None) -> str:
     )
 
 
+def _headline_html(result: EvalResult) -> str:
+    """The figures a reader must not miss: how summaries were made, and fitted vs held-out."""
+    m = result.metrics
+    items = []
+    method = summary_method(m)
+    if method:
+        cls = "warn" if "unavailable" in method else ""
+        items.append(f'<li class="{cls}"><b>Summaries:</b> {esc(method)}</li>')
+    line = built_on_line(m)
+    if line:
+        cls = "warn" if m.get("fitted_issues") else ""
+        items.append(f'<li class="{cls}"><b>{esc(line.split(":", 1)[0])}:</b>{esc(line.split(":", 1)[1])}</li>')
+    return f'<section id="headline"><ul class="headline">{"".join(items)}</ul></section>' if items else ""
+
+
+def _error_index_html(result: EvalResult) -> str:
+    errors = error_index(result)
+    total = len({a.article_id for arts in errors.values() for a in arts})
+    groups = []
+    for kind, label in ERROR_KINDS:
+        arts = errors[kind]
+        if not arts:
+            continue
+        links = []
+        for a in arts:
+            head = (a.gold or {}).get("headline") if a.gold is not None else (a.pred.headline if a.pred else None)
+            detail = ""
+            if kind == "topic" and a.gold is not None and a.pred is not None:
+                detail = f" ({a.gold.get('topic')} → {a.pred.topic})"
+            elif kind == "summary" and a.numbers:
+                detail = f" ({a.numbers[0]}/{a.numbers[1]} numbers in the article)"
+            links.append(
+                f'<li><a href="#{esc(_slug(a.article_id))}">{esc(a.article_id)}</a> '
+                f"{esc(head or '(no headline)')}{esc(detail)}</li>"
+            )
+        groups.append(f"<h3>{esc(label)} ({len(arts)})</h3><ul>{''.join(links)}</ul>")
+    body = "".join(groups) if groups else "<p>None: every gold article was matched exactly and scored right.</p>"
+    return f'<section id="errors"><h2>Errors ({total} article{"" if total == 1 else "s"})</h2>{body}</section>'
+
+
 def _snippet(text: str | None, head: int = 40, tail: int = 30) -> str:
     """Start and end of a body with its length: where a merge or split shows."""
     t = " ".join((text or "").split())
@@ -612,7 +737,7 @@ def render_html(result: EvalResult) -> str:
     stage_bits = []
     for name, d in (m.get("stage_details") or {}).items():
         desc = (
-            ", ".join(f"{k}={v}" for k, v in d.items() if k != "name") if isinstance(d, Mapping) else str(d)
+            "; ".join(f"{k}: {plain(v)}" for k, v in d.items() if k != "name") if isinstance(d, Mapping) else plain(d)
         )
         stage_bits.append(f"<li><b>{esc(name)}</b> {esc(desc)}</li>")
     notes = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in (m.get("normalisation") or {}).items())
@@ -632,13 +757,15 @@ def render_html(result: EvalResult) -> str:
         f" · version <code>{esc(m.get('version'))}</code>"
         f"{' · fixtures <code>' + esc(m.get('fixture_dir')) + '</code>' if m.get('fixture_dir') else ''}</p>"
         + (
-            f'<p class="meta">models: {esc(", ".join(f"{k}: {v}" for k, v in models.items()))}</p>'
+            f'<p class="meta">models: {esc(", ".join(f"{k}: {plain(v)}" for k, v in models.items()))}</p>'
             if models
             else ""
         )
         + (f'<ul class="meta">{"".join(stage_bits)}</ul>' if stage_bits else "")
         + f'<p class="meta">issues: {toc}</p></header>'
-        '<section id="overall"><h2>Overall</h2><div class="grid">'
+        + _headline_html(result)
+        + _error_index_html(result)
+        + '<section id="overall"><h2>Overall</h2><div class="grid">'
         + _segmentation_html(overall.get("segmentation") or {})
         + _classification_html(cls)
         + "</div>"

@@ -1,12 +1,12 @@
 """Run the configured pipeline over labelled fixtures and score it against their gold.
 
-`evaluate_dir` does the I/O (find pairs, decode, run the pipeline); `score` does the
-scoring of already-processed issues and is pure, so tests can feed it hand-made articles.
+`evaluate_dir` does the I/O (list the labelled issues, run them through the very road of
+`newspipe run`); `score` does the scoring of already-processed issues and is pure, so tests can
+feed it hand-made articles.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +16,13 @@ from pipeline import __version__
 from pipeline.config import Config
 from pipeline.document import Article, Issue
 from pipeline.evaluate import metrics as M
+from pipeline.evaluate.gold import GOLD_SUFFIX, EvaluationError, load_gold
+from pipeline.executor.base import IssueProcessor, IssueTask, tasks_from_inputs
+from pipeline.io.inputs import plan_inputs, read_issues
+from pipeline.io.records import build_provenance, render_records
+from pipeline.runner import resolve_stages
 
-GOLD_SUFFIX = ".gold.json"
 SCHEMA = "newspipe.eval/1"
-
-
-class EvaluationError(ValueError):
-    """A fixture directory or gold file that cannot be evaluated; the message says why."""
-
 
 @dataclass
 class ArticleEval:
@@ -71,10 +70,12 @@ class IssueEval:
 
 @dataclass
 class EvalResult:
-    """What `evaluate_dir` returns: `metrics` is what goes to metrics.json."""
+    """What `evaluate_dir` returns: `metrics` is what goes to metrics.json; `records` the output
+    records of the processed fixtures, as `newspipe run` writes them."""
 
     metrics: dict[str, Any]
     issues: list[IssueEval]
+    records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def article_count(self) -> int:
@@ -84,64 +85,43 @@ class EvalResult:
 # --------------------------------------------------------------------------- reading
 
 
-def find_pairs(fixture_dir: Path) -> list[tuple[Path, Path]]:
-    """``(NAME.txt, NAME.gold.json)`` pairs in `fixture_dir`, sorted by name.
+def gold_path_for(root: Path, issue_id: str) -> Path:
+    return root / f"{issue_id}{GOLD_SUFFIX}"
 
-    A gold file without its text is an error; a text without gold is ignored.
+
+def find_fixtures(path: Path, config: Config) -> list[tuple[IssueTask, Path]]:
+    """The labelled issues at `path`, listed exactly as `newspipe run` lists its inputs
+    (`pipeline.io.inputs`: a directory recursively, page-per-file issues grouped), each with its
+    gold file `ISSUE_ID.gold.json` beside it; `path` may also be one `NAME.txt`.
+
+    A gold file without its issue is an error; an issue without gold is left out.
     """
-    d = Path(fixture_dir)
-    if not d.is_dir():
-        raise EvaluationError(f"fixture directory not found: {d}")
-    pairs = []
-    missing = []
-    for gold in sorted(d.glob(f"*{GOLD_SUFFIX}")):
-        stem = gold.name[: -len(GOLD_SUFFIX)]
-        txt = gold.with_name(stem + ".txt")
-        if txt.is_file():
-            pairs.append((txt, gold))
-        else:
-            missing.append(txt.name)
-    if missing:
-        raise EvaluationError(f"gold files without their issue text in {d}: {', '.join(missing)}")
+    p = Path(path)
+    if p.is_file():
+        if not p.name.endswith(".txt"):
+            raise EvaluationError(f"{p} is not an issue text: give NAME.txt (with NAME{GOLD_SUFFIX} beside it) or a directory")
+        root = p.parent
+        if not gold_path_for(root, p.name[: -len(".txt")]).is_file():
+            raise EvaluationError(f"{p} has no gold file: expected {p.name[: -len('.txt')]}{GOLD_SUFFIX} beside it")
+    elif p.is_dir():
+        root = p
+    else:
+        raise EvaluationError(f"fixture file or directory not found: {p}")
+    max_bytes = int(config.input.max_file_mb * 1_000_000)
+    plans = plan_inputs([str(p)], max_bytes)
+    # ids relative to the directory (a file given alone: its stem)
+    pairs: list[tuple[IssueTask, Path]] = []
+    wanted = {plan.issue_id for plan in plans if gold_path_for(root, plan.issue_id).is_file()}
+    keep = [plan for plan in plans if plan.issue_id in wanted]
+    for task in tasks_from_inputs(read_issues(keep, max_bytes)):
+        pairs.append((task, gold_path_for(root, task.issue_id)))
+    if p.is_dir():
+        missing = [g.name for g in sorted(p.glob(f"*{GOLD_SUFFIX}")) if g.name[: -len(GOLD_SUFFIX)] not in wanted]
+        if missing:
+            raise EvaluationError(f"gold files without their issue text in {p}: {', '.join(missing)}")
     if not pairs:
-        raise EvaluationError(f"no fixtures in {d}: expected NAME.txt + NAME{GOLD_SUFFIX} pairs")
+        raise EvaluationError(f"no fixtures in {p}: expected NAME.txt + NAME{GOLD_SUFFIX} pairs")
     return pairs
-
-
-def load_gold(path: Path) -> dict[str, Any]:
-    """Read and minimally check a gold file (see docs/fixture-format.md)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvaluationError(f"cannot read gold file {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise EvaluationError(f"gold file {path} is not valid JSON: line {exc.lineno}: {exc.msg}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
-        raise EvaluationError(f"gold file {path} must be an object with an 'articles' list")
-    for i, art in enumerate(data["articles"]):
-        if not isinstance(art, dict) or not isinstance(art.get("text"), str):
-            raise EvaluationError(f"gold file {path}: article {i} needs a 'text' string")
-    return data
-
-
-def decode_file(path: Path) -> tuple[str, str]:
-    """Decode an issue file with `pipeline.io.decode.decode_bytes`, or plain tries without it."""
-    data = Path(path).read_bytes()
-    try:
-        from pipeline.io.decode import decode_bytes
-    except ImportError:
-        decode_bytes = None
-    if decode_bytes is not None:
-        return decode_bytes(data, str(path))
-    tries = [("utf-8-sig", "utf-8-sig")] if data.startswith(b"\xef\xbb\xbf") else []
-    tries += [("utf-8", "utf-8"), ("gb18030", "gb18030")]
-    for codec, name in tries:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return text.replace("\r\n", "\n").replace("\r", "\n"), name
-    raise EvaluationError(f"cannot decode {path} as UTF-8 or GB18030")
 
 
 # --------------------------------------------------------------------------- scoring
@@ -361,8 +341,12 @@ def score(
     issues: Sequence[Issue],
     provenance: Mapping[str, Any] | None = None,
     fixture_dir: str | Path | None = None,
+    built_on: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> EvalResult:
-    """Score processed issues against their gold (paired by issue id, else by position)."""
+    """Score processed issues against their gold (paired by issue id, else by position).
+
+    `built_on`: stage -> what its rules or model were built on (`Stage.built_on`); the metrics
+    then say which scored issues were among them (`fitted_issues`): fitted, not held-out."""
     by_id = {i.issue_id: i for i in issues}
     evals: list[IssueEval] = []
     for n, g in enumerate(golds):
@@ -389,6 +373,10 @@ def score(
         "models": models,
         "fixture_dir": str(fixture_dir) if fixture_dir is not None else None,
         "n_issues": len(evals),
+        "built_on": {name: b["what"] for name, b in (built_on or {}).items()},
+        "fitted_issues": sorted(
+            {e.issue_id for e in evals for b in (built_on or {}).values() if e.issue_id in b.get("issues", ())}
+        ),
         "normalisation": normalisation_notes(),
         "overall": {
             "segmentation": _pool_segmentation([e.figures["segmentation"] for e in evals]),
@@ -404,28 +392,45 @@ def score(
 
 
 def evaluate_dir(fixture_dir: Path, config: Config, *, pipeline: Any = None) -> EvalResult:
-    """Run the configured pipeline on every ``NAME.txt`` + ``NAME.gold.json`` in `fixture_dir`.
+    """Run the configured pipeline on every labelled issue at `fixture_dir` (a directory, or one
+    `NAME.txt`) and score it.
 
-    `pipeline` (anything with `.pipe(issues)` and optionally `.provenance()`) replaces
-    ``Pipeline(config)``; tests use it to score stand-in stages.
+    The issues go the road `newspipe run` takes: listed by `pipeline.io.inputs`, assembled and
+    decoded with the `input` config, every stage run by `IssueProcessor`, and the same failures
+    (undecodable, no articles, a stage raising) stop the evaluation with the reason.
+    `pipeline` (anything with `.pipe(issues)` and optionally `.provenance()`) replaces the
+    configured stages; tests use it to score stand-in stages.
     """
-    from pipeline.runner import Pipeline
-
-    pairs = find_pairs(Path(fixture_dir))
-    golds: list[dict[str, Any]] = []
-    issues: list[Issue] = []
-    for txt, gold_path in pairs:
-        gold = load_gold(gold_path)
-        stem = txt.stem
-        gold["issue_id"] = stem
-        text, encoding = decode_file(txt)
-        golds.append(gold)
-        issues.append(Issue(issue_id=stem, source=str(txt), text=text, encoding=encoding))
-    pipe = pipeline if pipeline is not None else Pipeline(config)
-    processed = list(pipe.pipe(issues))
-    prov: dict[str, Any] = {}
-    if hasattr(pipe, "provenance"):
-        prov = dict(pipe.provenance())
-    prov.setdefault("config_hash", config.hash())
-    prov.setdefault("stages", list(config.pipeline.stages))
-    return score(golds, processed, prov, fixture_dir)
+    pairs = find_fixtures(Path(fixture_dir), config)
+    golds = [load_gold(gold_path) for _, gold_path in pairs]
+    tasks = [task for task, _ in pairs]
+    for task, gold in zip(tasks, golds, strict=True):
+        gold["issue_id"] = task.issue_id
+        if task.failure is not None:
+            raise EvaluationError(f"fixture {task.source}: {task.failure[1]} (stage {task.failure[0]})")
+    stages = resolve_stages(config)
+    processor = IssueProcessor(config, [(cls.name, cls) for cls in stages], render=False, override=pipeline)
+    processed: list[Issue] = []
+    for task, (issue, failure) in zip(tasks, processor.issues(tasks), strict=True):
+        if issue is None:
+            assert failure is not None
+            raise EvaluationError(f"fixture {task.source}: {failure[1]} (stage {failure[0]})")
+        processed.append(issue)
+    built_on: dict[str, dict[str, Any]] = {}
+    if pipeline is None:
+        built_on = {s.name: b for s in processor.pipeline.stages if (b := s.built_on()) is not None}
+        details = processor.pipeline.details()
+        prov = build_provenance(config, details, None)
+        records = [
+            r
+            for issue in processed
+            for r in render_records(issue, processor.pipeline.stages, build_provenance(config, details, issue.encoding))
+        ]
+    else:
+        prov = dict(pipeline.provenance()) if hasattr(pipeline, "provenance") else {}
+        prov.setdefault("config_hash", config.hash())
+        prov.setdefault("stages", list(config.pipeline.stages))
+        records = []
+    result = score(golds, processed, prov, fixture_dir, built_on)
+    result.records = records
+    return result

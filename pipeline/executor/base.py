@@ -154,15 +154,14 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def run_stages(
-    stages: Sequence[Stage], issues: list[Issue]
-) -> tuple[list[Issue | None], dict[int, tuple[str, str]]]:
+def run_stages(stages: Sequence[Any], issues: list[Issue]) -> tuple[list[Issue | None], dict[int, tuple[str, str]]]:
     """Run `stages` over `issues` batched through `stage.pipe`; when a batch raises, redo its issues
     one by one so that only the bad one fails. A stage that provides `articles` and finds none fails
     the issue. Returns the issues (None where failed) and {position: (stage, reason)}."""
     current: list[Issue | None] = list(issues)
     failures: dict[int, tuple[str, str]] = {}
     for stage in stages:
+        name = getattr(stage, "name", type(stage).__name__)
         idx = [k for k, iss in enumerate(current) if iss is not None]
         if not idx:
             break
@@ -170,21 +169,21 @@ def run_stages(
         try:
             out = list(stage.pipe(batch))
             if len(out) != len(batch):
-                raise RuntimeError(f"stage {stage.name} returned {len(out)} issues for {len(batch)}")
+                raise RuntimeError(f"stage {name} returned {len(out)} issues for {len(batch)}")
         except Exception:
             out = []
             for k, iss in zip(idx, batch, strict=True):
                 try:
                     res = list(stage.pipe([iss]))
                     if len(res) != 1:
-                        raise RuntimeError(f"stage {stage.name} returned {len(res)} issues for 1")
+                        raise RuntimeError(f"stage {name} returned {len(res)} issues for 1")
                     out.append(res[0])
                 except Exception as exc:
-                    failures[k] = (stage.name, one_line(exc))
+                    failures[k] = (name, one_line(exc))
                     out.append(None)
         for k, iss in zip(idx, out, strict=True):
-            if iss is not None and "articles" in stage.provides and not iss.articles:
-                failures[k] = (stage.name, NO_ARTICLES)
+            if iss is not None and "articles" in getattr(stage, "provides", ()) and not iss.articles:
+                failures[k] = (name, NO_ARTICLES)
                 iss = None
             current[k] = iss
     return current, failures
@@ -200,12 +199,15 @@ class IssueProcessor:
     stages that follow, or for `newspipe evaluate`).
     """
 
-    def __init__(self, config: Config, stages: Sequence[tuple[str, type[Stage]]], *, render: bool) -> None:
+    def __init__(
+        self, config: Config, stages: Sequence[tuple[str, type[Stage]]], *, render: bool, override: Any = None
+    ) -> None:
         for name, cls in stages:
             register_stage(name)(cls)
         self.config = config
         self.render = render
         self.classes = [cls for _, cls in stages]
+        self.override = override  # tests: one object with .pipe() standing in for all the stages
         self._pipeline: Pipeline | None = None
         self._error: str | None = None
 
@@ -226,7 +228,7 @@ class IssueProcessor:
     def issues(self, tasks: Sequence[IssueTask]) -> list[tuple[Issue | None, tuple[str, str] | None]]:
         """The one road from bytes to processed issues: assemble and decode each task, then run
         every stage batched; per task (issue, None) or (None, (stage, reason))."""
-        pipeline = self.pipeline
+        stages = [self.override] if self.override is not None else self.pipeline.stages
         out: list[tuple[Issue | None, tuple[str, str] | None]] = [(None, None)] * len(tasks)
         decoded: list[Issue] = []
         where: list[int] = []
@@ -238,7 +240,7 @@ class IssueProcessor:
                 out[k] = (None, (err.stage, err.reason))
             except Exception as exc:  # a decoder bug must not take the run down
                 out[k] = (None, ("decode", one_line(exc)))
-        done, failures = run_stages(pipeline.stages, decoded)
+        done, failures = run_stages(stages, decoded)
         for j, (k, issue) in enumerate(zip(where, done, strict=True)):
             out[k] = (issue, None) if issue is not None else (None, failures[j])
         return out

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline.io.decode import InputError
+from pipeline.text import page_sort_key
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 TEXT_SUFFIXES = (".txt",)
@@ -153,15 +154,6 @@ def page_key(rel: str, root_name: str = "") -> tuple[str, str] | None:
         key = m.group("key").rstrip("-_. ")
         return (str(parent / key) if str(parent) != "." else key), m.group("page")
     return None
-
-
-def page_sort_key(page: str | None) -> tuple[str, int, str]:
-    if page is None:
-        return ("", -1, "")
-    m = re.match(r"^([A-Za-z]?)(\d+)$", page)
-    if not m:
-        return ("~", 0, page)
-    return (m.group(1).upper(), int(m.group(2)), page)
 
 
 def year_of(*texts: str) -> str:
@@ -568,8 +560,3 @@ def _read_tar(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInpu
             failed[emitted] = InputError(plans[emitted].source, "archive member vanished while reading", "read")
         yield emit(emitted)
         emitted += 1
-
-
-def iter_inputs(inputs: list[str], max_bytes: int | None = None) -> Iterator[RawInput]:
-    """Plan and read in one go (kept for callers that do not need the plan)."""
-    yield from read_issues(plan_inputs(inputs, max_bytes), max_bytes)

@@ -91,7 +91,8 @@ class LineReader:
         self.rules = rules
 
     def kind(self, s: str, found: tuple[str, dict] | None = None) -> str:
-        kind, extra = found or self.rules.line_kind(s)
+        found_kind, extra = found or self.rules.line_kind(s)
+        kind = str(getattr(found_kind, "value", found_kind))  # a LineKind member -> its plain name
         if kind == "noise":
             return "noise_" + str(extra.get("noise_kind") or "other")
         if kind == "head":
@@ -410,6 +411,7 @@ def train(
         "rule_reading": rule_reading,
         "params": p,
         "training": {"issues": len(used), "lines": n_lines, "units": n_units, "skipped": skipped},
+        "training_issues": sorted({name.split("~")[0] for name in used}),
     }
     info.update(card or {})
     (out_dir / CARD_FILE).write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from pipeline.text import HAN, PAGE_LABEL
+
+CJK = HAN
 CJK_RE = re.compile(f"[{CJK}]")
 
 # Sentence-final punctuation, optionally followed by closing quotes/brackets.
@@ -36,7 +38,7 @@ EDITOR_RE = re.compile(
 EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|校对)\s*[/／:：]")
 
 # ---- continuation markers ----------------------------------------------------------------
-_PAGE = r"(?P<page>[A-Za-z]?\s?[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})"
+_PAGE = rf"(?P<page>{PAGE_LABEL})"
 MARK_TO_RE = re.compile(
     rf"[（(【\[]?\s*(?:▶+|►+|→|>>|》》)?\s*(?:下转|转第|转至第|转)\s*(?:第)?\s*{_PAGE}\s*(?:版|页)(?:[^)）】\]]{{0,8}})?\s*[）)】\]]?"
 )

@@ -20,6 +20,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import lru_cache
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
@@ -51,15 +52,23 @@ from pipeline.segmentation.patterns import (
     SENTENCE_INSIDE_RE,
     ocr_fold,
 )
+from pipeline.text import fold_fullwidth
 
-NOISE = "noise"
-MARK_TO = "mark_to"
-MARK_FROM = "mark_from"
-CAPTION = "caption"
-BYLINE = "byline"
-GLUED = "glued"
-HEAD = "head"
-PARA = "para"
+
+class LineKind(str, Enum):
+    """What a line is by its own shape (pass 1); `repair` may turn a HEAD into a PARA."""
+
+    NOISE = "noise"  # page header, editor credit, configured noise
+    MARK_TO = "mark_to"  # `▶▶下转04版`
+    MARK_FROM = "mark_from"  # `(上接第1版)`
+    CAPTION = "caption"
+    BYLINE = "byline"
+    GLUED = "glued"  # a byline glued to the first paragraph
+    HEAD = "head"  # a short headline-like line
+    PARA = "para"
+
+
+NOISE, MARK_TO, MARK_FROM, CAPTION, BYLINE, GLUED, HEAD, PARA = LineKind
 
 NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉")
 NEWS_HEADLINE_START_RE = re.compile(
@@ -97,7 +106,6 @@ NEW_ARTICLE_WEIGHTS = {
 }
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 @dataclass
@@ -112,7 +120,7 @@ class SegmenterOptions:
 class Unit:
     """One or more source lines that act as one element (a repaired paragraph, a headline…)."""
 
-    kind: str
+    kind: LineKind
     text: str
     lines: list[int]  # indices into the SourceLine list
     gap_before: int = 0  # blank lines before the first line
@@ -158,7 +166,7 @@ class Segmenter:
         self._extra_noise = [re.compile(p) for p in self.opts.noise_patterns]
 
     # ---- pass 1: what each line looks like on its own -------------------------------------
-    def line_kind(self, s: str) -> tuple[str, dict]:
+    def line_kind(self, s: str) -> tuple[LineKind, dict]:
         n = len(s)
         if any(p.search(s) for p in self._extra_noise):
             return NOISE, {"noise_kind": "configured"}
@@ -214,7 +222,7 @@ class Segmenter:
         per-line `line_kind` results) saves reclassifying one-line units.
         """
         units = self.repair(self.classify_units(layout_units, kinds))
-        drafts, _ = self.parse(units, lines)
+        drafts, _ = self.parse(units)
         out: dict[int, tuple[int, str]] = {}
         for k, d in enumerate(drafts):
             for i, role in d.roles:
@@ -316,7 +324,7 @@ class Segmenter:
             u.text = u.text[m.end() :].lstrip()
 
     # ---- pass 3: structure ------------------------------------------------------------------
-    def parse(self, units: list[Unit], lines: list[SourceLine]) -> tuple[list[_Draft], list[tuple[int, str]]]:
+    def parse(self, units: list[Unit]) -> tuple[list[_Draft], list[tuple[int, str]]]:
         drafts: list[_Draft] = []
         noise: list[tuple[int, str]] = []
         cur: _Draft | None = None
@@ -601,7 +609,7 @@ class Segmenter:
             decisions = rule_layout(lines, gaps, indents, stats, kinds)
             layout_units, layout_noise = reflow(lines, gaps, indents, decisions)
             units = self.repair(self.classify_units(layout_units))
-            drafts, page_noise = self.parse(units, lines)
+            drafts, page_noise = self.parse(units)
             page_noise = sorted(page_noise + [(i, self.line_kind(lines[i].text)[1].get("noise_kind") or "other") for i in layout_noise])
             for line_idx, kind in page_noise:
                 ln = lines[line_idx]
@@ -729,7 +737,7 @@ def _looks_like_signature(s: str) -> bool:
 
 
 def _page(raw: str) -> str:
-    return raw.replace(" ", "").translate(_FULLWIDTH_DIGITS)
+    return fold_fullwidth(raw.replace(" ", ""))
 
 
 class _Weights(dict):

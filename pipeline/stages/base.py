@@ -76,11 +76,31 @@ class Stage:
         """What provenance records about this stage (backend, model, ...)."""
         return {"name": self.name}
 
+    def built_on(self) -> dict[str, Any] | None:
+        """What the rules or model this stage runs were written, tuned or trained on:
+        `{"what": sentence, "issues": [issue ids]}`, so that an evaluation can tell a fitted
+        score from a held-out one; None when newspipe does not know (a user's own model)."""
+        return None
+
     # ---- output ----------------------------------------------------------------------------
     @classmethod
     def record(cls, article: Article) -> dict[str, Any]:
         """The values of this stage's `record_fields` for one article."""
         return {key: article_value(article, key) for key in cls.record_fields}
+
+
+# the labelled issues of tests/fixtures: the shipped segmentation rules, lexicon, linear model and
+# extractive summarizer settings were written, tuned or trained against them
+DEVELOPMENT_ISSUES = (
+    "fx01_xiangjiang_evening",
+    "fx02_hengyang_daily",
+    "fx03_changde_news",
+    "fx04_yueyang_daily",
+    "fx05_nanhu_daily",
+    "fx06_lingnan_business",
+    "fx07_xiangtan_daily",
+    "fx08_jiangbei_metro",
+)
 
 
 def article_value(article: Article, key: str) -> Any:

@@ -5,7 +5,7 @@ Owns the `classifier` config section and the `topic*` record fields.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -13,7 +13,7 @@ from pipeline.classify.base import LabelSpec
 from pipeline.config import Config, Section
 from pipeline.document import Issue
 from pipeline.registry import register_stage
-from pipeline.stages.base import Stage
+from pipeline.stages.base import DEVELOPMENT_ISSUES, Stage
 
 
 class ClassifierSection(Section):
@@ -88,6 +88,16 @@ class ClassifyStage(Stage):
         for article, pred in zip(issue.articles, self.classifier.classify_many(issue.articles), strict=True):
             pred.apply(article)
         return issue
+
+    def built_on(self) -> dict[str, Any] | None:
+        cfg = self.settings
+        if cfg.backend == "lexicon" and cfg.lexicon in (None, "pipeline:models/lexicon/default.yaml"):
+            what = "the shipped lexicon was tuned on the articles of tests/fixtures"
+        elif cfg.backend == "linear" and cfg.model_path == "pipeline:models/linear":
+            what = "the shipped linear model was trained on the gold of tests/fixtures"
+        else:
+            return None
+        return {"what": what, "issues": list(DEVELOPMENT_ISSUES)}
 
     def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name}

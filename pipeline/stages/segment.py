@@ -12,7 +12,7 @@ from pipeline.continuations import link_continuations
 from pipeline.document import Article, Issue
 from pipeline.registry import register_stage
 from pipeline.segmentation.assemble import drop_bodiless
-from pipeline.stages.base import Stage
+from pipeline.stages.base import DEVELOPMENT_ISSUES, Stage
 
 _NULLABLE = {"type": ["string", "null"]}
 
@@ -113,6 +113,21 @@ class SegmentStage(Stage):
             out["model"] = self.segmenter.name  # as the user gave it, or pipeline:… when shipped
             out["model_version"] = self.segmenter.card.get("version")
         return out
+
+    def built_on(self) -> dict[str, Any] | None:
+        if self.settings.backend == "crf":
+            trained = self.segmenter.card.get("trained_on")
+            return {
+                "what": f"the crf model {self.segmenter.name} was trained on these labelled issues "
+                "(scores on them are training-set figures; see its card for leave-one-family-out figures)",
+                "issues": self.segmenter.card.get("training_issues") or [],
+                "trained_on": trained,
+            }
+        return {
+            "what": "the segmentation rules were written against tests/fixtures and three further sets of "
+            "issues kept out of the repository",
+            "issues": list(DEVELOPMENT_ISSUES),
+        }
 
     @classmethod
     def record(cls, article: Article) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from pydantic import Field
 from pipeline.config import Config, ConfigError, Section
 from pipeline.document import Article, Issue
 from pipeline.registry import register_stage
-from pipeline.stages.base import Stage
+from pipeline.stages.base import DEVELOPMENT_ISSUES, Stage
 from pipeline.summarize.presets import GenerationSection, ModelSpec, looks_like_path, resolve_model_spec
 
 log = logging.getLogger("pipeline.summarize")
@@ -155,6 +155,14 @@ class SummarizeStage(Stage):
         elif self.fallback_reason is not None:
             info["fallback_reason"] = self.fallback_reason
         return info
+
+    def built_on(self) -> dict[str, Any] | None:
+        if self.abstractive is not None:
+            return None  # a pretrained model: what it saw is in its own card
+        return {
+            "what": "the extractive summarizer's lead bias and length limits were set while checking tests/fixtures",
+            "issues": list(DEVELOPMENT_ISSUES),
+        }
 
     # ---------------------------------------------------------------- processing
     def summarize_articles(self, articles: list[Article]) -> None:

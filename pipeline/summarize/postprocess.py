@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 
 from pipeline.summarize.sentences import CJK_CHAR, CJK_RANGES, CLAUSE_FINAL
+from pipeline.text import fold_fullwidth
 
 CJK_PUNCT = "，。、；：！？（）“”‘’《》〈〉【】「」『』…—～·"
 _CJK_OR_PUNCT = f"[{CJK_RANGES}{re.escape(CJK_PUNCT)}]"
@@ -47,19 +48,8 @@ def fix_spacing(text: str) -> str:
     return text
 
 
-def _to_halfwidth_alnum(text: str) -> str:
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def normalize_punctuation(text: str) -> str:
-    text = _to_halfwidth_alnum(text)
+    text = fold_fullwidth(text)
     text = re.sub(r"\.{3,}|。{3,}|…+", "……", text)
     # brackets whose content is Chinese become full-width
     text = re.sub(rf"\(([^()]*{CJK_CHAR}[^()]*)\)", r"（\1）", text)

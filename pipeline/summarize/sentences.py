@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 
-CJK_RANGES = (
-    "\u3400-\u4dbf"  # CJK extension A
-    "\u4e00-\u9fff"  # CJK unified ideographs
-    "\uf900-\ufaff"  # compatibility ideographs
-    "\u3040-\u30ff"  # kana (Japanese names occasionally appear)
-)
+from pipeline.text import HAN, KANA
+
+CJK_RANGES = HAN + KANA  # kana: Japanese names occasionally appear
 CJK_CHAR = f"[{CJK_RANGES}]"
 _CLOSERS = "”’」』）)】》〉"
 _SENT_END = re.compile(
