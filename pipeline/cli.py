@@ -186,15 +186,18 @@ train_app = typer.Typer(no_args_is_help=True, help="Train models on your own lab
 app.add_typer(train_app, name="train")
 
 
-@train_app.command("segmenter")
+@train_app.command("segmenter", cls=_Command)
 def train_segmenter(
-    fixture_dirs: Annotated[list[Path], typer.Argument(help="directories of NAME.txt + NAME.gold.json pairs")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="model directory to write")],
+    fixture_dirs: Annotated[
+        list[Path], typer.Argument(metavar="DIR...", help="directories of NAME.txt + NAME.gold.json pairs")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", help="model directory to write")],
     with_shipped: Annotated[
         bool, typer.Option("--with-shipped", help="train on the shipped corpus too (recommended for a few issues)")
     ] = False,
     augment_n: Annotated[
-        int, typer.Option("--augment", min=0, help="layout variants derived from each issue (hard-wrap, no blanks…)")
+        int,
+        typer.Option("--augment", min=0, metavar="N", help="layout variants derived from each issue (hard-wrap, no blanks…)"),
     ] = 3,
 ) -> None:
     """Train the crf segmenter on labelled issues; use it with --set segmenter.model=DIR."""
@@ -218,7 +221,7 @@ def train_segmenter(
     data = fixtures + (augment(fixtures, augment_n) if augment_n else [])
     card = {"trained_on": [str(d) for d in fixture_dirs] + ([SHIPPED_CORPUS] if with_shipped else []), "augment": augment_n}
     try:
-        info = train(data, output, card=card)
+        info = train(data, output, card=card, rule_reading=True)
     except (SegmenterModelError, OSError) as err:
         _fail(str(err))
     for msg in info["training"]["skipped"]:
@@ -232,11 +235,15 @@ def train_segmenter(
 
 @command(cls=_Command)
 def annotate(
-    issue_file: Annotated[Path, typer.Argument(help="one issue (text file)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="directory for NAME.txt + NAME.gold.json")],
+    issue_file: Annotated[Path, typer.Argument(metavar="ISSUE", help="one issue (text file)")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="directory for NAME.txt + NAME.gold.json")
+    ],
     config: ConfigOpt = None,
     set_: SetOpt = None,
-    family: Annotated[str | None, typer.Option("--family", help="layout family recorded in the gold")] = None,
+    family: Annotated[
+        str | None, typer.Option("--family", metavar="NAME", help="layout family recorded in the gold")
+    ] = None,
 ) -> None:
     """Write the segmenter's prediction for ISSUE as a fixture pair to correct by hand."""
     from pipeline.continuations import link_continuations
@@ -288,7 +295,6 @@ def _cross_validate(fixture_dir: Path, report: Path | None) -> None:
         typer.echo(f"wrote {report / 'crossval.json'}")
 
 
-@app.command()
 @command(cls=_Command)
 def show(
     records: Annotated[Path, typer.Argument(metavar="FILE", help="a JSONL file written by `newspipe run`")],

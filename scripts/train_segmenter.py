@@ -71,7 +71,7 @@ def main() -> int:
         },
         "leave_one_family_out": cv,
     }
-    info = train(data + augment(data, 3), args.out, card=card)
+    info = train(data + augment(data, 3), args.out, card=card, rule_reading=True)
     print(f"wrote {args.out} ({info['training']['issues']} sequences, {info['training']['units']} units)")
     return 0
 

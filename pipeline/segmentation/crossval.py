@@ -101,6 +101,7 @@ def leave_one_family_out(
     augment: Callable[[Sequence[Fixture]], list[Fixture]] | None = None,
     test_variants: Callable[[Fixture], list[Fixture]] | None = None,
     params: dict[str, Any] | None = None,
+    rule_reading: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Per-family and mean exact P/R/F1 for each backend, each family unseen by the CRF."""
@@ -126,7 +127,7 @@ def leave_one_family_out(
                 if augment is not None:
                     train_set = train_set + augment(train_set)
                 with tempfile.TemporaryDirectory() as tmp:
-                    train(train_set, Path(tmp), params=params)
+                    train(train_set, Path(tmp), params=params, rule_reading=rule_reading)
                     seg = CrfSegmenter(Path(tmp))
                     counts = score(seg.segment, test_set)
             row[b] = counts.figures()
