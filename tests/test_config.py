@@ -83,3 +83,11 @@ def test_wrong_order_fails_at_build() -> None:
 def test_empty_stage_list_is_an_error() -> None:
     with pytest.raises(ConfigError, match="pipeline.stages"):
         load_config(stages=[])
+
+
+def test_shipped_files_have_one_source() -> None:
+    """The lexicon, models and presets live in the package; the top level holds pointers only."""
+    assert sorted(p.name for p in (REPO / "models").iterdir()) == ["README.md"]
+    assert sorted(p.name for p in (REPO / "configs").iterdir()) == ["default.yaml"]  # generated
+    assert (REPO / "pipeline" / "models" / "lexicon" / "default.yaml").is_file()
+    assert (REPO / "pipeline" / "presets" / "mt5_xlsum.yaml").is_file()
