@@ -91,3 +91,15 @@ def test_shipped_files_have_one_source() -> None:
     assert sorted(p.name for p in (REPO / "configs").iterdir()) == ["default.yaml"]  # generated
     assert (REPO / "pipeline" / "models" / "lexicon" / "default.yaml").is_file()
     assert (REPO / "pipeline" / "presets" / "mt5_xlsum.yaml").is_file()
+
+
+def test_generated_files_are_current() -> None:
+    """configs/default.yaml (with its comments) and the published schema are what the script writes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("write_default_config", REPO / "scripts" / "write_default_config.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO / "configs" / "default.yaml").read_text(encoding="utf-8") == module.render()
+    schema = REPO / "pipeline" / "resources" / "article.schema.json"
+    assert schema.read_text(encoding="utf-8") == module.render_schema()
