@@ -16,18 +16,22 @@ Everything else follows from that declaration: `pipeline.stages` accepts the nam
 accepts (and hashes) the section, the record gets the fields, the schema describes them and
 `newspipe stages` lists the stage. Adding a stage touches its own module and its tests.
 
-The built-in stages register when their modules are imported; `load_builtin_stages` imports them
-in pipeline order. This module imports nothing from the package, so every layer may use it.
+The built-in stages register when their modules are imported: `load_builtin_stages` imports every
+module of `pipeline/stages/` (the default pipeline's in its order, any other after them by name),
+so a new built-in stage is one new module there. This module imports nothing from the package at
+import time, so every layer may use it.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-# imported in this order by load_builtin_stages; also the order `newspipe stages` lists them in
+# the default pipeline's stage modules, in its order (`newspipe stages` lists them first)
 BUILTIN_STAGE_MODULES = ("pipeline.stages.segment", "pipeline.stages.classify", "pipeline.stages.summarize")
+STAGES_PACKAGE = "pipeline.stages"
 # config sections that belong to the run itself, not to a stage
 CORE_SECTIONS = ("pipeline", "input", "output")
 
@@ -75,17 +79,29 @@ def unregister_stage(name: str) -> None:
     _stages.pop(name, None)
 
 
+@functools.lru_cache(maxsize=1)
+def builtin_stage_modules() -> tuple[str, ...]:
+    """Every stage module of the package: the default pipeline's in order, then the others by name."""
+    import pkgutil
+
+    package = importlib.import_module(STAGES_PACKAGE)
+    found = sorted(
+        f"{STAGES_PACKAGE}.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.name != "base"
+    )
+    return tuple(m for m in BUILTIN_STAGE_MODULES if m in found) + tuple(m for m in found if m not in BUILTIN_STAGE_MODULES)
+
+
 def load_builtin_stages() -> None:
     global _builtins_loaded
     if not _builtins_loaded:
-        for module in BUILTIN_STAGE_MODULES:
+        for module in builtin_stage_modules():
             importlib.import_module(module)
         _builtins_loaded = True
 
 
 def _builtin_names() -> list[str]:
     by_module = {cls.__module__: n for n, cls in _stages.items()}
-    return [by_module[m] for m in BUILTIN_STAGE_MODULES if m in by_module]
+    return [by_module[m] for m in builtin_stage_modules() if m in by_module]
 
 
 def stage_names() -> list[str]:

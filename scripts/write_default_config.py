@@ -66,7 +66,11 @@ def render() -> str:
 def render_schema() -> str:
     from pipeline.io.records import record_schema
 
-    builtin = [registry.get_stage(n) for n in registry.stage_names() if registry.get_stage(n).__module__ in registry.BUILTIN_STAGE_MODULES]
+    builtin = [
+        cls
+        for n in registry.stage_names()
+        if (cls := registry.get_stage(n)).__module__ in registry.builtin_stage_modules()
+    ]
     return json.dumps(record_schema(builtin), ensure_ascii=False, indent=2) + "\n"
 
 

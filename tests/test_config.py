@@ -83,3 +83,23 @@ def test_wrong_order_fails_at_build() -> None:
 def test_empty_stage_list_is_an_error() -> None:
     with pytest.raises(ConfigError, match="pipeline.stages"):
         load_config(stages=[])
+
+
+def test_shipped_files_have_one_source() -> None:
+    """The lexicon, models and presets live in the package; the top level holds pointers only."""
+    assert sorted(p.name for p in (REPO / "models").iterdir()) == ["README.md"]
+    assert sorted(p.name for p in (REPO / "configs").iterdir()) == ["default.yaml"]  # generated
+    assert (REPO / "pipeline" / "models" / "lexicon" / "default.yaml").is_file()
+    assert (REPO / "pipeline" / "presets" / "mt5_xlsum.yaml").is_file()
+
+
+def test_generated_files_are_current() -> None:
+    """configs/default.yaml (with its comments) and the published schema are what the script writes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("write_default_config", REPO / "scripts" / "write_default_config.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO / "configs" / "default.yaml").read_text(encoding="utf-8") == module.render()
+    schema = REPO / "pipeline" / "resources" / "article.schema.json"
+    assert schema.read_text(encoding="utf-8") == module.render_schema()

@@ -24,7 +24,11 @@ def evaluate(fixture_dir: Path, out: Path, *extra: str) -> dict:
 
 
 def test_fixture_floors(tmp_path: Path) -> None:
-    m = evaluate(FIXTURES, tmp_path / "eval")
+    m = evaluate(Path("tests/fixtures"), tmp_path / "eval")  # relative to the repository, as a user types it
+    for name in ("metrics.json", "report.html"):  # no machine paths (issue 11, item 2)
+        text = (tmp_path / "eval" / name).read_text(encoding="utf-8")
+        assert str(REPO) not in text and "site-packages" not in text and "=None" not in text
+    assert m["stage_details"]["classify"]["lexicon"] == "pipeline:models/lexicon/default.yaml"
     overall = m["overall"]
     seg = overall["segmentation"]
     assert seg["exact_f1"] >= 0.95

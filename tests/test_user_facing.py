@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -108,17 +107,6 @@ def test_report_headline_says_how_summaries_were_made_and_what_was_fitted(tmp_pa
     other = evaluate_dir(held_out, load_config(overrides=["summarizer.backend=extractive"]))
     assert other.metrics["fitted_issues"] == [] and "held-out scores" in render_html(other)
     assert "extractive (as configured)" in render_html(other)
-
-
-def test_reports_hold_no_machine_paths(tmp_path: Path) -> None:
-    proc = cli("evaluate", "tests/fixtures", "--report", str(tmp_path / "r"), "--stages", "segment,classify")
-    assert proc.returncode == 0, proc.stderr
-    for name in ("metrics.json", "report.html"):
-        text = (tmp_path / "r" / name).read_text(encoding="utf-8")
-        assert str(REPO) not in text and "site-packages" not in text
-    assert json.loads((tmp_path / "r" / "metrics.json").read_text(encoding="utf-8"))["stage_details"]["classify"][
-        "lexicon"
-    ] == "pipeline:models/lexicon/default.yaml"
 
 
 # ---- item 10: the docs ---------------------------------------------------------------------------

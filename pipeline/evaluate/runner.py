@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pipeline.evaluate.metrics as M
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.document import Article, Issue
-from pipeline.evaluate import metrics as M
 from pipeline.evaluate.gold import GOLD_SUFFIX, EvaluationError, load_gold
 from pipeline.executor.base import IssueProcessor, IssueTask, tasks_from_inputs
 from pipeline.io.inputs import plan_inputs, read_issues
