@@ -253,34 +253,14 @@ def _no_bodiless(drafts: list[Draft], noise: list[tuple[int, str]]) -> list[Draf
     return out
 
 
-HEAD_ORDER = "tagger"  # "rules": two-line heads ordered by the rules' decision list (experiment)
-
-
 def _open_kicker(d: Draft) -> None:
     """A first head line that ends open (`……`, `：`) leads into the next: it is the kicker,
-    whatever order the tagger chose."""
-    pair = None
-    if d.kicker is None and d.headline and d.subheadline:
-        pair = (d.headline, d.subheadline, "hs")
-    elif d.kicker and d.headline and d.subheadline is None:
-        pair = (d.kicker, d.headline, "kh")
-    if pair is None:
-        return
-    first, second, now = pair
-    if HEAD_ORDER == "rules":
-        from pipeline.segmentation.segmenter import _kicker_first
-
-        want = "kh" if _kicker_first(first, second) else "hs"
-    else:
-        want = "kh" if first.endswith(("……", "…", "：", ":")) else now
-    if want == now:
-        return
-    if want == "kh":
-        d.kicker, d.headline, d.subheadline = first, second, None
+    whatever order the tagger chose. (Ordering every two-line head by the rules' decision list
+    instead was tried: 0.885 headline accuracy under leave-one-family-out, against the
+    tagger's 0.901.)"""
+    if d.kicker is None and d.headline and d.subheadline and d.headline.endswith(("……", "…", "：", ":")):
+        d.kicker, d.headline, d.subheadline = d.headline, d.subheadline, None
         d.roles = [(i, {"headline": "kicker", "subheadline": "headline"}.get(r, r)) for i, r in d.roles]
-    else:
-        d.kicker, d.headline, d.subheadline = None, first, second
-        d.roles = [(i, {"kicker": "headline", "headline": "subheadline"}.get(r, r)) for i, r in d.roles]
 
 
 def to_article(d: Draft, lines: list[SourceLine]) -> Article:
