@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import parse_authors, split_glued
 from pipeline.segmentation.layout import LayoutUnit
-from pipeline.segmentation.patterns import MARK_FROM_RE, MARK_TO_RE
+from pipeline.segmentation.patterns import COLUMN_RES, MARK_FROM_RE, MARK_TO_RE
 
 HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
 # a brief's lead-in printed on the line of its text: `【…】`, `[…]`
@@ -263,8 +263,17 @@ def _open_kicker(d: Draft) -> None:
         d.roles = [(i, {"headline": "kicker", "subheadline": "headline"}.get(r, r)) for i, r in d.roles]
 
 
+def _lone_label_is_headline(d: Draft) -> None:
+    """An article whose only head line was read as a column label, though it has no label's
+    shape (`简讯`, `【…】`, `…观察`), is headed by it: `丙镇修路` over `本报讯 …`."""
+    if d.headline is None and d.kicker is None and d.column and not any(rx.search(d.column) for rx in COLUMN_RES):
+        d.headline, d.column = d.column, None
+        d.roles = [(i, "headline" if r == "column" else r) for i, r in d.roles]
+
+
 def to_article(d: Draft, lines: list[SourceLine]) -> Article:
     _open_kicker(d)
+    _lone_label_is_headline(d)
     idxs = [i for i, _ in d.roles]
     return Article(
         kicker=d.kicker,

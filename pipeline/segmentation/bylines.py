@@ -116,4 +116,9 @@ def split_glued(line: str) -> tuple[str, str] | None:
 def _only_names(text: str) -> bool:
     """Nothing but person names and roles: the tail of an own-line byline."""
     tokens = [t for t in _SEP_RE.split(_ROLE_SPLIT_RE.sub(" ", text)) if t.strip()]
-    return bool(tokens) and all(looks_like_name(t) for t in tokens) and not TERMINAL_RE.search(text)
+    if not tokens or TERMINAL_RE.search(text):
+        return False
+    # a lone short word after `通讯员`/`记者` is a name even with a rare surname (贝思雨)
+    if len(tokens) == 1 and re.fullmatch(rf"[{CJK}]{{2,4}}", tokens[0]):
+        return True
+    return all(looks_like_name(t) for t in tokens)

@@ -42,6 +42,7 @@ from pipeline.segmentation.layout import (
     layout_features,
     page_stats,
     reflow,
+    rule_join,
     shape_features,
     split_page,
 )
@@ -184,12 +185,13 @@ class CrfSegmenter:
             decisions = self.layout.tag(
                 layout_features(pin.lines, pin.gaps, pin.indents, pin.stats, pin.kinds, shapes)
             )
-            decisions = labels_after_sentence_end(decisions, pin)
+            decisions = settle_layout(decisions, pin)
             units, layout_noise = reflow(pin.lines, pin.gaps, pin.indents, decisions)
             texts, kinds, columns = self.reader.units_view(pin, units)
             rules = self.reader.rule_reading(pin, units) if self.rule_reading else None
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
-            labels = dispatch_opens_article(no_bylined_noise(self.structure.tag(feats), kinds), kinds) if units else []
+            labels = self.structure.tag(feats) if units else []
+            labels = column_after_lead(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds), kinds)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -228,17 +230,42 @@ def no_bylined_noise(labels: list[str], kinds: list[str]) -> list[str]:
     return out
 
 
-def labels_after_sentence_end(decisions: list[str], page: PageInput) -> list[str]:
-    """A column label (`本地速览`, `【民生关注】`) after a line that ends a sentence starts a
-    unit: a paragraph's last line does not look like a label."""
+def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
+    """Where a join cannot be right, the line starts a unit: on a page of one paragraph per
+    line only a body line cut off in mid-sentence goes on in the next line (`rule_join`);
+    and a column label (`本地速览`) after a line that ends a sentence is a label, not the
+    paragraph's last line."""
     out = list(decisions)
+    wrapped = page.stats.hard_wrapped
     prev: int | None = None
     for i, d in enumerate(out):
         if d == NOISE:
             continue
-        if d == CONT and prev is not None and page.kinds[i] == "column" and ends_sentence(page.lines[prev].text):
-            out[i] = START
+        if d == CONT and prev is not None:
+            p, cur = page.lines[prev].text, page.lines[i].text
+            if not wrapped and not rule_join(p, page.kinds[prev], cur, page.kinds[i], False):
+                out[i] = START
+            elif page.kinds[i] == "column" and ends_sentence(p):
+                out[i] = START
         prev = i
+    return out
+
+
+def column_after_lead(labels: list[str], kinds: list[str]) -> list[str]:
+    """A column label printed between an article's lead and its byline (headline, a lead of
+    one to four paragraphs, `人民代表大会制度建立70周年`, byline, body) belongs to that article: a
+    label-shaped line there does not open a new one."""
+    out = list(labels)
+    for i in range(2, len(out) - 1):
+        if kinds[i] != "column" or not out[i].startswith("B-") or kinds[i + 1] not in ("byline", "glued"):
+            continue
+        j = i - 1
+        while j >= 0 and out[j] == "I-text" and kinds[j] == "para":
+            j -= 1
+        if 1 <= i - 1 - j <= 4 and j >= 0 and out[j].startswith("B-") and kinds[j] in ("head", "column"):
+            out[i] = "I-column"
+            if out[i + 1].startswith("B-"):
+                out[i + 1] = "I-" + out[i + 1][2:]
     return out
 
 

@@ -249,7 +249,7 @@ def layout_features(
         else:
             f += as_prev[i - 1]
             f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
-            if _rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], W is not None):
+            if rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], W is not None):
                 # with the layout: a blank line in mid-sentence is an e-paper copy's slip
                 f += ["rule_join", f"rule_join|gap={min(gaps[i], 2)}|{page[0]}"]
             if i >= 2:
@@ -266,7 +266,7 @@ def _clauses(s: str) -> int:
     return s.count("，") + s.count(",") + s.count("、") + s.count("；")
 
 
-def _rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> bool:
+def rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> bool:
     """The rules' reading: a paragraph that stops in mid-sentence goes on in this line
     (`同比增长` / `35.7%,总量…`), unless this line opens a byline, caption, marker or list
     item. On a page of one paragraph per line only a long body line can be cut off."""
@@ -274,8 +274,13 @@ def _rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) ->
         return False
     if ends_sentence(prev) or prev.endswith(("……", "…", "——", "：", ":")):
         return False
-    if not wrapped and (len(prev) < 16 or (prev_kind == "head" and _clauses(prev) < 2)):
+    if not wrapped and len(prev) < 12:
         return False
+    if not wrapped and prev_kind == "head" and _clauses(prev) < 2:
+        # a short unterminated line is a headline, unless what follows cannot open a
+        # paragraph (`，智慧黑板…`, `58所,占…`)
+        if _clauses(prev) < 1 or not (cur[0] in _OPEN_PUNCT or cur[0] in _DIGITS):
+            return False
     return not cur.startswith(("“", "「", "【", "■", "●", "——")) and not _NUMBERED_RE.match(cur)
 
 

@@ -28,7 +28,8 @@ PAGE_HEADER_RE = re.compile(
 )
 # a page's label line without a date: `第２版 经济`, `A12 健康`, `04版 · 城事`
 PAGE_SECTION_RE = re.compile(
-    rf"^(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}$"
+    rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}"
+    rf"|\d{{2}}\s+[{CJK}]{{2,4}})$"
 )
 PAGE_NUMBER_ONLY_RE = re.compile(rf"^(?:[-—－]*\s*(?:{PAGE_RE}|\d{{1,3}})\s*[-—－]*)$")
 EDITOR_RE = re.compile(
@@ -65,7 +66,8 @@ STANDALONE_BYLINE_RE = re.compile(
 LEADING_CREDIT_RE = re.compile(r"^[■□◎●◆▲☆★·\s]*(?:文\s*/\s*图|图\s*/\s*文|文|图)\s*[/／:：]\s*\S")
 # News-agency or paper datelines glued to the first paragraph.
 GLUED_HEAD_RE = re.compile(
-    rf"^(?P<head>(?:本报讯|本报[{CJK}]{{1,8}}电|[{CJK}]{{1,12}}(?:报|网|社|台|新闻|融媒|客户端)讯"
+    rf"^(?P<head>(?:本报讯|本报[{CJK}]{{1,8}}电|本报[{CJK}]{{1,8}}\d{{1,2}}月\d{{1,2}}日(?:讯|电)"
+    rf"|[{CJK}]{{1,12}}(?:报|网|社|台|新闻|融媒|客户端)讯"
     rf"|(?:新华社|中新社|人民日报|央视网|中新网)[{CJK}]{{0,12}}(?:\d{{1,2}}月\d{{1,2}}日)?电"
     rf"|[{CJK}]{{0,8}}\d{{1,2}}月\d{{1,2}}日电))"
 )
