@@ -191,7 +191,9 @@ class CrfSegmenter:
             rules = self.reader.rule_reading(pin, units) if self.rule_reading else None
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []
-            labels = column_after_lead(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds), kinds)
+            labels = dispatch_opens_article(no_bylined_noise(labels, kinds), kinds)
+            if rules is not None:
+                labels = column_after_lead(labels, kinds, rules, texts)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -251,14 +253,17 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
     return out
 
 
-def column_after_lead(labels: list[str], kinds: list[str]) -> list[str]:
+def column_after_lead(labels: list[str], kinds: list[str], rules: list[str], texts: list[str]) -> list[str]:
     """A column label printed between an article's lead and its byline (headline, a lead of
     one to four paragraphs, `人民代表大会制度建立70周年`, byline, body) belongs to that article: a
-    label-shaped line there does not open a new one."""
+    label-shaped line there does not open a new one. Applied where the rule segmenter, which
+    knows this layout, reads the line so too (a block of `■` briefs has the same shape)."""
     out = list(labels)
     for i in range(2, len(out) - 1):
         if kinds[i] != "column" or not out[i].startswith("B-") or kinds[i + 1] not in ("byline", "glued"):
             continue
+        if rules[i] != "I-column" or texts[i][:1] in "■□●◆▲★☆◎【[":
+            continue  # a bulleted or bracketed line there heads the next brief
         j = i - 1
         while j >= 0 and out[j] == "I-text" and kinds[j] == "para":
             j -= 1
