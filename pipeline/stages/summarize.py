@@ -46,8 +46,13 @@ class SummarizerSection(Section):
     dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="auto: bfloat16 on CUDA, float32 elsewhere (float16 is never used: T5 overflows)"
     )
-    token_budget: int = Field(8192, ge=64, description="max padded input tokens (x beams) per model batch")
-    max_batch_size: int = Field(64, ge=1)
+    token_budget: int | None = Field(
+        None,
+        ge=64,
+        description="max padded input tokens (x beams) per model batch; null: 8192 on CPU, "
+        "on CUDA scaled to the GPU's memory (measured on an H200, docs/summarizer.md)",
+    )
+    max_batch_size: int | None = Field(None, ge=1, description="null: 64 on CPU, 1024 on CUDA")
     max_summary_chars: int = Field(120, ge=10)
     extractive_max_chars: int = Field(120, ge=10, description="extractive summaries never exceed this")
     extractive_min_chars: int = Field(
