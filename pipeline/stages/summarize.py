@@ -46,6 +46,15 @@ class SummarizerSection(Section):
     dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="auto: bfloat16 on CUDA, float32 elsewhere (float16 is never used: T5 overflows)"
     )
+    engine: Literal["torch", "ctranslate2"] = Field(
+        "torch", description="ctranslate2: converted once (cached), int8 on CPU, bfloat16 on CUDA; needs newspipe[fast]"
+    )
+    compute_type: Literal[
+        "auto", "float32", "int8", "int8_float32", "bfloat16", "int8_bfloat16", "float16", "int8_float16"
+    ] = Field("auto", description="ctranslate2 engine only; auto: int8 on CPU, bfloat16 on CUDA")
+    ct2_cache_dir: str | None = Field(
+        None, description="where first-use conversions go (null: $NEWSPIPE_CT2_CACHE, else ~/.cache/newspipe/ct2)"
+    )
     token_budget: int = Field(8192, ge=64, description="max padded input tokens (x beams) per model batch")
     max_batch_size: int = Field(64, ge=1)
     max_summary_chars: int = Field(120, ge=10)
