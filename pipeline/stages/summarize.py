@@ -53,6 +53,15 @@ class SummarizerSection(Section):
         "on CUDA scaled to the GPU's memory (measured on an H200, docs/summarizer.md)",
     )
     max_batch_size: int | None = Field(None, ge=1, description="null: 64 on CPU, 1024 on CUDA")
+    engine: Literal["torch", "ctranslate2"] = Field(
+        "torch", description="ctranslate2: converted once (cached), int8 on CPU, bfloat16 on CUDA; needs newspipe[fast]"
+    )
+    compute_type: Literal[
+        "auto", "float32", "int8", "int8_float32", "bfloat16", "int8_bfloat16", "float16", "int8_float16"
+    ] = Field("auto", description="ctranslate2 engine only; auto: int8 on CPU, bfloat16 on CUDA")
+    ct2_cache_dir: str | None = Field(
+        None, description="where first-use conversions go (null: $NEWSPIPE_CT2_CACHE, else ~/.cache/newspipe/ct2)"
+    )
     max_summary_chars: int = Field(120, ge=10)
     extractive_max_chars: int = Field(120, ge=10, description="extractive summaries never exceed this")
     extractive_min_chars: int = Field(

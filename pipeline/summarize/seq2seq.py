@@ -294,7 +294,12 @@ class Seq2SeqSummarizer:
     def from_settings(cls, cfg: Any) -> Seq2SeqSummarizer:
         """The `abstractive` backend of the summarize stage: the preset/model the section names.
 
-        Raises `ModelLoadError` when the model cannot be loaded (the stage decides on fallback)."""
+        Raises `ModelLoadError` when the model cannot be loaded (the stage decides on fallback).
+        `summarizer.engine: ctranslate2` hands the same settings to the CTranslate2 engine."""
+        if getattr(cfg, "engine", "torch") == "ctranslate2":
+            from pipeline.summarize.ct2 import CT2Summarizer
+
+            return CT2Summarizer.from_settings(cfg)
         return cls.load(
             resolve_model_spec(cfg),
             device=cfg.device,
