@@ -72,6 +72,18 @@ class SummarizerSection(Section):
         None, description="null: prefer safetensors when the checkpoint has them; true: require them"
     )
 
+    def named_files(self) -> list[str]:
+        """The preset file; a local model directory (a hub model is pinned by its revision)."""
+        from pipeline.summarize.presets import PRESET_DIR, looks_like_path
+
+        files = []
+        if self.preset:
+            path_like = self.preset.startswith("pipeline:") or self.preset.endswith((".yaml", ".yml")) or "/" in self.preset
+            files.append(self.preset if path_like else f"{PRESET_DIR}/{self.preset}.yaml")
+        if self.backend == "abstractive" and self.model and looks_like_path(self.model):
+            files.append(self.model)
+        return files
+
 
 class SummarizerUnavailable(ConfigError):
     """The configured summarization model cannot be loaded and `summarizer.fallback` is `error`."""
