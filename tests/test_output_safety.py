@@ -330,12 +330,43 @@ def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: 
     cmd = [sys.executable, "-m", "pipeline", "run", str(d), "-o", str(out), "--stages", "segment", "--workers", "1"]
     proc = subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 0):
+    manifest = tmp_path / "o.manifest.jsonl"
+
+    def committed() -> bool:  # the manifest vouches for at least one issue (header + an entry)
+        try:
+            return manifest.read_bytes().count(b"\n") >= 2
+        except OSError:
+            return False
+
+    while time.monotonic() < deadline and not committed():
         time.sleep(0.01)
     proc.send_signal(sig)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err
     assert "interrupted" in err and "run the same command again to resume" in err
+    held = manifest.read_text(encoding="utf-8") if manifest.exists() else ""
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0 and "skipped 0" not in again.stderr
+    assert again.returncode == 0 and "skipped 0" not in again.stderr, (err, held[:600])
+
+
+def test_an_interrupt_between_data_and_manifest_leaves_a_resumable_output(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C or SIGTERM after the data was written but before the manifest vouched for it: the
+    file this run created is cut back, so the same command resumes instead of being refused."""
+    from pipeline.io.manifest import Manifest
+
+    out = tmp_path / "o.jsonl"
+    w = RecordWriter(out, seg().hash(), seg().output)
+    w.add(issue_id="a", source="a.txt", group="", sha256="0" * 64, lines=b'{"x": 1}\n', records=1)
+
+    def interrupted(self, entries, fsync=True):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Manifest, "append", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        w.commit()
+    w.close()
+    monkeypatch.undo()
+    assert not out.exists() or out.stat().st_size == 0
+    again = RecordWriter(out, seg().hash(), seg().output)  # not refused
+    again.close()

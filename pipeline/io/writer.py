@@ -378,8 +378,16 @@ class RecordWriter:
         if self.lock.fd >= 0:  # only the run holding the lock cleans up
             for file in self.created:
                 path = self.dir / file
-                if path.exists() and path.stat().st_size == 0 and not self.manifest.ends.get(file):
-                    path.unlink()
+                vouched = self.manifest.ends.get(file, 0)
+                try:
+                    # an interrupted commit wrote data the manifest never vouched for: this run
+                    # created the file, so cutting it back loses nothing anyone gave us
+                    if path.exists() and path.stat().st_size > vouched:
+                        os.truncate(path, vouched)
+                    if path.exists() and path.stat().st_size == 0 and not vouched:
+                        path.unlink()
+                except OSError:
+                    pass  # the next run cuts it back on start
             if self.manifest_created and not self.manifest.ends:
                 self.manifest_path.unlink(missing_ok=True)
         self.lock.release()
