@@ -263,6 +263,30 @@ def test_a_full_disk_stops_with_one_line_and_resumes(tmp_path: Path, monkeypatch
     assert s.done == 3 and out.read_bytes() == ref.read_bytes()
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_a_commit_cut_short_by_ctrl_c_is_rolled_back_and_resumes(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C between the data and the manifest's fsync: the half-made commit goes, nothing
+    unvouched stays, and the next run neither refuses the output nor loses anything."""
+    inputs = copy_issues(tmp_path / "in")
+    ref = tmp_path / "ref.jsonl"
+    run_batch(inputs, ref, seg(), progress=False)
+    out = tmp_path / "o.jsonl"
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        real_fsync(fd)
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("/o.manifest.jsonl"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    s = run_batch(inputs, out, seg(), workers=1, progress=False)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert s.interrupted
+    assert not out.exists() and not (tmp_path / "o.manifest.jsonl").exists()
+    s = run_batch(inputs, out, seg(), progress=False)
+    assert s.done == 3 and out.read_bytes() == ref.read_bytes()
+
+
 def test_show_on_a_binary_or_foreign_file_says_so_in_one_line(tmp_path: Path) -> None:
     for name, data in (("bin.jsonl", b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x00"), ("gbk.jsonl", "新闻".encode("gbk")),
                        ("list.jsonl", b"[1, 2]\n"), ("noid.jsonl", b'{"a": 1}\n')):  # fmt: skip
