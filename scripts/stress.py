@@ -36,7 +36,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[1]  # the checkout whose `python -m pipeline` runs (--repo)
 FIXTURES = REPO / "tests" / "fixtures"
 
 
@@ -195,14 +195,16 @@ REF = b""
 
 
 def main() -> int:
-    global REF
+    global REF, REPO
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=30, help="rounds per kind")
     ap.add_argument("--issues", type=int, default=16, help="issues in the generated archive")
     ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated: " + ", ".join(KINDS))
     ap.add_argument("--timeout", type=float, default=0.0, help="seconds before a round counts as hung (default: 4x a run, at least 20)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repo", type=Path, default=REPO, help="run another checkout's pipeline (e.g. an older commit)")
     args = ap.parse_args()
+    REPO = args.repo.resolve()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="newspipe-stress-"))
     try:
