@@ -355,7 +355,7 @@ def show(
             _fail(f"{records}:{n} is not a JSON record")
         if not isinstance(rec, dict) or not isinstance(rec.get("article_id"), str):
             _fail(f"{records}:{n} is not an article record (no article_id); give a JSONL file written by `newspipe run`")
-        topic = rec.get("topic") or "-"
+        topic = str(rec.get("topic") or "-")
         if rec.get("topic_confident") is False:
             topic += "?"
         summary = (rec.get("summary") or "").replace("\n", " ")

@@ -168,7 +168,7 @@ class RecordWriter:
 
     @staticmethod
     def _os_message(exc: OSError, where: Path | str) -> str:
-        return f"cannot write {exc.filename or where}: {exc.strerror or exc}"
+        return f"cannot use {exc.filename or where} for this output: {exc.strerror or exc}"
 
     @property
     def manifest_path(self) -> Path:
@@ -365,6 +365,8 @@ class RecordWriter:
     def close(self) -> None:
         """Close everything; a manifest this run created but never wrote an entry to, and data
         files it created but left empty, go again; then the lock is released."""
+        if self.torn and self.lock.fd >= 0:  # a commit was cut short (Ctrl-C): keep only what is vouched for
+            self._roll_back()
         for fd in self.fds.values():
             os.close(fd)
         self.fds.clear()
