@@ -48,15 +48,16 @@ def run_batch(
     """
     start = time.perf_counter()
     max_bytes = int(config.input.max_file_mb * 1_000_000)
+    max_issue = int(config.input.max_issue_mb * 1_000_000)
     if executor is None:  # building it checks the stage list, before any output is touched
         local = LocalExecutor(config, workers=workers)
-        plans = plan_inputs(list(inputs), max_bytes)
+        plans = plan_inputs(list(inputs), max_bytes, max_issue)
         local.expected_tasks = len(plans)
         if len(plans) <= 1:
             local.workers = 1
         executor = local
     else:
-        plans = plan_inputs(list(inputs), max_bytes)
+        plans = plan_inputs(list(inputs), max_bytes, max_issue)
     writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite)
     summary = RunSummary()
     try:
@@ -74,7 +75,7 @@ def run_batch(
                     bar.set_postfix_str(f"{articles / max(now - start, 1e-9):.0f} articles/s", refresh=False)
 
             try:
-                executor.run(tasks_from_inputs(read_issues(plans, max_bytes), writer), writer, summary, advance)
+                executor.run(tasks_from_inputs(read_issues(plans, max_bytes, max_issue), writer), writer, summary, advance)
             except KeyboardInterrupt:
                 summary.interrupted = True
             finally:
