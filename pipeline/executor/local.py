@@ -132,6 +132,10 @@ class _Chunk:
     waiting: int = 0  # jobs of this chunk not yet answered
 
     @property
+    def nbytes(self) -> int:
+        return sum(len(data) for t in self.tasks for _, _, data in t.parts)
+
+    @property
     def complete(self) -> bool:
         return self.waiting == 0
 
@@ -301,6 +305,8 @@ class LocalExecutor(Executor):
         total = self.expected_tasks
         chunk_size = 1 if self.workers <= 1 else max(1, min(16, total // (self.workers * 8) or 1))
         max_chunks = max(2, self.workers * 3)
+        # the bytes of issues read but not yet written: a few issues' worth, however large they are
+        budget = 2 * int(self.config.input.max_issue_mb * 1_000_000)
         window: deque[_Chunk] = deque()
 
         def drain_one() -> None:
@@ -312,6 +318,7 @@ class LocalExecutor(Executor):
                     collector.add(chunk.tasks[0], r)  # raises ExecutorError
             for task in chunk.tasks:
                 collector.add(task, chunk.results.get(task.index) if task.runnable else None)
+                task.parts = []  # its bytes are done with: the writer needs only its identity
             writer.maybe_commit()
             if progress is not None:
                 progress(len(chunk.tasks), summary.articles)
@@ -320,7 +327,11 @@ class LocalExecutor(Executor):
             self.submit(chunk)
             window.append(chunk)
             self._pump(block=False)
-            while len(window) >= max_chunks or (window and window[0].complete):
+            while (
+                len(window) >= max_chunks
+                or (window and window[0].complete)
+                or (len(window) > 1 and sum(c.nbytes for c in window) > budget)
+            ):
                 drain_one()
 
         current: list[IssueTask] = []
