@@ -151,17 +151,22 @@ def test_chmod_000_subdirectory_is_an_error(tmp_path: Path) -> None:
 def test_fifo_named_txt_is_refused_never_opened(tmp_path: Path) -> None:
     root = _dir_with_sub(tmp_path)
     os.mkfifo(root / "ok" / "pipe.txt")
+    os.mkfifo(root / "ok" / "pipe.tar.gz")
     result: list = []
     t = threading.Thread(target=lambda: result.append(_run([str(root)], tmp_path)), daemon=True)
     t.start()
     t.join(30)
     if t.is_alive():  # unblock the reader so that the test process can end, then fail
-        fd = os.open(root / "ok" / "pipe.txt", os.O_WRONLY | os.O_NONBLOCK)
-        os.close(fd)
+        for name in ("pipe.txt", "pipe.tar.gz"):
+            try:
+                os.close(os.open(root / "ok" / name, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
         pytest.fail("the run opened the FIFO and hung")
     s, _ = result[0]
-    assert (s.done, s.failed) == (2, 1)
-    assert s.failures[0]["source"].endswith("pipe.txt") and "not a regular file" in s.failures[0]["reason"]
+    assert (s.done, s.failed) == (2, 2)
+    assert {Path(f["source"]).name for f in s.failures} == {"pipe.txt", "pipe.tar.gz"}
+    assert all("not a regular file" in f["reason"] for f in s.failures)
 
 
 # ---- 10: one issue's total size, filler members between pages --------------------------------------------

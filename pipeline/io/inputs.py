@@ -413,6 +413,11 @@ def _plan_archive(path: Path, max_bytes: int | None, max_issue_bytes: int | None
     low = path.name.lower()
     damage: str | None = None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named x.zip would block the run
+            return [IssuePlan(group, archive, group, [], InputError(archive, NOT_REGULAR, "read"))]
+    except OSError as exc:
+        return [IssuePlan(group, archive, group, [], InputError(archive, f"cannot read: {exc.strerror or exc}", "read"))]
+    try:
         if low.endswith(".zip"):
             kind = "zip"
             with zipfile.ZipFile(path) as zf:
