@@ -73,20 +73,21 @@ def run_batch(
     """
     start = time.perf_counter()
     max_bytes = int(config.input.max_file_mb * 1_000_000)
+    max_issue = int(config.input.max_issue_mb * 1_000_000)
     if executor is None:  # building it checks the stage list, before any output is touched
         local = LocalExecutor(config, workers=workers)
-        plans = plan_inputs(list(inputs), max_bytes)
+        plans = plan_inputs(list(inputs), max_bytes, max_issue)
         local.expected_tasks = len(plans)
         if len(plans) <= 1:
             local.workers = 1
         executor = local
     else:
-        plans = plan_inputs(list(inputs), max_bytes)
+        plans = plan_inputs(list(inputs), max_bytes, max_issue)
     writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite, inputs=list(inputs))
     summary = RunSummary()
     with _sigterm_as_interrupt():
         try:
-            _run(executor, plans, max_bytes, writer, summary, progress, start)
+            _run(executor, plans, (max_bytes, max_issue), writer, summary, progress, start)
         except KeyboardInterrupt as exc:  # raised while closing up: still an interrupt
             summary.interrupted = True
             summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
@@ -94,7 +95,7 @@ def run_batch(
     return summary
 
 
-def _run(executor: Executor, plans: list, max_bytes: int, writer: RecordWriter, summary: RunSummary,
+def _run(executor: Executor, plans: list, limits: tuple[int, int], writer: RecordWriter, summary: RunSummary,
          progress: bool | None, start: float) -> None:  # fmt: skip
     try:
         # a bar is for a person watching a terminal, never for a log file
@@ -111,7 +112,7 @@ def _run(executor: Executor, plans: list, max_bytes: int, writer: RecordWriter, 
                     bar.set_postfix_str(f"{articles / max(now - start, 1e-9):.0f} articles/s", refresh=False)
 
             try:
-                executor.run(tasks_from_inputs(read_issues(plans, max_bytes), writer), writer, summary, advance)
+                executor.run(tasks_from_inputs(read_issues(plans, *limits), writer), writer, summary, advance)
             except KeyboardInterrupt as exc:
                 summary.interrupted = True
                 summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"

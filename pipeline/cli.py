@@ -90,7 +90,8 @@ def _writable_dir(path: Path, option: str) -> None:
 
 
 def _config(config: Path | None, sets: list[str] | None, stages: str | None):
-    stage_list = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
+    # `--stages ''` is an empty list (a config error), not "every stage"
+    stage_list = [s.strip() for s in stages.split(",") if s.strip()] if stages is not None else None
     try:
         return load_config(config, sets or [], stage_list)
     except ConfigError as err:

@@ -57,6 +57,9 @@ class PipelineSection(Section):
 
 class InputSection(Section):
     max_file_mb: float = Field(50.0, gt=0, description="refuse inputs or archive members larger than this")
+    max_issue_mb: float = Field(
+        50.0, gt=0, description="refuse an issue whose files (all its pages) add up to more than this"
+    )
     traditional_to_simplified: bool = False
     encodings: list[str] = Field(
         default_factory=lambda: ["utf-8", "gb18030", "big5", "utf-16"],

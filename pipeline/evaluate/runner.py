@@ -108,12 +108,13 @@ def find_fixtures(path: Path, config: Config) -> list[tuple[IssueTask, Path]]:
     else:
         raise EvaluationError(f"fixture file or directory not found: {p}")
     max_bytes = int(config.input.max_file_mb * 1_000_000)
-    plans = plan_inputs([str(p)], max_bytes)
+    max_issue = int(config.input.max_issue_mb * 1_000_000)
+    plans = plan_inputs([str(p)], max_bytes, max_issue)
     # ids relative to the directory (a file given alone: its stem)
     pairs: list[tuple[IssueTask, Path]] = []
     wanted = {plan.issue_id for plan in plans if gold_path_for(root, plan.issue_id).is_file()}
     keep = [plan for plan in plans if plan.issue_id in wanted]
-    for task in tasks_from_inputs(read_issues(keep, max_bytes)):
+    for task in tasks_from_inputs(read_issues(keep, max_bytes, max_issue)):
         pairs.append((task, gold_path_for(root, task.issue_id)))
     if p.is_dir():
         missing = [g.name for g in sorted(p.glob(f"*{GOLD_SUFFIX}")) if g.name[: -len(GOLD_SUFFIX)] not in wanted]

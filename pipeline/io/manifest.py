@@ -169,14 +169,12 @@ class Manifest:
         """Append entries in one write (each carries `file` and `end`), then fsync."""
         blob = b"".join((json.dumps(e, ensure_ascii=False) + "\n").encode("utf-8") for e in entries)
         write_all(self.fd, blob)
-        # written is vouched for: an interrupt during the fsync below must not make close() take
-        # the entries (and the data they vouch for) for unwritten
+        if fsync:
+            os.fsync(self.fd)
         self.size += len(blob)
         for e in entries:
             self.ends[e["file"]] = e["end"]
             self.written[e["issue_id"]] = e["sha256"]
-        if fsync:
-            os.fsync(self.fd)
 
     def roll_back(self) -> None:
         """Cut a half-appended entry off (after a failed write); best effort."""
