@@ -33,7 +33,20 @@ from typing import Any
 
 POLICIES = ("flag", "rerank", "extractive")
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = {"万": 10**4, "亿": 10**8}
 _CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL) + "".join(_CN_BIG)
@@ -150,9 +163,13 @@ def mentions(text: str, *, strict: bool = True) -> list[Mention]:
         d = _DATE.match(s, i)
         if d and d.end() > i and (d.group("y") or (d.group("m") and d.group("d")) or d.group("m")):
             parts = {k: _date_part(d.group(k)) for k in ("y", "m", "d") if d.group(k)}
-            valid = all(v is not None for v in parts.values()) and (
-                parts.get("m") is None or 1 <= parts["m"] <= 12  # type: ignore[operator]
-            ) and (parts.get("d") is None or 1 <= parts["d"] <= 31)  # type: ignore[operator]
+            valid = (
+                all(v is not None for v in parts.values())
+                and (
+                    parts.get("m") is None or 1 <= parts["m"] <= 12  # type: ignore[operator]
+                )
+                and (parts.get("d") is None or 1 <= parts["d"] <= 31)
+            )  # type: ignore[operator]
             if valid:
                 keys: list[tuple[str, str]] = []
                 if "y" in parts:
@@ -228,7 +245,12 @@ def names(text: str) -> list[str]:
     """Person, place and organisation words (jieba tags nr*, ns*, nt*) of two or more characters."""
     out: list[str] = []
     for word, tag in _load_tagger()(normalize(text)):
-        if tag.startswith(NAME_TAGS) and len(word) >= 2 and not any(ch.isdigit() for ch in word) and word not in out:
+        if (
+            tag.startswith(NAME_TAGS)
+            and len(word) >= 2
+            and not any(ch.isdigit() for ch in word)
+            and word not in out
+        ):
             out.append(word)
     return out
 
