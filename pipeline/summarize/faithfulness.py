@@ -68,6 +68,7 @@ _DATE = re.compile(rf"(?P<y>{_YEAR})?(?P<m>{_MONTH})?(?P<d>{_DAY})?")
 _QUANTITY = re.compile(
     rf"(?P<pct_prefix>百分之)?(?:(?P<ar>{_ARABIC})(?P<mag>[十百千万亿]{{0,2}})|(?P<cn>{_CN_NUM}))(?P<pct>%)?"
 )
+_START = re.compile(rf"[0-9{_CN_CHARS}]|百分之")
 _TITLE = re.compile(r"《([^《》\n]{1,80})》")
 NAME_TAGS = ("nr", "ns", "nt")
 
@@ -153,13 +154,18 @@ def _date_part(raw: str) -> int | None:
     return int(body) if body.isdigit() else cn_value(body)
 
 
-def mentions(text: str, *, strict: bool = True) -> list[Mention]:
-    """Numbers and dates of `text` (normalised) in order. `strict` (for summaries) drops what reads
-    as a word rather than a quantity; the article side keeps every reading (strict=False)."""
-    s = normalize(text)
+def mentions(text: str, *, strict: bool = True, normalized: bool = False) -> list[Mention]:
+    """Numbers and dates of `text` (normalised, unless `normalized` says it is) in order. `strict`
+    (for summaries) drops what reads as a word rather than a quantity; the article side keeps
+    every reading (strict=False)."""
+    s = text if normalized else normalize(text)
     out: list[Mention] = []
     i = 0
-    while i < len(s):
+    while True:
+        start = _START.search(s, i)  # jump to the next digit or numeral (the scan stays in C)
+        if start is None:
+            break
+        i = start.start()
         d = _DATE.match(s, i)
         if d and d.end() > i and (d.group("y") or (d.group("m") and d.group("d")) or d.group("m")):
             parts = {k: _date_part(d.group(k)) for k in ("y", "m", "d") if d.group(k)}
@@ -262,7 +268,7 @@ class ArticleFacts:
     def __init__(self, article: str) -> None:
         self.text = normalize(article)
         self.keys: set[tuple[str, str]] = set()
-        for m in mentions(article, strict=False):
+        for m in mentions(self.text, strict=False, normalized=True):
             self.keys.update(m.keys)
             for kind, value in m.keys:  # a date's parts are also plain numbers (3月 supports 3个)
                 if kind == "year":
