@@ -244,7 +244,8 @@ class SummarizeStage(Stage):
         if self.abstractive is not None:
             policy = self.settings.faithfulness
             wanted = getattr(self.abstractive, "num_beams", 1) if policy == "rerank" else 1
-            results = self.abstractive.summarize(texts, candidates=wanted)
+            # an engine's summarize(texts, candidates=n) returns the beam's n best in Summary.candidates
+            results = self.abstractive.summarize(texts, candidates=wanted) if wanted > 1 else self.abstractive.summarize(texts)
             for article, text, res in zip(articles, texts, results, strict=True):
                 cands = res.candidates or [res.text]
                 choice = choose(policy, cands, text)
