@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -315,9 +316,9 @@ def save(model: Any, tokenizer: Any, opts: TrainOptions, result: TrainResult, ba
     finally:
         if bars:
             hf_logging.enable_progress_bar()
-    data = [str(p) if not p.is_absolute() else p.name for p in opts.data]  # no machine paths in the card
+    data = [_shown(p) for p in opts.data]  # no machine paths in the card
     meta = {
-        "base_model": base_ref,
+        "base_model": _shown(Path(base_ref)) if os.path.isdir(os.path.expanduser(opts.base)) else base_ref,
         "base_revision": opts.revision,
         "data": data,
         "data_sha256_16": data_digest(opts.data),
@@ -339,15 +340,21 @@ def save(model: Any, tokenizer: Any, opts: TrainOptions, result: TrainResult, ba
     (out / "README.md").write_text(model_card(meta, opts), encoding="utf-8")
 
 
+def _shown(path: Path) -> str:
+    """A path as the user gave it when relative; an absolute one by its name only."""
+    return path.name if path.is_absolute() else str(path)
+
+
 def model_card(meta: dict[str, Any], opts: TrainOptions) -> str:
     lic = meta["licence"] or "the base model's licence (check its card)"
     scores = meta["heldout_char_rouge_l"]
     rows = "\n".join(
         f"| {e['step']} | {e.get('train_loss', '')} | {e['rougeL']} |" for e in meta["evaluations"]
     )
+    hub = "@" in meta["base_model"]  # id@commit: a hub model
+    front = f"base_model: {meta['base_model'].split('@')[0]}\n" if hub else ""
     return f"""---
-base_model: {meta['base_model'].split('@')[0]}
-library_name: transformers
+{front}library_name: transformers
 pipeline_tag: summarization
 tags: [newspipe, summarization, zh]
 ---
@@ -362,7 +369,7 @@ Fine-tuned with newspipe's `scripts/train_summarizer.py` on (article, reference 
 - **Steps**: {meta['steps']} (batch {opts.batch_size}, learning rate {opts.learning_rate}); best at step
   {meta['best_step']}; early stopping after {opts.patience} evaluations without a gain.
 - **Held-out character ROUGE-L F1** (the pipeline's own decoding: {opts.eval_beams} beam(s), prefix
-  `{opts.prefix}`, cleaned summaries): base {scores['base']} -> fine-tuned {scores['best']}.
+  {f'`{opts.prefix}`' if opts.prefix else 'none'}, cleaned summaries): base {scores['base']} -> fine-tuned {scores['best']}.
   These pairs are few; the figure is indicative, not a benchmark.
 - **Loss**: first batch {meta['first_loss']}, last batch {meta['last_loss']}.
 
