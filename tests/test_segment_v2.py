@@ -240,3 +240,14 @@ def test_annotate_correct_train_loop_on_a_family_the_shipped_model_never_saw(tmp
     assert proc.returncode == 0, proc.stderr
     after = score(CrfSegmenter(model).segment, held_out).figures()
     assert after["f1"] > before["f1"], (before, after)
+
+
+def test_page_header_forms_and_page_counts() -> None:
+    """`今日8版` counts an issue's pages (a masthead); `01 要闻` names the page it heads."""
+    from pipeline.segmentation.crf import page_of_header
+
+    assert page_of_header("2024年10月15日 星期二 甲辰年九月十三 今日8版") is None
+    assert page_of_header("01 要闻") == "01"
+    assert page_of_header("第２版 经济") == "2"
+    assert page_of_header("A12 健康") == "A12"
+    assert page_of_header("2024年10月15日 星期二 第3版") == "3"

@@ -344,3 +344,32 @@ def test_trim_at_sentence_or_clause_boundary():
     assert trim("江城市召开会议研究部署今年的植树工作要求各地抓好落实", 10) == "江城市召开会议研究…"
     assert trim("短句。", 10) == "短句。"
     assert len(clean_summary("，".join(["江城市召开会议"] * 30), 50)) <= 50
+
+
+def test_batch_limits_follow_the_device_and_an_oom_batch_is_halved(tiny_models, monkeypatch):
+    """Unset limits take the device's defaults; a batch the device cannot hold is split and
+    retried with smaller limits, and every input still gets its own output."""
+    import torch
+
+    from pipeline.summarize.seq2seq import batch_defaults
+
+    assert batch_defaults(torch.device("cpu")) == {"token_budget": 8192, "max_batch_size": 64}
+    s = stage(f"summarizer.model={tiny_models['mt5']}", *FAST).abstractive
+    assert (s.token_budget, s.max_batch_size) == (8192, 64)
+    real = s._generate
+    seen = []
+
+    def small_device(ids, mask):
+        seen.append(ids.shape[0])
+        if ids.shape[0] > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        return real(ids, mask)
+
+    rows = [[5 + k % 7] * (3 + k) for k in range(7)]
+    want = [real(*s._collate([r]))[0].tolist() for r in rows]
+    monkeypatch.setattr(s, "_generate", small_device)
+    got = s.generate_ids(rows)
+    assert seen[0] == 7 and sorted(n for n in seen if n <= 2) and len(seen) < 10
+    assert s.max_batch_size <= 3
+    strip = [[t for t in g if t != s.pad_id] for g in got]
+    assert strip == [[t for t in w if t != s.pad_id] for w in want]

@@ -64,9 +64,17 @@ class SegmenterModelError(ValueError):
 
 def page_of_header(s: str) -> str | None:
     """The page a page header names (`第2版`, `A02`, `04版`), as printed; None otherwise."""
-    if len(s) > 80 or not (P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}\s", s)):
+    s = s.strip()
+    if len(s) > 80:
         return None
-    m = _PAGE_IN_HEADER.search(s)
+    section = P.PAGE_SECTION_RE.match(s)
+    if not (section or P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}\s", s)):
+        return None
+    # `今日8版` / `共8版` count the issue's pages: a masthead, not a page header
+    m = next((m for m in _PAGE_IN_HEADER.finditer(s) if not re.search(r"(?:今日|共|本期)\s*$", s[: m.start()])), None)
+    if not m and section:
+        m = re.match(r"(\d{2})\s+", s)  # `01 要闻`
+        return m.group(1) if m else None
     if not m:
         return None
     raw = m.group("a") or m.group("b") or m.group("c")
@@ -194,6 +202,7 @@ class CrfSegmenter:
             labels = dispatch_opens_article(no_bylined_noise(labels, kinds), kinds)
             if rules is not None:
                 labels = column_after_lead(labels, kinds, rules, texts)
+                labels = kicker_from_rules(labels, kinds, rules)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -271,6 +280,17 @@ def column_after_lead(labels: list[str], kinds: list[str], rules: list[str], tex
             out[i] = "I-column"
             if out[i + 1].startswith("B-"):
                 out[i + 1] = "I-" + out[i + 1][2:]
+    return out
+
+
+def kicker_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
+    """A head line the tagger calls a notice, just above a headline it opens, is that
+    headline's kicker (`整合开放共享资源、推出预约停车服务……` above `…平台升级`) where the rule
+    segmenter reads it so too: a notice is never printed flush against a headline."""
+    out = list(labels)
+    for i in range(len(out) - 1):
+        if out[i] == "noise" and kinds[i] == "head" and rules[i] == "B-kicker" and out[i + 1] == "B-headline":
+            out[i], out[i + 1] = "B-kicker", "I-headline"
     return out
 
 

@@ -50,6 +50,11 @@ class ClassifierSection(Section):
     batch_size: int = Field(16, ge=1, description="transformers: articles per forward pass")
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("cpu", description="transformers: where to run")
 
+    def named_files(self) -> list[str]:
+        from pipeline.classify.lexicon import DEFAULT_LEXICON
+
+        return [self.lexicon or DEFAULT_LEXICON] + ([self.model_path] if self.model_path else [])
+
 
 @register_stage("classify")
 class ClassifyStage(Stage):

@@ -35,6 +35,11 @@ class SegmenterSection(Section):
         default_factory=list, description="extra regexes for page-header or other noise lines"
     )
 
+    def named_files(self) -> list[str]:
+        from pipeline.segmentation import SHIPPED_MODEL
+
+        return [self.model or SHIPPED_MODEL] if self.backend == "crf" else []
+
 
 def _options(settings: SegmenterSection) -> Any:
     from pipeline.segmentation.segmenter import SegmenterOptions

@@ -46,6 +46,13 @@ class SummarizerSection(Section):
     dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="auto: bfloat16 on CUDA, float32 elsewhere (float16 is never used: T5 overflows)"
     )
+    token_budget: int | None = Field(
+        None,
+        ge=64,
+        description="max padded input tokens (x beams) per model batch; null: 8192 on CPU, "
+        "on CUDA scaled to the GPU's memory (measured on an H200, docs/summarizer.md)",
+    )
+    max_batch_size: int | None = Field(None, ge=1, description="null: 64 on CPU, 1024 on CUDA")
     engine: Literal["torch", "ctranslate2"] = Field(
         "torch", description="ctranslate2: converted once (cached), int8 on CPU, bfloat16 on CUDA; needs newspipe[fast]"
     )
@@ -55,8 +62,6 @@ class SummarizerSection(Section):
     ct2_cache_dir: str | None = Field(
         None, description="where first-use conversions go (null: $NEWSPIPE_CT2_CACHE, else ~/.cache/newspipe/ct2)"
     )
-    token_budget: int = Field(8192, ge=64, description="max padded input tokens (x beams) per model batch")
-    max_batch_size: int = Field(64, ge=1)
     max_summary_chars: int = Field(120, ge=10)
     extractive_max_chars: int = Field(120, ge=10, description="extractive summaries never exceed this")
     extractive_min_chars: int = Field(
@@ -66,6 +71,18 @@ class SummarizerSection(Section):
     use_safetensors: bool | None = Field(
         None, description="null: prefer safetensors when the checkpoint has them; true: require them"
     )
+
+    def named_files(self) -> list[str]:
+        """The preset file; a local model directory (a hub model is pinned by its revision)."""
+        from pipeline.summarize.presets import PRESET_DIR, looks_like_path
+
+        files = []
+        if self.preset:
+            path_like = self.preset.startswith("pipeline:") or self.preset.endswith((".yaml", ".yml")) or "/" in self.preset
+            files.append(self.preset if path_like else f"{PRESET_DIR}/{self.preset}.yaml")
+        if self.backend == "abstractive" and self.model and looks_like_path(self.model):
+            files.append(self.model)
+        return files
 
 
 class SummarizerUnavailable(ConfigError):

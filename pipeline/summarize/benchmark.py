@@ -70,6 +70,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeats", type=int, default=2, help="best of this many timed runs, for both paths")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        help="after timing, profile one batch of this many rows (torch.profiler): CPU vs device time, top ops",
+    )
     p.add_argument("--check", action="store_true", help="also check batched output == naive output")
     p.add_argument(
         "--time-limit", type=float, default=None, help="skip remaining batch sizes once this many seconds have passed"
@@ -330,6 +336,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             print(f"check:    {same}/{naive_n} batched outputs identical to the naive loop's", flush=True)
         if rate > result["batched"]:
             result.update(batched=rate, ratio=rate / naive_rate, batched_cpu=cpu_of[size])
+    if args.profile:
+        _profile(summarizer, articles[: args.profile], device)
     print(f"best:     {result['batched']:.2f} articles/s batched vs {naive_rate:.2f} naive = {result['ratio']:.1f}x "
           f"(total {time.perf_counter() - started:.0f}s)", flush=True)
     ctype = _ct2_type(args.ct2, device)
@@ -358,6 +366,31 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         ok = result["ratio"] >= 100 and result["batched"] >= 250
         print(f"target (H100, mT5-base): >= 100x and >= 250 articles/s -> {'PASS' if ok else 'FAIL'}")
     return result
+
+
+def _profile(summarizer: Any, rows: list[list[int]], device: Any) -> None:
+    """What bounds decoding: wall time against the time the device was busy, and the top ops."""
+    from torch.profiler import ProfilerActivity, profile
+
+    summarizer.max_batch_size = len(rows)
+    summarizer.token_budget = len(rows) * max(len(r) for r in rows)
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    _sync(device)
+    with profile(activities=acts) as prof:
+        t0 = time.perf_counter()
+        summarizer.generate_ids(rows)
+        _sync(device)
+        wall = time.perf_counter() - t0
+    events = prof.key_averages()
+    dev_us = sum(getattr(e, "self_device_time_total", 0) or 0 for e in events)
+    launches = sum(e.count for e in events if e.key.startswith(("cudaLaunchKernel", "cuLaunchKernel")))
+    print(
+        f"profile:  one batch of {len(rows)} rows: wall {wall * 1e3:.0f} ms, device busy {dev_us / 1e3:.0f} ms "
+        f"({dev_us / 1e6 / wall:.0%} of wall), {launches} kernel launches",
+        flush=True,
+    )
+    sort = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    print(events.table(sort_by=sort, row_limit=15, max_name_column_width=60), flush=True)
 
 
 def _ct2_type(choice: str, device: Any) -> str | None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from pipeline.config import ConfigError
 from pipeline.summarize.presets import ModelSpec, resolve_model_spec
-from pipeline.summarize.seq2seq import ModelLoadError, Seq2SeqSummarizer, load_pretrained
+from pipeline.summarize.seq2seq import ModelLoadError, Seq2SeqSummarizer, batch_defaults, load_pretrained
 
 log = logging.getLogger("pipeline.summarize")
 
@@ -343,6 +343,9 @@ class CT2Summarizer(Seq2SeqSummarizer):
         import_ct2()
         dev = resolve_device(device)
         ctype = resolve_compute_type(compute_type, dev)
+        for key, value in batch_defaults(dev).items():
+            if key in ("token_budget", "max_batch_size") and options.get(key) is None:
+                options[key] = value
         path = ensure_converted(
             spec, ctype, cache_dir=cache_dir, local_files_only=local_files_only, use_safetensors=use_safetensors
         )
