@@ -77,6 +77,10 @@ def test_conversion_is_cached_and_int8_runs(tiny, tmp_path):
     assert [p.name for p in cache.iterdir()] == [entries[0].name]
     out = second.summarize(ARTICLES[:3])
     assert all(s.text for s in out) and first.compute_type == "int8"
+    # beam candidates (num_return_sequences -> num_hypotheses), best first, for a reranker
+    second.options.update(beam_size=3, num_hypotheses=3)
+    cands = second.generate_candidates(second._encode(ARTICLES[:2]))
+    assert [len(c) for c in cands] == [3, 3] and all(len({tuple(h) for h in c}) == 3 for c in cands)
     # a converted directory is itself a model
     direct = SummarizeStage(load_config(overrides=[f"summarizer.model={entries[0]}", *GREEDY,
                                                    "summarizer.engine=ctranslate2"]))  # fmt: skip
@@ -98,7 +102,7 @@ def test_cli_end_to_end(tiny, tmp_path):
          "--set", f"summarizer.model={tiny['mt5']}", "--set", "summarizer.engine=ctranslate2",
          "--set", f"summarizer.ct2_cache_dir={tmp_path / 'cache'}", "--set", "summarizer.generation.num_beams=2",
          "--set", "summarizer.generation.max_new_tokens=12"],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
+        capture_output=True, text=True, timeout=300, cwd=REPO,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -284,6 +284,9 @@ class CT2Summarizer(Seq2SeqSummarizer):
         if self.start_id is None:
             self.start_id = hf_config.decoder_start_token_id
         self.options = _decode_options(gc, int(gc.max_new_tokens))
+        ends = gc.eos_token_id if isinstance(gc.eos_token_id, list) else []
+        if len(ends) > 1:  # several end tokens (the converted config holds one)
+            self.options["end_token"] = [vocab[i] for i in ends if 0 <= i < len(vocab)]
         forced = getattr(gc, "forced_bos_token_id", None)
         self.target_prefix = [vocab[forced]] if isinstance(forced, int) else None  # mBART-style language token
 
