@@ -48,21 +48,29 @@ def run_batch(
     """
     start = time.perf_counter()
     max_bytes = int(config.input.max_file_mb * 1_000_000)
-    if executor is None:  # building it checks the stage list, before any output is touched
-        local = LocalExecutor(config, workers=workers)
-        plans = plan_inputs(list(inputs), max_bytes)
-        local.expected_tasks = len(plans)
-        if len(plans) <= 1:
-            local.workers = 1
-        executor = local
+    articles = config.input.format == "articles"
+    if articles:  # one task per JSONL line (pipeline.io.articles)
+        from pipeline.io.articles import count_lines, plan_article_files, read_article_lines
+
+        plans = plan_article_files(list(inputs), max_bytes)
+        n_tasks = count_lines(plans)
+        raws = read_article_lines(plans, max_bytes)
     else:
         plans = plan_inputs(list(inputs), max_bytes)
+        n_tasks = len(plans)
+        raws = read_issues(plans, max_bytes)
+    if executor is None:  # building it checks the stage list, before any output is touched
+        local = LocalExecutor(config, workers=workers)
+        local.expected_tasks = n_tasks
+        if n_tasks <= 1:
+            local.workers = 1
+        executor = local
     writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite)
     summary = RunSummary()
     try:
         # a bar is for a person watching a terminal, never for a log file
-        show = progress if progress is not None else (len(plans) > 1 and sys.stderr.isatty())
-        with tqdm(total=len(plans), disable=not show, unit="issue", file=sys.stderr, dynamic_ncols=True) as bar:
+        show = progress if progress is not None else (n_tasks > 1 and sys.stderr.isatty())
+        with tqdm(total=n_tasks, disable=not show, unit="issue", file=sys.stderr, dynamic_ncols=True) as bar:
             last_post = 0.0
 
             def advance(n: int, articles: int) -> None:
@@ -74,7 +82,7 @@ def run_batch(
                     bar.set_postfix_str(f"{articles / max(now - start, 1e-9):.0f} articles/s", refresh=False)
 
             try:
-                executor.run(tasks_from_inputs(read_issues(plans, max_bytes), writer), writer, summary, advance)
+                executor.run(tasks_from_inputs(raws, writer), writer, summary, advance)
             except KeyboardInterrupt:
                 summary.interrupted = True
             finally:
