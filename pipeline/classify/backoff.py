@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.classify.linear import LinearModel, feature_term, softmax
+from pipeline.classify.linear import LinearModel, char_ngrams, feature_term, softmax
 from pipeline.classify.text import Zones
 from pipeline.config import ConfigError
 
@@ -109,11 +109,40 @@ class Backoff:
             self.cols.append(model.labels.index(name) if name in model.labels else None)
         self.known = np.array([c is not None for c in self.cols])
         self.idx = np.array([c if c is not None else 0 for c in self.cols])
+        # n-gram -> feature index, per family (`c:` whole article, `hc:` headline zone again)
+        self.families: dict[str, dict[str, int]] = {}
+        for i, f in enumerate(model.vectorizer.vocabulary):
+            fam, _, gram = f.partition(":")
+            self.families.setdefault(fam, {})[gram] = i
+        spec = model.spec
+        self.fast = set(self.families) <= {"c", "hc"} and (spec.headline_chars or "hc" not in self.families)
+
+    def features(self, zones: Zones) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted feature indices, L2-normalised tf-idf values): the same numbers as
+        `LinearModel`'s featurize + transform_one, without building prefixed strings (the
+        backoff's whole cost)."""
+        m = self.model
+        if not self.fast:
+            return m.vectorizer.transform_one(m.features(zones))
+        spec = m.spec
+        ids: list[int] = []
+        for fam, text in (("c", zones.full), ("hc", zones.headline if spec.headline_chars else "")):
+            table = self.families.get(fam)
+            if not text or not table:
+                continue
+            grams = char_ngrams(text, spec.char_ngram_min, spec.char_ngram_max, "")
+            ids += [i for i in map(table.get, grams) if i is not None]
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        ind, cnt = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        val = (1.0 + np.log(cnt)) * m.vectorizer.idf[ind]
+        norm = float(np.sqrt(np.dot(val, val)))
+        return ind, (val / norm if norm > 0 else val)
 
     def log_proba(self, zones: Zones) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log p over the classifier's labels, active feature indices, their values)."""
         m = self.model
-        ind, val = m.vectorizer.transform_one(m.features(zones))
+        ind, val = self.features(zones)
         z = m.decision(ind, val)[self.idx]
         if not self.known.all():
             z = np.where(self.known, z, z[self.known].mean() if self.known.any() else 0.0)

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -243,8 +244,6 @@ class _Pattern:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
-# single characters that sit next to words all the time: never a sign that a name was split
-_FUNCTION_CHARS = frozenset("的了在和是与及等对为将把被从向也都就又而或上下中里后前年月日个名位家所次这那其并已于由以")
 _NAME_TAGS = ("nr",)  # jieba's person-name tags: nr, nrfg, nrt
 # common one-character surnames, and what follows a name in news copy
 _SURNAMES = frozenset(
@@ -327,6 +326,7 @@ class LexiconClassifier:
             if self.backoff
             else ModeCalibration(gate=0.0)
         )
+        self.threshold = cfg.threshold if cfg.threshold is not None else (self.cal.threshold if self.backoff else 0.5)
 
     def _load_backoff(self, cfg: ClassifierSection, specs: list[LabelLexicon]) -> Backoff | None:
         if not cfg.backoff:
@@ -359,48 +359,48 @@ class LexiconClassifier:
         """(term, label index) -> zone-weighted sublinear frequency of the lexicon tokens that count.
 
         A token counts for a label unless a context rule of that label rules it out, and never when
-        it was cut out of a person name (see `_inside_name`). Neutral phrases and names are tokens of
-        their own (added to the segmenter's dictionary), so their parts never count.
+        it is a given name after a lone surname (see `_inside_name`). Neutral phrases and names are
+        tokens of their own (added to the segmenter's dictionary), so their parts never count. Only
+        zones with a ruled term or a lone surname are walked token by token; the rest are counted in
+        bulk (this is the default backend's hot loop).
         """
         tf: dict[tuple[str, int], float] = {}
-        vocab = self.vocab
+        vocab, ruled, index, rules = self.vocab, self.ruled, self.index, self.rules
         log1p = math.log1p
         for text, zw in self._zone_texts(zones):
             tokens = self.tokenizer.cut(text)
-            hit_idx = [i for i, t in enumerate(tokens) if t in vocab]
-            if not hit_idx:
+            hits = [t for t in tokens if t in vocab]
+            if not hits:
                 continue
-            counts: Counter[tuple[str, int]] = Counter()
-            offsets: list[int] | None = None
-            for i in hit_idx:
-                t = tokens[i]
-                check_rule = t in self.ruled
-                check_name = len(t) >= 2 and self._split_signature(tokens, i)
-                if check_rule or check_name:
-                    if offsets is None:
-                        offsets = _offsets(tokens)
-                    start, end = offsets[i], offsets[i] + len(t)
-                    if check_name and (
-                        _surname_before(tokens, i) or self._inside_name(text, start, end)
-                    ):
+            surnames = _SURNAMES.intersection(tokens)
+            with_rules = ruled.intersection(hits)
+            checked: Counter[tuple[str, int]] = Counter()
+            plain: Counter[str]
+            if not surnames and not with_rules:
+                plain = Counter(hits)
+            else:  # look at tokens one by one: a rule to check, or a surname right before
+                plain = Counter()
+                offsets = [0, *accumulate(map(len, tokens))]
+                for i, t in enumerate(tokens):
+                    if t not in vocab:
                         continue
-                for li, _ in self.index[t]:
-                    if check_rule and (t, li) in self.rules and not _context_ok(text, start, end, self.rules[(t, li)]):
+                    suspect = i > 0 and tokens[i - 1] in surnames and len(t) >= 2
+                    if not suspect and t not in with_rules:
+                        plain[t] += 1
                         continue
-                    counts[(t, li)] += 1
-            for key, n in counts.items():
+                    start, end = offsets[i], offsets[i + 1]
+                    if suspect and (_surname_before(tokens, i) or self._inside_name(text, start, end)):
+                        continue
+                    for li, _ in index[t]:
+                        rule = rules.get((t, li))
+                        if rule is None or _context_ok(text, start, end, rule):
+                            checked[(t, li)] += 1
+            for t, n in plain.items():
+                for li, _ in index[t]:
+                    checked[(t, li)] += n
+            for key, n in checked.items():
                 tf[key] = tf.get(key, 0.0) + zw * log1p(n)
         return tf
-
-    @staticmethod
-    def _split_signature(tokens: list[str], i: int) -> bool:
-        """A single Han character right next to the term: the one case where a name may have been cut."""
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(tokens):
-                n = tokens[j]
-                if len(n) == 1 and n not in _FUNCTION_CHARS and has_han(n):
-                    return True
-        return False
 
     def _inside_name(self, text: str, start: int, end: int) -> bool:
         """jieba's POS tagger, on a few characters around the term, reads it as (part of) a person
@@ -489,7 +489,7 @@ class LexiconClassifier:
         topic = self.labels[top]
         confident = (
             path != "tie"
-            and float(probs[top]) >= self.cfg.threshold
+            and float(probs[top]) >= self.threshold
             and zones.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
         )
         evidence = self._evidence(contribs, top, runner, pos, path, ind, val)
@@ -623,14 +623,6 @@ def _surname_before(tokens: list[str], i: int) -> bool:
     if i == 0 or tokens[i - 1] not in _SURNAMES or i + 1 >= len(tokens):
         return False
     return tokens[i + 1].startswith(_NAME_CUES)
-
-
-def _offsets(tokens: list[str]) -> list[int]:
-    out, n = [], 0
-    for t in tokens:
-        out.append(n)
-        n += len(t)
-    return out
 
 
 def _context_ok(text: str, start: int, end: int, rule: ContextRule) -> bool:

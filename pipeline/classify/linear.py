@@ -275,7 +275,7 @@ class LinearClassifier:
         top = int(np.argmax(p))
         probs = {lab: float(p[i]) for i, lab in enumerate(self.labels)}
         confident = (
-            bool(p[top] >= self.cfg.threshold)
+            bool(p[top] >= (self.cfg.threshold if self.cfg.threshold is not None else 0.5))
             and zones.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
         )
         evidence: list[dict[str, Any]] = []

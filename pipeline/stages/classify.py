@@ -50,12 +50,13 @@ class ClassifierSection(Section):
     idf: Literal["background", "none"] = Field(
         "background", description="background: scale term weights by jieba's shipped general-corpus IDF"
     )
-    threshold: float = Field(
-        0.4,
+    threshold: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="below this top (calibrated) probability: topic_confident false; the default is the "
-        "cross-validated point where confident predictions are right >= 0.95 (docs/topics.md)",
+        description="below this top probability: topic_confident false; null = the backoff model's "
+        "cross-validated value, where confident predictions were right >= 0.95 (docs/topics.md); 0.5 "
+        "for the linear/transformers backends",
     )
     headline_weight: float = Field(3.0, ge=0.0, description="weight of one headline/kicker/column occurrence")
     lead_weight: float = Field(1.5, ge=0.0, description="weight of one occurrence in the lead paragraph")
@@ -127,5 +128,5 @@ class ClassifyStage(Stage):
     def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name}
         out.update(self.classifier.describe())
-        out["threshold"] = self.settings.threshold
+        out["threshold"] = getattr(self.classifier, "threshold", self.settings.threshold)
         return out
