@@ -448,3 +448,40 @@ def test_shipped_resources_are_named_by_package_name(tmp_path):
     lex.write_text("labels:\n  a: {keywords: {货运: 1}}\n  b: {keywords: {学校: 1}}\n", encoding="utf-8")
     d = ClassifyStage(load_config(overrides=[f"classifier.lexicon={lex}"])).describe()
     assert d["lexicon"] == str(lex)
+
+
+# ---- backoff, calibration, speed paths -----------------------------------------------------------
+def test_backoff_fast_features_equal_the_model_features(default_stage):
+    backoff = default_stage.classifier.backoff
+    assert backoff.fast
+    for a in _all_articles()[:20]:
+        z = article_zones(a)
+        i1, v1 = backoff.features(z)
+        i2, v2 = backoff.model.vectorizer.transform_one(backoff.model.features(z))
+        assert (i1 == i2).all() and np.allclose(v1, v2)
+
+
+def test_pattern_lookahead_finds_the_same_matches(default_stage):
+    import re
+
+    clf = default_stage.classifier
+    plain = re.compile("|".join(f"(?P<p{i}>{p.source})" for i, p in enumerate(clf.patterns)))
+    assert clf._combined.pattern.startswith("(?=[")
+    texts = [article_zones(a).full for a in _all_articles()] + ["1958年建校,上世纪80年代,3年级,5万吨级,TEU"]
+    for t in texts:
+        assert [m.span() for m in clf._combined.finditer(t)] == [m.span() for m in plain.finditer(t)]
+
+
+def test_first_chars_gives_up_where_it_cannot_know():
+    from pipeline.classify.lexicon import first_chars
+
+    assert first_chars("(?<![0-9])1[6-9]年|上世纪") == {"1", "上"}
+    assert first_chars("a?b") is None and first_chars(r"\d+年") is None and first_chars("(?i)teu") is None
+
+
+def test_shipped_backoff_has_a_card_and_no_pickle():
+    d = REPO / "pipeline" / "models" / "backoff"
+    assert {p.name for p in d.iterdir()} == {"README.md", "model.json", "weights.safetensors"}
+    meta = json.loads((d / "model.json").read_text(encoding="utf-8"))["meta"]
+    assert {"closed", "open"} <= set(meta["calibration"]) and meta["n"] >= 400
+    assert "data/topics" in (d / "README.md").read_text(encoding="utf-8")

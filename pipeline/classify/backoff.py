@@ -47,6 +47,7 @@ class ModeCalibration:
     other_prior: float = 2.0  # s_o (out-of-scope mode only)
     gate: float = 1.01  # lexicon-only decision at or above this calibrated top probability (>1: never)
     threshold: float = 0.5  # suggested classifier.threshold: confident predictions right >= 0.95 in CV
+    other_bias: float = 0.0  # added to the out-of-scope label's logit (out-of-scope mode only)
 
 
 @dataclass
@@ -75,10 +76,16 @@ def lexicon_distribution(pos: np.ndarray, prior: float, other_prior: float | Non
 
 def combine(lp: np.ndarray, lb: np.ndarray | None, cal: ModeCalibration) -> tuple[np.ndarray, bool]:
     """(probabilities, lexicon_only) from log p_lex and, when given, log p_back."""
-    p0 = softmax(cal.lex_temp * lp)
+    z0 = cal.lex_temp * lp
+    if cal.other_bias:
+        z0[-1] += cal.other_bias
+    p0 = softmax(z0)
     if lb is None or p0.max() >= cal.gate:
         return p0, True
-    return softmax(cal.lex_weight * lp + cal.backoff_weight * lb), False
+    z = cal.lex_weight * lp + cal.backoff_weight * lb
+    if cal.other_bias:
+        z[-1] += cal.other_bias
+    return softmax(z), False
 
 
 def deciding_path(lp: np.ndarray, lb: np.ndarray, cal: ModeCalibration, top: int, runner: int) -> str:

@@ -471,7 +471,10 @@ class LexiconClassifier:
         p_lex = lexicon_distribution(pos, self.cfg.prior, cal.other_prior if self.other else None)
         lp = np.log(p_lex)
         lb = ind = val = None
-        if self.backoff is not None and softmax_max(cal.lex_temp * lp) < cal.gate:
+        z0 = cal.lex_temp * lp
+        if self.other and cal.other_bias:
+            z0[-1] += cal.other_bias
+        if self.backoff is not None and softmax_max(z0) < cal.gate:
             lb, ind, val = self.backoff.log_proba(zones)
         probs, lexicon_only = combine(lp, lb, cal) if self.backoff is not None else (p_lex, True)
         probs = np.maximum(probs, 1e-6)  # no label is ever exactly impossible, also after rounding
