@@ -86,3 +86,21 @@ def test_bad_input_format_is_one_line() -> None:
     proc = run_cli("run", "--input-format", "pages", "x.jsonl", "-o", "/nonexistent/o.jsonl")
     assert proc.returncode == 2
     assert "--input-format" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
+
+
+def test_eval_topics_scores_labelled_articles(tmp_path: Path) -> None:
+    recs = [
+        {**GOOD[0], "label": "logistics", "register": "brief"},
+        {**GOOD[1], "label": "education", "register": "brief"},
+        {"label": "other", "headline": "市全民健身运动会篮球比赛开赛", "text": "32支球队的400余名运动员参赛,决赛9月8日举行。"},
+    ]
+    src = write_lines(tmp_path / "gold.jsonl", [json.dumps(r, ensure_ascii=False) for r in recs])
+    out = tmp_path / "fig.json"
+    cmd = [sys.executable, "scripts/eval_topics.py", str(src), "--json", str(out), "--set", "classifier.other_label=other"]
+    proc = subprocess.run(cmd, capture_output=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    text = proc.stdout.decode()
+    assert "accuracy" in text and "macro-F1" in text and "confident" in text and "predicted as other" in text
+    fig = json.loads(out.read_text(encoding="utf-8"))
+    assert fig["in_scope"] == 2 and fig["out_of_scope"] == 1 and fig["accuracy"] == 1.0
+    assert 0 <= fig["other_recall"] <= 1 and fig["labels"][-1] == "other"
