@@ -65,13 +65,15 @@ class Calibration:
 
 
 def lexicon_distribution(pos: np.ndarray, prior: float, other_prior: float | None) -> np.ndarray:
-    """The lexicon's evidence shares; with `other_prior`, one more entry for the out-of-scope label."""
-    k = len(pos)
-    e = float(pos.sum())
+    """The lexicon's evidence shares. With `other_prior`, `pos` ends with the out-of-scope label's
+    own evidence (the lexicon's `out_of_scope` words), and that label also gets `other_prior`."""
     if other_prior is None:
-        return (pos + prior / k) / (e + prior)
-    denom = e + prior + other_prior
-    return np.append((pos + prior / k) / denom, other_prior / denom)
+        k = len(pos)
+        return (pos + prior / k) / (float(pos.sum()) + prior)
+    k = len(pos) - 1
+    inside, s_out = pos[:k], float(pos[k])
+    denom = float(inside.sum()) + s_out + prior + other_prior
+    return np.append((inside + prior / k) / denom, (s_out + other_prior) / denom)
 
 
 def combine(lp: np.ndarray, lb: np.ndarray | None, cal: ModeCalibration) -> tuple[np.ndarray, bool]:

@@ -68,6 +68,7 @@ class LexiconExtras:
 
     neutral: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    out_of_scope: dict[str, float] = field(default_factory=dict)  # evidence for classifier.other_label
 
 
 def load_lexicon(path: str | Path | None) -> tuple[str, dict[str, LabelLexicon], str]:
@@ -112,6 +113,11 @@ def lexicon_extras(path: str | Path | None) -> LexiconExtras:
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
             raise ConfigError(f"lexicon {name}: '{key}' must be a list of strings")
         setattr(out, key, [x for x in raw if x.strip()])
+    oos = data.get("out_of_scope") or {}
+    kw = oos.get("keywords") if isinstance(oos, dict) else None
+    if oos and (not isinstance(kw, dict) or not all(isinstance(v, (int, float)) for v in kw.values())):
+        raise ConfigError(f"lexicon {name}: 'out_of_scope' must be {{keywords: {{word: weight}}}}")
+    out.out_of_scope = {str(k): float(v) for k, v in (kw or {}).items()}
     return out
 
 
@@ -280,7 +286,11 @@ class LexiconClassifier:
                         kw[w] = cfg.description_weight
             kw.update(s.keywords)
             per_label.append(kw)
-        vocab = {t for kw in per_label for t in kw}
+        # out-of-scope words are always in the segmenter's dictionary (the same words in both modes);
+        # they count, for the out-of-scope label, only when classifier.other_label is set
+        vocab = {t for kw in per_label for t in kw} | set(extras.out_of_scope)
+        if self.other:
+            per_label.append(dict(extras.out_of_scope))
         self.names = frozenset(extras.names + list(cfg.names))
         self.neutral = frozenset(extras.neutral)
         self.tokenizer = Tokenizer(cfg.tokenizer, vocab | self.neutral, strong=self.names)
@@ -440,7 +450,7 @@ class LexiconClassifier:
 
     def evidence_scores(self, zones: Zones) -> tuple[np.ndarray, list[tuple[float, str, int]]]:
         """Per-label lexicon scores S (>= 0) and every (contribution, term, label) behind them."""
-        scores = [0.0] * len(self.lex_labels)
+        scores = [0.0] * len(self.labels)
         contribs: list[tuple[float, str, int]] = []
         for (term, li), f in self.term_hits(zones).items():
             v = f / LN2
@@ -517,11 +527,8 @@ class LexiconClassifier:
         """The deciding path's strongest terms for the winner first, then the other path's two
         strongest for it, then the runner-up's two strongest lexicon terms (what it lost to)."""
         kk = self.cfg.evidence_top_k
-        lex_k = len(self.lex_labels)
 
         def lex_terms(label: int, k: int) -> list[dict[str, Any]]:
-            if label >= lex_k:
-                return []
             best = sorted((c for c in contribs if c[2] == label and c[0] > 0), key=lambda c: (-c[0], c[1]))[:k]
             return [{"term": t, "weight": round(c, 3), "label": self.labels[li], "path": "lexicon"} for c, t, li in best]
 
@@ -537,7 +544,7 @@ class LexiconClassifier:
             out = back_terms(top, kk) + lex_terms(top, 2)
         else:
             out = lex_terms(top, kk) + back_terms(top, 2)
-        if runner < lex_k and pos[runner] > 0:
+        if pos[runner] > 0:
             out += lex_terms(runner, 2)
         return out
 

@@ -298,7 +298,7 @@ class LinearClassifier:
             t = feature_term(vocab[int(ind[j])])
             by_term[t] = by_term.get(t, 0.0) + c
         best = sorted(by_term.items(), key=lambda kv: -kv[1])[:k]
-        return [{"term": t, "weight": round(c, 4), "label": self.labels[label]} for t, c in best]
+        return [{"term": t, "weight": round(c, 4), "label": self.labels[label], "path": "linear"} for t, c in best]
 
     def describe(self) -> dict[str, Any]:
         return {
