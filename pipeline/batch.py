@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,20 +75,28 @@ def run_batch(
     start = time.perf_counter()
     max_bytes = int(config.input.max_file_mb * 1_000_000)
     max_issue = int(config.input.max_issue_mb * 1_000_000)
-    if executor is None:  # building it checks the stage list, before any output is touched
-        local = LocalExecutor(config, workers=workers)
-        plans = plan_inputs(list(inputs), max_bytes, max_issue)
-        local.expected_tasks = len(plans)
-        if len(plans) <= 1:
-            local.workers = 1
-        executor = local
+    articles = config.input.format == "articles"
+    if articles:  # one task per JSONL line (pipeline.io.articles)
+        from pipeline.io.articles import count_lines, plan_article_files, read_article_lines
+
+        plans = plan_article_files(list(inputs), max_bytes)
+        n_tasks = count_lines(plans)
+        raws = read_article_lines(plans, max_bytes)
     else:
         plans = plan_inputs(list(inputs), max_bytes, max_issue)
+        n_tasks = len(plans)
+        raws = read_issues(plans, max_bytes, max_issue)
+    if executor is None:  # building it checks the stage list, before any output is touched
+        local = LocalExecutor(config, workers=workers)
+        local.expected_tasks = n_tasks
+        if n_tasks <= 1:
+            local.workers = 1
+        executor = local
     writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite, inputs=list(inputs))
     summary = RunSummary()
     with _sigterm_as_interrupt():
         try:
-            _run(executor, plans, (max_bytes, max_issue), writer, summary, progress, start)
+            _run(executor, raws, n_tasks, writer, summary, progress, start)
         except KeyboardInterrupt as exc:  # raised while closing up: still an interrupt
             summary.interrupted = True
             summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
@@ -95,12 +104,12 @@ def run_batch(
     return summary
 
 
-def _run(executor: Executor, plans: list, limits: tuple[int, int], writer: RecordWriter, summary: RunSummary,
+def _run(executor: Executor, raws: Iterable, n_tasks: int, writer: RecordWriter, summary: RunSummary,
          progress: bool | None, start: float) -> None:  # fmt: skip
     try:
         # a bar is for a person watching a terminal, never for a log file
-        show = progress if progress is not None else (len(plans) > 1 and sys.stderr.isatty())
-        with tqdm(total=len(plans), disable=not show, unit="issue", file=sys.stderr, dynamic_ncols=True) as bar:
+        show = progress if progress is not None else (n_tasks > 1 and sys.stderr.isatty())
+        with tqdm(total=n_tasks, disable=not show, unit="issue", file=sys.stderr, dynamic_ncols=True) as bar:
             last_post = 0.0
 
             def advance(n: int, articles: int) -> None:
@@ -112,7 +121,7 @@ def _run(executor: Executor, plans: list, limits: tuple[int, int], writer: Recor
                     bar.set_postfix_str(f"{articles / max(now - start, 1e-9):.0f} articles/s", refresh=False)
 
             try:
-                executor.run(tasks_from_inputs(read_issues(plans, *limits), writer), writer, summary, advance)
+                executor.run(tasks_from_inputs(raws, writer), writer, summary, advance)
             except KeyboardInterrupt as exc:
                 summary.interrupted = True
                 summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"

@@ -132,11 +132,24 @@ def run(
             help="draw a progress bar on stderr (default: when stderr is a terminal and there is more than one issue)",
         ),
     ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            metavar="FORMAT",
+            help="issues (default): raw issue text; articles: JSONL with one article per line "
+            "(text; headline, kicker, id, date, source optional), segmentation skipped",
+        ),
+    ] = None,
 ) -> None:
     """Process issues into one JSONL record per article; a re-run resumes where the last one stopped."""
     from pipeline.batch import run_batch
     from pipeline.runner import PipelineBuildError
 
+    if input_format is not None:
+        if input_format not in ("issues", "articles"):
+            _fail(f"--input-format: expected issues or articles, got {input_format!r}")
+        set_ = [*(set_ or []), f"input.format={input_format}"]
     cfg = _config(config, set_, stages)
     try:
         summary = run_batch(list(inputs), output, cfg, workers=workers, overwrite=overwrite, progress=progress)

@@ -56,6 +56,11 @@ class PipelineSection(Section):
 
 
 class InputSection(Section):
+    format: Literal["issues", "articles"] = Field(
+        "issues",
+        description="issues: raw issue text, segmented into articles; articles: JSONL, one article "
+        "record per line (text; headline, kicker, id, date, source optional), segmentation skipped",
+    )
     max_file_mb: float = Field(50.0, gt=0, description="refuse inputs or archive members larger than this")
     max_issue_mb: float = Field(
         50.0, gt=0, description="refuse an issue whose files (all its pages) add up to more than this"

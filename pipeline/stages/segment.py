@@ -108,6 +108,8 @@ class SegmentStage(Stage):
         self.segmenter = self.build_backend()
 
     def process(self, issue: Issue) -> Issue:
+        if issue.meta.get("input_format") == "articles":  # already one article per record
+            return issue
         issue = self.segmenter.segment(issue)
         issue = link_continuations(issue)  # a jumped article: join `下转`/`上接` parts
         return drop_bodiless(issue)
