@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import sys
 import time
 import uuid
 import warnings
@@ -181,11 +182,17 @@ class RayExecutor(Executor):
                 where = self.address or "a local instance"
                 raise ExecutorError(f"--engine ray: cannot start or join the Ray cluster ({where}): {one_line(exc)}") from None
             self.started = True
-        self.startup_s = time.perf_counter() - t0
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # lost chunks are ours to report
         resources = ray.cluster_resources()
         self.cpus = max(1, int(resources.get("CPU", 1)))
         self.gpus = int(resources.get("GPU", 0))
+        self.startup_s = time.perf_counter() - t0
+        if self.started:  # say where the work runs, and what starting it cost (bench.py reads it)
+            how = "started a local Ray instance" if (self.address or "local") == "local" else f"joined {self.address}"
+            print(
+                f"newspipe: ray engine: {how} in {self.startup_s:.1f}s ({self.cpus} CPUs, {self.gpus} GPUs)",
+                file=sys.stderr,
+            )
 
     def close(self) -> None:
         if self.started and self.ray.is_initialized():
