@@ -24,6 +24,7 @@ from pipeline.registry import register_stage, unregister_stage
 from pipeline.stages.base import Stage
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Ray Data's own deprecated settings
 
 from pipeline.executor.ray import RayExecutor  # noqa: E402
 
@@ -167,4 +168,18 @@ def test_without_ray_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         make_executor("ray", load_config(None, [], ["segment"]))
     res = CliRunner().invoke(app, ["run", str(FIXTURES), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray"])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "pip install 'newspipe[ray]'" in res.output and not (tmp_path / "o.jsonl").exists()
+    assert "pip install 'newspipe[ray]'" in res.output and not list(tmp_path.iterdir())
+
+
+def test_a_cluster_that_cannot_be_reached_touches_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(**kwargs):
+        raise ConnectionError("Could not find any running Ray instance.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", refuse)
+    res = CliRunner().invoke(
+        app, ["run", str(FIXTURES), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray", "--address", "auto"]
+    )
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "cannot start or join the Ray cluster (auto): ConnectionError" in res.output
+    assert not list(tmp_path.iterdir())

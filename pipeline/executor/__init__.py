@@ -10,7 +10,8 @@ ENGINES = ("local", "ray")
 
 def make_executor(engine: str, config: Any, **options: Any) -> Any:
     """The executor named `engine` (`local` or `ray`), built with its own options; `None` options are
-    left to its defaults. Raises `ExecutorError` for an unknown engine or a missing extra."""
+    left to its defaults; the ray engine is connected to its cluster here. Raises `ExecutorError`
+    for an unknown engine, a missing extra or a cluster it cannot reach."""
     from pipeline.executor.base import ExecutorError
 
     options = {k: v for k, v in options.items() if v is not None}
@@ -22,5 +23,7 @@ def make_executor(engine: str, config: Any, **options: Any) -> Any:
         from pipeline.executor.ray import RayExecutor, import_ray
 
         import_ray()  # the one clear line when the extra is missing
-        return RayExecutor(config, **options)
+        executor = RayExecutor(config, **options)
+        executor.start()  # a cluster that cannot be reached fails before any output is touched
+        return executor
     raise ExecutorError(f"--engine {engine}: unknown engine; choose one of {', '.join(ENGINES)}")

@@ -159,12 +159,16 @@ class RayExecutor(Executor):
         self.init_kwargs = init_kwargs or {}
         self.key = uuid.uuid4().hex  # the workers' processor for this run
         self.started = False  # we started Ray (and stop it in close)
+        self.ready = False
         self.startup_s = 0.0  # seconds to start or join the cluster
         self.cpus = 1
         self.gpus = 0
 
     # -- cluster -------------------------------------------------------------------------------
     def start(self) -> None:
+        """Start or join the cluster (once); `make_executor` calls it before any output is opened."""
+        if self.ready:
+            return
         ray = self.ray
         t0 = time.perf_counter()
         if not ray.is_initialized():
@@ -187,6 +191,7 @@ class RayExecutor(Executor):
         self.cpus = max(1, int(resources.get("CPU", 1)))
         self.gpus = int(resources.get("GPU", 0))
         self.startup_s = time.perf_counter() - t0
+        self.ready = True
         if self.started:  # say where the work runs, and what starting it cost (bench.py reads it)
             how = "started a local Ray instance" if (self.address or "local") == "local" else f"joined {self.address}"
             print(
@@ -197,7 +202,7 @@ class RayExecutor(Executor):
     def close(self) -> None:
         if self.started and self.ray.is_initialized():
             self.ray.shutdown()
-        self.started = False
+        self.started = self.ready = False
 
     # -- one dataset ----------------------------------------------------------------------------
     def finisher_options(self) -> tuple[int, dict[str, Any]]:
