@@ -141,9 +141,28 @@ def run(
             "(text; headline, kicker, id, date, source optional), segmentation skipped",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", metavar="local|ray", help="where the work runs: this machine's processes, or a Ray cluster"
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            metavar="ADDR",
+            help="--engine ray: auto (the cluster `ray start` runs here) or ray://HOST:PORT (default: a local instance)",
+        ),
+    ] = None,
+    actors: Annotated[
+        int | None,
+        typer.Option("--actors", min=1, metavar="N", help="--engine ray: summarizer actors (default: one per GPU)"),
+    ] = None,
 ) -> None:
     """Process issues into one JSONL record per article; a re-run resumes where the last one stopped."""
     from pipeline.batch import run_batch
+    from pipeline.executor import make_executor
     from pipeline.runner import PipelineBuildError
 
     if input_format is not None:
@@ -151,8 +170,15 @@ def run(
             _fail(f"--input-format: expected issues or articles, got {input_format!r}")
         set_ = [*(set_ or []), f"input.format={input_format}"]
     cfg = _config(config, set_, stages)
+    if engine != "ray" and (address is not None or actors is not None):
+        _fail("--address and --actors apply to --engine ray")
+    if engine == "ray" and workers is not None:
+        _fail("--workers applies to the local engine; with --engine ray the cluster's CPUs do the work")
     try:
-        summary = run_batch(list(inputs), output, cfg, workers=workers, overwrite=overwrite, progress=progress)
+        executor = make_executor(engine, cfg, address=address, actors=actors) if engine != "local" else None
+        summary = run_batch(
+            list(inputs), output, cfg, workers=workers, overwrite=overwrite, progress=progress, executor=executor
+        )
     except (ConfigError, PipelineBuildError) as err:
         _fail(str(err))
     for f in summary.failures:

@@ -297,7 +297,8 @@ def _timed_run(cmd: list[str]) -> tuple[float, int, str]:
 
 
 def bench_batch(args: argparse.Namespace) -> None:
-    """Issues/s of `newspipe run` over generated issues: --workers 2 against --workers 1."""
+    """Issues/s of `newspipe run` over generated issues: --workers 2 against --workers 1
+    (or, with --engine ray, the Ray engine against the local one)."""
     import hashlib
     import resource
     import shutil
@@ -319,6 +320,9 @@ def bench_batch(args: argparse.Namespace) -> None:
             f"{args.issues} issues from {len(texts)} sample texts (mean {mean_kb:.1f} kB), stages {stages}, "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
         )
+        if args.engine == "ray":
+            _bench_batch_ray(args, src, tmp, stages)
+            return
         rates: dict[int, list[float]] = {w: [] for w in args.workers}
         peaks: dict[int, int] = {w: 0 for w in args.workers}
         outputs: dict[int, str] = {}  # sha256 of each output (kept small: getrusage counts this script)
@@ -361,12 +365,67 @@ def bench_batch(args: argparse.Namespace) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _bench_batch_ray(args: argparse.Namespace, src: Path, tmp: Path, stages: str) -> None:
+    """The Ray engine against the local engine (--workers = this machine's CPUs), runs interleaved
+    on the same inputs. A Ray instance with as many CPUs is started once here (its start-up timed
+    apart, as a cluster is started once for many runs); each `--engine ray` run joins it, so its
+    wall time holds what every run pays (connecting, the job's worker processes, Ray Data) and no
+    cluster start. One more run starts its own local instance, for the whole cost of a one-off run."""
+    import hashlib
+    import re
+
+    import ray
+
+    cpus = os.cpu_count() or 1
+    t0 = time.perf_counter()
+    info = ray.init(address="local", num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    startup = time.perf_counter() - t0
+    address = info.address_info["gcs_address"]
+    print(f"Ray instance started in {startup:.1f}s ({cpus} CPUs), load average {os.getloadavg()[0]:.2f}")
+    base = [sys.executable, "-m", "pipeline", "run", str(src), "--stages", stages, "--no-progress", "--overwrite"]
+    runs = {
+        "local": ["--workers", str(cpus)],
+        "ray": ["--engine", "ray", "--address", address],
+    }
+    walls: dict[str, list[float]] = {k: [] for k in runs}
+    digests: dict[str, str] = {}
+    try:
+        for rep in range(args.repeats):
+            for name, extra in runs.items():
+                out = tmp / f"out_{name}" / "records.jsonl"
+                load = os.getloadavg()[0]
+                wall, peak_kb, err = _timed_run([*base, "-o", str(out), *extra])
+                walls[name].append(wall)
+                digests[name] = hashlib.sha256(out.read_bytes()).hexdigest()
+                summary = err.strip().splitlines()[-1] if err.strip() else ""
+                print(f"  run {rep + 1} {name:5s}: {wall:6.2f}s wall, {args.issues / wall:7.1f} issues/s, "
+                      f"driver tree peak memory {peak_kb / 1024:.0f} MiB, load before {load:.2f}  [{summary}]")  # fmt: skip
+    finally:
+        ray.shutdown()
+    out = tmp / "out_ray_own" / "records.jsonl"
+    own, _, err = _timed_run([*base, "-o", str(out), "--engine", "ray"])
+    started = re.search(r"started a local Ray instance in ([0-9.]+)s", err)
+    best = {k: min(v) for k, v in walls.items()}
+    ratio = best["ray"] / best["local"]
+    print(f"local engine --workers {cpus}: {best['local']:6.2f}s ({args.issues / best['local']:.1f} issues/s), "
+          f"best of {args.repeats}")  # fmt: skip
+    print(f"ray engine on a running instance: {best['ray']:6.2f}s ({args.issues / best['ray']:.1f} issues/s), "
+          f"best of {args.repeats}")  # fmt: skip
+    inside = f", of which starting the instance {started.group(1)}s" if started else ""
+    print(f"ray start-up: {startup:.1f}s to start the instance here; a run that starts its own: {own:.2f}s "
+          f"({own - best['ray']:+.1f}s against joining a running one{inside})")  # fmt: skip
+    print(f"overhead ray / local (wall, start-up excluded): {ratio:.2f}x (target <= 2x) -> "
+          f"{'PASS' if ratio <= 2 else 'FAIL'}; outputs byte-identical: {'yes' if digests['ray'] == digests['local'] else 'NO'}")  # fmt: skip
+
+
 def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--issues", type=int, default=2000)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--stages", default=None, help="default: segment,classify (segment when classify is absent)")
     p.add_argument("--sample-only", action="store_true", help="only the shared sample issue (sample-sized issues)")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="ray: the Ray engine against the local engine, start-up timed apart")  # fmt: skip
 
 
 SUBCOMMANDS["batch"] = (bench_batch, _batch_args)

@@ -1,0 +1,185 @@
+"""The Ray engine (`--engine ray`) on a local Ray instance: the local engine's records on the
+fixtures and on a generated 500-issue archive, resume, the error file, a worker killed mid-run
+(retried by Ray, every record exactly once), an issue that always kills its worker, and the one
+line a user without Ray gets."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from pipeline.batch import run_batch
+from pipeline.cli import app
+from pipeline.config import load_config
+from pipeline.executor import make_executor
+from pipeline.executor.base import ExecutorError
+from pipeline.registry import register_stage, unregister_stage
+from pipeline.stages.base import Stage
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Ray Data's own deprecated settings
+
+from pipeline.executor.ray import RayExecutor  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_instance():
+    """One local Ray instance (2 CPUs) for the module; the stage classes defined here travel to
+    the workers by value (the workers cannot import a test module)."""
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def records(path: Path) -> dict[str, dict]:
+    """Records by article_id; each id exactly once."""
+    recs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    ids = Counter(r["article_id"] for r in recs)
+    assert not [i for i, n in ids.items() if n > 1], "duplicate records"
+    return {r["article_id"]: r for r in recs}
+
+
+def small_issue(i: int) -> str:
+    return (
+        f"第{i}号 城市新闻\n\n甲市新建学校{i}所\n\n本报讯 记者王明报道 甲市今年新建学校{i}所，新增学位{i * 120}个，"
+        f"预计{2020 + i % 5}年全部投入使用。\n\n乙县茶叶丰收\n\n本报讯 乙县茶叶今年丰收，产量达到{i * 3}万吨，"
+        f"茶农收入增加{i % 9 + 1}成。\n\n丙镇修路{i}公里\n\n本报讯 丙镇新修道路{i}公里，方便群众出行。\n"
+    )
+
+
+def archive(root: Path, n: int, extra: dict[int, str] | None = None) -> list[str]:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (root / f"issue_{i:04d}.txt").write_text(small_issue(i) + (extra or {}).get(i, ""), encoding="utf-8")
+    return [str(root)]
+
+
+def test_fixtures_give_the_local_engines_records_and_errors(tmp_path: Path) -> None:
+    cfg = load_config(None, ["summarizer.backend=extractive"], ["segment", "classify", "summarize"])
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    inputs = [str(FIXTURES), str(bad)]
+    local, other = tmp_path / "local" / "out.jsonl", tmp_path / "ray" / "out.jsonl"
+    a = run_batch(inputs, local, cfg, workers=1, progress=False)
+    res = CliRunner().invoke(
+        app,
+        ["run", *inputs, "-o", str(other), "--engine", "ray", "--actors", "1", "--no-progress",
+         "--stages", "segment,classify,summarize", "--set", "summarizer.backend=extractive"],
+    )  # fmt: skip
+    assert res.exit_code == 1, res.output  # one input failed, the rest is written
+    assert f"issues done {a.done}, skipped 0, failed 1; articles written {a.articles}" in res.output
+    assert records(local) == records(other) and len(records(local)) == a.articles > 0
+    assert local.read_bytes() == other.read_bytes()  # in input order, as the local engine writes
+    errors = [json.loads(x) for x in (other.parent / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["source"], e["stage"]) for e in errors] == [(str(bad), "read")]
+
+
+def test_500_issue_archive_equals_the_local_engine_and_resumes(tmp_path: Path) -> None:
+    cfg = load_config(None, [], ["segment", "classify"])
+    # a first run over the 300 issues the archive holds, then over the 500 it holds later: the 300
+    # are skipped, not redone
+    other = tmp_path / "ray" / "out.jsonl"
+    inputs = archive(tmp_path / "in", 300)
+    first = run_batch(inputs, other, cfg, executor=RayExecutor(cfg), progress=False)
+    assert (first.done, first.failed) == (300, 0)
+    archive(tmp_path / "in", 500)
+    local = tmp_path / "local.jsonl"
+    a = run_batch(inputs, local, cfg, workers=1, progress=False)
+    b = run_batch(inputs, other, cfg, executor=RayExecutor(cfg), progress=False)
+    assert (b.done, b.skipped, b.failed) == (200, 300, 0)
+    assert a.done == 500 and records(local) == records(other) and len(records(other)) == a.articles == 1500
+
+
+# ---- faults ----------------------------------------------------------------------------------------
+class KillOnce(Stage):
+    """Kills its worker process the first time it runs anywhere (a marker file remembers)."""
+
+    requires = ("articles",)
+    provides = ("killed_once",)
+    marker = ""
+
+    def pipe(self, issues):
+        issues = list(issues)
+        if issues and not os.path.exists(self.marker):
+            Path(self.marker).write_text("killed", encoding="utf-8")
+            os._exit(9)
+        yield from issues
+
+
+class KillAlways(Stage):
+    """Kills its worker on an issue containing 'CRASHME', every time."""
+
+    requires = ("articles",)
+    provides = ("crashed",)
+
+    def pipe(self, issues):
+        for issue in issues:
+            if "CRASHME" in issue.text:
+                os._exit(3)
+            yield issue
+
+
+@pytest.fixture
+def fault_stages():
+    register_stage("killonce")(KillOnce)
+    register_stage("killalways")(KillAlways)
+    yield
+    unregister_stage("killonce")
+    unregister_stage("killalways")
+
+
+def test_a_worker_killed_mid_run_is_retried_and_every_record_written_once(tmp_path: Path, fault_stages) -> None:
+    KillOnce.marker = str(tmp_path / "killed.marker")
+    cfg = load_config(None, [], ["segment", "killonce", "classify"])
+    inputs = archive(tmp_path / "in", 60)
+    out = tmp_path / "ray.jsonl"
+    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4), progress=False)
+    assert Path(KillOnce.marker).exists()  # a worker did die
+    assert (s.done, s.failed) == (60, 0)
+    local = tmp_path / "local.jsonl"
+    run_batch(inputs, local, cfg, workers=1, progress=False)
+    assert records(out) == records(local) and len(records(out)) == 180
+
+
+def test_an_issue_that_always_kills_its_worker_fails_alone(tmp_path: Path, fault_stages) -> None:
+    cfg = load_config(None, [], ["segment", "killalways"])
+    inputs = archive(tmp_path / "in", 12, {5: "\nCRASHME\n"})
+    out = tmp_path / "ray.jsonl"
+    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4, max_retries=1), progress=False)
+    assert (s.done, s.failed) == (11, 1)
+    assert s.failures[0]["source"].endswith("issue_0005.txt") and s.failures[0]["stage"] == "worker"
+    errors = (tmp_path / "errors.jsonl").read_text(encoding="utf-8")
+    assert "issue_0005.txt" in errors
+    assert len(records(out)) == 33
+
+
+# ---- no Ray ------------------------------------------------------------------------------------------
+def test_without_ray_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ExecutorError, match=r"pip install 'newspipe\[ray\]'"):
+        make_executor("ray", load_config(None, [], ["segment"]))
+    res = CliRunner().invoke(app, ["run", str(FIXTURES), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "pip install 'newspipe[ray]'" in res.output and not list(tmp_path.iterdir())
+
+
+def test_a_cluster_that_cannot_be_reached_touches_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(**kwargs):
+        raise ConnectionError("Could not find any running Ray instance.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", refuse)
+    res = CliRunner().invoke(
+        app, ["run", str(FIXTURES), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray", "--address", "auto"]
+    )
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "cannot start or join the Ray cluster (auto): ConnectionError" in res.output
+    assert not list(tmp_path.iterdir())
