@@ -50,7 +50,7 @@ def test_valid_articles_skip_segmentation_and_keep_the_schema(tmp_path: Path) ->
     assert a["text"] == GOOD[0]["text"] and a["topic"] == "logistics"
     assert b["issue_id"] == "arts:2" and b["source"].endswith("arts.jsonl:2") and b["headline"] is None
     assert b["topic"] == "education"
-    assert not (tmp_path / "errors.jsonl").exists() or not (tmp_path / "errors.jsonl").read_text().strip()
+    assert not (tmp_path / "o.errors.jsonl").exists()
 
 
 def test_broken_lines_are_isolated_with_their_line_number(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_broken_lines_are_isolated_with_their_line_number(tmp_path: Path) -> Non
     assert proc.returncode == 1 and "Traceback" not in err
     recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["issue_id"] for r in recs] == ["port-1", "mixed:8"]
-    errors = [json.loads(x) for x in (tmp_path / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    errors = [json.loads(x) for x in (tmp_path / "o.errors.jsonl").read_text(encoding="utf-8").splitlines()]
     by_line = {e["source"].rsplit(":", 1)[1]: e["reason"] for e in errors}
     assert set(by_line) == {"2", "3", "5", "6", "7"}
     assert "line 2" in by_line["2"] and "'text' is missing" in by_line["2"]
