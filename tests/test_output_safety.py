@@ -344,15 +344,17 @@ def test_failure_lines_escape_names_and_reasons(tmp_path: Path) -> None:
 
 
 # ---- item 15: SIGTERM ends like Ctrl-C ------------------------------------------------------------------------
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: int) -> None:
+@pytest.mark.parametrize("sig,workers", [(signal.SIGINT, "1"), (signal.SIGTERM, "2")])
+def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: int, workers: str) -> None:
+    """SIGTERM goes to the whole process group (as `timeout` or a service manager sends it):
+    the workers die quietly, the run ends as Ctrl-C ends it."""
     d = tmp_path / "in"
     d.mkdir()
     for i in range(120):
         shutil.copy(ISSUES[i % len(ISSUES)], d / f"i{i:03d}.txt")
     out = tmp_path / "o.jsonl"
-    cmd = [sys.executable, "-m", "pipeline", "run", str(d), "-o", str(out), "--stages", "segment", "--workers", "1"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True)
+    cmd = [sys.executable, "-m", "pipeline", "run", str(d), "-o", str(out), "--stages", "segment", "--workers", workers]
+    proc = subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     manifest = tmp_path / "o.manifest.jsonl"
 
@@ -364,7 +366,7 @@ def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: 
     first = entries()
     while time.monotonic() < deadline and entries() == first:
         time.sleep(0.005)  # a second commit has begun: the first one is whole
-    proc.send_signal(sig)
+    os.killpg(proc.pid, sig)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err
@@ -372,3 +374,22 @@ def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: 
     assert entries() >= first  # what was committed before the signal is kept
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "skipped 0" not in again.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_worker_dies_of_sigterm_as_it_would_without_the_handler() -> None:
+    """Workers forked while the run's SIGTERM handler is installed must not raise it (a traceback
+    per worker); they die of the signal."""
+    from pipeline.batch import _sigterm_as_interrupt
+
+    with _sigterm_as_interrupt():
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+            except BaseException:
+                os._exit(3)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
