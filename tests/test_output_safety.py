@@ -220,6 +220,23 @@ def test_an_existing_unwritable_output_is_found_before_the_work(tmp_path: Path, 
     assert not ran and out.read_bytes() == data
 
 
+def test_an_output_on_a_read_only_filesystem_is_refused_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    inputs = copy_issues(tmp_path / "in")
+    out = tmp_path / "out" / "o.jsonl"
+    out.parent.mkdir()
+    real_open = os.open
+
+    def erofs(path, flags, *a, **k):
+        if Path(path).parent == out.parent and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(30, "Read-only file system", str(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(os, "open", erofs)
+    with pytest.raises(OutputError, match=r"o\.jsonl.*Read-only file system"):
+        run_batch(inputs, out, seg(), progress=False)
+    assert list(out.parent.iterdir()) == []
+
+
 @pytest.mark.skipif(ROOT, reason="root writes anywhere; the monkeypatched test above covers it")
 def test_read_only_output_as_a_user(tmp_path: Path) -> None:  # pragma: no cover - root in CI
     inputs = copy_issues(tmp_path / "in")
