@@ -19,6 +19,7 @@ atomicity guarantees (a `kill -9` at any moment never leaves a partial or duplic
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -46,7 +47,13 @@ def _sigterm_as_interrupt():
         yield
         return
 
+    owner = os.getpid()
+
     def handler(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a worker forked from the run inherited this: die as SIGTERM would
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise Terminated()
 
     previous = signal.signal(signal.SIGTERM, handler)

@@ -220,6 +220,23 @@ def test_an_existing_unwritable_output_is_found_before_the_work(tmp_path: Path, 
     assert not ran and out.read_bytes() == data
 
 
+def test_an_output_on_a_read_only_filesystem_is_refused_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    inputs = copy_issues(tmp_path / "in")
+    out = tmp_path / "out" / "o.jsonl"
+    out.parent.mkdir()
+    real_open = os.open
+
+    def erofs(path, flags, *a, **k):
+        if Path(path).parent == out.parent and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(30, "Read-only file system", str(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(os, "open", erofs)
+    with pytest.raises(OutputError, match=r"o\.jsonl.*Read-only file system"):
+        run_batch(inputs, out, seg(), progress=False)
+    assert list(out.parent.iterdir()) == []
+
+
 @pytest.mark.skipif(ROOT, reason="root writes anywhere; the monkeypatched test above covers it")
 def test_read_only_output_as_a_user(tmp_path: Path) -> None:  # pragma: no cover - root in CI
     inputs = copy_issues(tmp_path / "in")
@@ -344,15 +361,17 @@ def test_failure_lines_escape_names_and_reasons(tmp_path: Path) -> None:
 
 
 # ---- item 15: SIGTERM ends like Ctrl-C ------------------------------------------------------------------------
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: int) -> None:
+@pytest.mark.parametrize("sig,workers", [(signal.SIGINT, "1"), (signal.SIGTERM, "2")])
+def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: int, workers: str) -> None:
+    """SIGTERM goes to the whole process group (as `timeout` or a service manager sends it):
+    the workers die quietly, the run ends as Ctrl-C ends it."""
     d = tmp_path / "in"
     d.mkdir()
     for i in range(120):
         shutil.copy(ISSUES[i % len(ISSUES)], d / f"i{i:03d}.txt")
     out = tmp_path / "o.jsonl"
-    cmd = [sys.executable, "-m", "pipeline", "run", str(d), "-o", str(out), "--stages", "segment", "--workers", "1"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True)
+    cmd = [sys.executable, "-m", "pipeline", "run", str(d), "-o", str(out), "--stages", "segment", "--workers", workers]
+    proc = subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     manifest = tmp_path / "o.manifest.jsonl"
 
@@ -364,7 +383,7 @@ def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: 
     first = entries()
     while time.monotonic() < deadline and entries() == first:
         time.sleep(0.005)  # a second commit has begun: the first one is whole
-    proc.send_signal(sig)
+    os.killpg(proc.pid, sig)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err
@@ -394,3 +413,22 @@ def test_an_interrupt_between_data_and_manifest_leaves_a_resumable_output(tmp_pa
     assert not out.exists() or out.stat().st_size == 0
     again = RecordWriter(out, seg().hash(), seg().output)  # not refused
     again.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_worker_dies_of_sigterm_as_it_would_without_the_handler() -> None:
+    """Workers forked while the run's SIGTERM handler is installed must not raise it (a traceback
+    per worker); they die of the signal."""
+    from pipeline.batch import _sigterm_as_interrupt
+
+    with _sigterm_as_interrupt():
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+            except BaseException:
+                os._exit(3)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
