@@ -240,6 +240,7 @@ class LocalExecutor(Executor):
 
     def _pump(self, block: bool) -> None:
         """Take what the workers have sent; replace any that died and deal with their jobs."""
+        self._dispatch()
         busy = [w for w in self.pool if w.job is not None]
         if not busy and not block:
             return
@@ -248,23 +249,24 @@ class LocalExecutor(Executor):
         for k, w in enumerate(list(self.pool)):
             dead = False
             if w.job is not None and w.conn in ready:
-                try:
-                    job_id, reply = w.conn.recv()
-                except (EOFError, OSError):  # died mid-send: a half message, never waited on
-                    dead = True
-                else:
-                    self._answer(self.jobs.pop(job_id), reply)
-                    w.job = None
+                dead = not self._receive(w)
             if dead or w.process.sentinel in ready:
-                if w.job is None and not dead:
-                    try:  # exited right after answering: nothing lost
-                        if w.conn.poll():
-                            continue
-                    except (EOFError, OSError):
-                        pass
+                if w.job is not None and not dead and w.conn.poll(0):
+                    self._receive(w)  # it answered, then died: the answer still counts
                 self._lost(w)
                 self.pool[k] = self._spawn()
         self._dispatch()
+
+    def _receive(self, w: _Worker) -> bool:
+        """Read a worker's answer; False when its pipe ends instead (it died, maybe mid-send: the
+        half message is dropped with the pipe, nothing waits on it)."""
+        try:
+            job_id, reply = w.conn.recv()
+        except (EOFError, OSError):
+            return False
+        self._answer(self.jobs.pop(job_id), reply)
+        w.job = None
+        return True
 
     def _answer(self, job: _Job, reply: Any) -> None:
         self.idle_deaths = 0
