@@ -14,11 +14,12 @@ names their article never gave. `ArticleFacts(article).check(summary)` returns
   appear as a pair in the article, a year or a month alone must appear as one;
 - **name**: a person, place or organisation word (jieba part-of-speech `nr*`, `ns*`, `nt*`, via
   rjieba, else jieba.posseg; `nt` only with an organisation's ending, a short `nr` only after a
-  common surname) of two or more characters
-  that the article does not give, verbatim or as an abbreviation (城建 for 城市建设);
+  common surname) of two or more characters that the article does not give, verbatim or as an
+  abbreviation (城建 for 城市建设);
 - **title** in 《…》 that does not occur in the article.
 
-Anything that occurs verbatim in the article is supported, whatever its reading. The check is
+Anything that occurs verbatim in the article (a number as a whole number: 12 is not in 2012) is
+supported, whatever its reading. The check is
 deliberately strict about rounding (约1.9亿 for 1.86亿 is unsupported) and deliberately blind to
 paraphrase, causality and negation: it guards the facts a reader would quote.
 """
