@@ -68,6 +68,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--compile-mode", default=None, help="torch.compile mode (default: default, or reduce-overhead)")
     p.add_argument("--repeats", type=int, default=2, help="best of this many timed runs, for both paths")
+    p.add_argument(
+        "--warmup", type=int, default=None, help="warm-up batches use this many articles (default: one full batch)"
+    )
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -267,7 +270,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         summarizer.token_budget = args.token_budget or size * args.max_tokens
         t0 = time.perf_counter()
         try:
-            summarizer.generate_ids(articles if args.static_cache else articles[:size])
+            summarizer.generate_ids(articles if args.static_cache else articles[: args.warmup or size])
         except torch.OutOfMemoryError:
             print(f"batch {size}: out of memory", flush=True)
             if device.type == "cuda":
@@ -444,7 +447,7 @@ def _bench_ct2(args, ct2_dir, convert_s, tok, cfg, gen_config, spec, sizes, arti
     for size in sizes:
         s.max_batch_size = size
         s.token_budget = args.token_budget or size * args.max_tokens
-        s.generate_ids(articles[:size])  # warm-up
+        s.generate_ids(articles[: args.warmup or size])  # warm-up
         for _ in range(max(1, args.repeats)):
             s.stats = dict.fromkeys(s.stats, 0)
             with PeakRSS() as rss:
