@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     folds = fold_ids(recs)
     cfg = ClassifierSection(backoff=None, other_label=OTHER_CLASS)
     lex = LexiconClassifier(cfg)  # open mode: the five labels' scores, then the out-of-scope words'
-    pos_open = np.array([lex.evidence_scores(z)[0] for z in zones])
+    pos_open = np.array([lex.evidence_scores(z)[0] for z in zones], dtype=float)
     pos = pos_open[:, : len(LEX_LABELS)]
 
     # out-of-fold backoff probabilities, columns in back_labels order

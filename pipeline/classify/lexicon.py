@@ -448,7 +448,7 @@ class LexiconClassifier:
                 out[key] = out.get(key, 0.0) + zw * math.log1p(n)
         return out
 
-    def evidence_scores(self, zones: Zones) -> tuple[np.ndarray, list[tuple[float, str, int]]]:
+    def evidence_scores(self, zones: Zones) -> tuple[list[float], list[tuple[float, str, int]]]:
         """Per-label lexicon scores S (>= 0) and every (contribution, term, label) behind them."""
         scores = [0.0] * len(self.labels)
         contribs: list[tuple[float, str, int]] = []
@@ -464,7 +464,7 @@ class LexiconClassifier:
             c = pat.weight * f / LN2
             scores[pat.label] += c
             contribs.append((c, s, pat.label))
-        return np.maximum(np.array(scores), 0.0), contribs
+        return [s if s > 0.0 else 0.0 for s in scores], contribs
 
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.cfg.lead_min_chars)
@@ -474,21 +474,39 @@ class LexiconClassifier:
         return [self.classify(a) for a in articles]
 
     def classify_zones(self, zones: Zones) -> Prediction:
-        from pipeline.classify.backoff import lexicon_distribution
-
         pos, contribs = self.evidence_scores(zones)
-        cal = self.cal
-        p_lex = lexicon_distribution(pos, self.cfg.prior, cal.other_prior if self.other else None)
-        lp = np.log(p_lex)
+        cal, prior = self.cal, self.cfg.prior
+        # the lexicon's evidence shares (pipeline.classify.backoff.lexicon_distribution), in plain
+        # Python: five or six numbers, where numpy's per-call cost would dominate
+        if self.other:
+            inside, s_out = pos[:-1], pos[-1]
+            k = len(inside)
+            denom = sum(inside) + s_out + prior + cal.other_prior
+            p_lex = [(x + prior / k) / denom for x in inside] + [(s_out + cal.other_prior) / denom]
+        else:
+            k = len(pos)
+            denom = sum(pos) + prior
+            p_lex = [(x + prior / k) / denom for x in pos]
+        lp = [math.log(x) for x in p_lex]
         lb = ind = val = None
-        z0 = cal.lex_temp * lp
-        if self.other and cal.other_bias:
-            z0[-1] += cal.other_bias
-        if self.backoff is not None and softmax_max(z0) < cal.gate:
-            lb, ind, val = self.backoff.log_proba(zones)
-        probs, lexicon_only = combine(lp, lb, cal) if self.backoff is not None else (p_lex, True)
-        probs = np.maximum(probs, 1e-6)  # no label is ever exactly impossible, also after rounding
-        probs = probs / probs.sum()
+        if self.backoff is None:
+            probs, lexicon_only = p_lex, True
+        else:
+            z0 = [cal.lex_temp * x for x in lp]
+            if self.other and cal.other_bias:
+                z0[-1] += cal.other_bias
+            m = max(z0)
+            e = [math.exp(x - m) for x in z0]
+            total = sum(e)
+            if 1.0 / total >= cal.gate:  # the lexicon alone is sure: no backoff needed
+                probs, lexicon_only = [x / total for x in e], True
+            else:
+                lb, ind, val = self.backoff.log_proba(zones)
+                arr, lexicon_only = combine(np.array(lp), lb, cal)
+                probs = arr.tolist()
+        probs = [x if x > 1e-6 else 1e-6 for x in probs]  # no label is ever exactly impossible
+        total = sum(probs)
+        probs = [x / total for x in probs]
         order = sorted(range(len(probs)), key=lambda i: -probs[i])
         top, runner = order[0], order[1]
         if probs[top] - probs[runner] <= 1e-12:
@@ -498,7 +516,7 @@ class LexiconClassifier:
         elif lexicon_only or lb is None:
             path = "lexicon"
         else:
-            path = deciding_path(lp, lb, cal, top, runner)
+            path = deciding_path(np.array(lp), lb, cal, top, runner)
         topic = self.labels[top]
         confident = (
             path != "tie"
@@ -508,7 +526,7 @@ class LexiconClassifier:
         evidence = self._evidence(contribs, top, runner, pos, path, ind, val)
         return Prediction(
             topic=topic,
-            scores=rounded_distribution({lab: float(probs[i]) for i, lab in enumerate(self.labels)}),
+            scores=rounded_distribution(dict(zip(self.labels, probs, strict=True))),
             evidence=evidence,
             confident=confident,
             path=path,
@@ -519,7 +537,7 @@ class LexiconClassifier:
         contribs: list[tuple[float, str, int]],
         top: int,
         runner: int,
-        pos: np.ndarray,
+        pos: list[float],
         path: str,
         ind: np.ndarray | None,
         val: np.ndarray | None,
