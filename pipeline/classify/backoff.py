@@ -135,7 +135,8 @@ class Backoff:
             return m.vectorizer.transform_one(m.features(zones))
         spec = m.spec
         ids: list[int] = []
-        for fam, text in (("c", zones.full), ("hc", zones.headline if spec.headline_chars else "")):
+        full = zones.full[: spec.max_chars] if spec.max_chars else zones.full
+        for fam, text in (("c", full), ("hc", zones.headline if spec.headline_chars else "")):
             table = self.families.get(fam)
             if not text or not table:
                 continue
