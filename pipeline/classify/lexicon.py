@@ -252,9 +252,8 @@ class _Pattern:
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _NAME_TAGS = ("nr",)  # jieba's person-name tags: nr, nrfg, nrt
 # common one-character surnames, and what follows a name in news copy
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
+# (not those that are also everyday one-character words: 于 向 万 高 方 石 金 白 江 ...)
+_SURNAMES = frozenset("王李张刘陈杨黄赵吴徐孙朱胡郭罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘蒋蔡杜程苏魏吕沈姚卢姜崔钟谭陆汪范廖贾韦邹孟熊秦邱尹薛闫段侯陶黎贺顾郝龚邵覃戴")
 _NAME_CUES = ("说", "表示", "介绍", "告诉", "认为", "今年", "同志", "先生", "女士", "老师", "等人", "：", ":")
 
 
@@ -382,32 +381,42 @@ class LexiconClassifier:
             hits = [t for t in tokens if t in vocab]
             if not hits:
                 continue
-            surnames = _SURNAMES.intersection(tokens)
-            with_rules = ruled.intersection(hits)
+            plain = Counter(hits)
             checked: Counter[tuple[str, int]] = Counter()
-            plain: Counter[str]
-            if not surnames and not with_rules:
-                plain = Counter(hits)
-            else:  # look at tokens one by one: a rule to check, or a surname right before
-                plain = Counter()
-                offsets = [0, *accumulate(map(len, tokens))]
-                for i, t in enumerate(tokens):
-                    if t not in vocab:
+            surnames = _SURNAMES.intersection(tokens)
+            with_rules = ruled.intersection(plain)
+            if surnames or with_rules:  # look only at the tokens that need it
+                for t in with_rules:
+                    del plain[t]
+                watch = surnames | with_rules
+                offsets: list[int] | None = None
+                n_tok = len(tokens)
+                for i in [i for i, t in enumerate(tokens) if t in watch]:
+                    t = tokens[i]
+                    if t in with_rules:
+                        j = i  # a ruled term (maybe also after a surname)
+                    elif i + 1 < n_tok and tokens[i + 1] in vocab and len(tokens[i + 1]) >= 2:
+                        j = i + 1  # a term right after a lone surname
+                    else:
                         continue
-                    suspect = i > 0 and tokens[i - 1] in surnames and len(t) >= 2
-                    if not suspect and t not in with_rules:
-                        plain[t] += 1
+                    term = tokens[j]
+                    if offsets is None:
+                        offsets = [0, *accumulate(map(len, tokens))]
+                    start, end = offsets[j], offsets[j + 1]
+                    named = j > 0 and tokens[j - 1] in surnames and len(term) >= 2
+                    if named and (_surname_before(tokens, j) or self._inside_name(text, start, end)):
+                        if term not in with_rules:
+                            plain[term] -= 1
                         continue
-                    start, end = offsets[i], offsets[i + 1]
-                    if suspect and (_surname_before(tokens, i) or self._inside_name(text, start, end)):
-                        continue
-                    for li, _ in index[t]:
-                        rule = rules.get((t, li))
-                        if rule is None or _context_ok(text, start, end, rule):
-                            checked[(t, li)] += 1
+                    if term in with_rules and j == i:
+                        for li, _ in index[term]:
+                            rule = rules.get((term, li))
+                            if rule is None or _context_ok(text, start, end, rule):
+                                checked[(term, li)] += 1
             for t, n in plain.items():
-                for li, _ in index[t]:
-                    checked[(t, li)] += n
+                if n > 0:
+                    for li, _ in index[t]:
+                        checked[(t, li)] += n
             for key, n in checked.items():
                 tf[key] = tf.get(key, 0.0) + zw * log1p(n)
         return tf
