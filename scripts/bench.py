@@ -234,7 +234,7 @@ def _ran_backoff(clf, article) -> bool:
     from pipeline.classify.text import article_zones
 
     pos, _ = clf.evidence_scores(article_zones(article, clf.cfg.lead_min_chars))
-    lp = np.log(lexicon_distribution(pos, clf.cfg.prior, None))
+    lp = np.log(lexicon_distribution(np.array(pos), clf.cfg.prior, None))
     return softmax_max(clf.cal.lex_temp * lp) < clf.cal.gate
 
 

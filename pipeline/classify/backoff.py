@@ -24,12 +24,13 @@ character features only (`features.words: false`), so it needs no word segmentat
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from pipeline.classify.linear import LinearModel, char_ngrams, feature_term, softmax
+from pipeline.classify.linear import LinearModel, feature_term, softmax
 from pipeline.classify.text import Zones
 from pipeline.config import ConfigError
 
@@ -134,16 +135,28 @@ class Backoff:
         if not self.fast:
             return m.vectorizer.transform_one(m.features(zones))
         spec = m.spec
-        ids: list[int] = []
-        for fam, text in (("c", zones.full), ("hc", zones.headline if spec.headline_chars else "")):
+        lo, hi = spec.char_ngram_min, spec.char_ngram_max
+        full = zones.full[: spec.max_chars] if spec.max_chars else zones.full
+        inds: list[int] = []
+        cnts: list[int] = []
+        for fam, text in (("c", full), ("hc", zones.headline if spec.headline_chars else "")):
             table = self.families.get(fam)
             if not text or not table:
                 continue
-            grams = char_ngrams(text, spec.char_ngram_min, spec.char_ngram_max, "")
-            ids += [i for i in map(table.get, grams) if i is not None]
-        if not ids:
+            # n-grams over the whole text: one that spans a non-CJK character is in no vocabulary
+            # (the model's are CJK runs only), so this counts exactly what featurize counts
+            grams: list[str] = []
+            for n in range(lo, hi + 1):
+                grams += [text[i : i + n] for i in range(len(text) - n + 1)]
+            counts = Counter(grams)
+            keys = [g for g in counts if g in table]
+            inds += [table[g] for g in keys]
+            cnts += [counts[g] for g in keys]
+        if not inds:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ind, cnt = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        ind = np.array(inds, dtype=np.int64)
+        order = np.argsort(ind)
+        ind, cnt = ind[order], np.array(cnts, dtype=np.float64)[order]
         val = (1.0 + np.log(cnt)) * m.vectorizer.idf[ind]
         norm = float(np.sqrt(np.dot(val, val)))
         return ind, (val / norm if norm > 0 else val)

@@ -252,9 +252,8 @@ class _Pattern:
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _NAME_TAGS = ("nr",)  # jieba's person-name tags: nr, nrfg, nrt
 # common one-character surnames, and what follows a name in news copy
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
+# (not those that are also everyday one-character words: 于 向 万 高 方 石 金 白 江 ...)
+_SURNAMES = frozenset("王李张刘陈杨黄赵吴徐孙朱胡郭罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘蒋蔡杜程苏魏吕沈姚卢姜崔钟谭陆汪范廖贾韦邹孟熊秦邱尹薛闫段侯陶黎贺顾郝龚邵覃戴")
 _NAME_CUES = ("说", "表示", "介绍", "告诉", "认为", "今年", "同志", "先生", "女士", "老师", "等人", "：", ":")
 
 
@@ -382,32 +381,42 @@ class LexiconClassifier:
             hits = [t for t in tokens if t in vocab]
             if not hits:
                 continue
-            surnames = _SURNAMES.intersection(tokens)
-            with_rules = ruled.intersection(hits)
+            plain = Counter(hits)
             checked: Counter[tuple[str, int]] = Counter()
-            plain: Counter[str]
-            if not surnames and not with_rules:
-                plain = Counter(hits)
-            else:  # look at tokens one by one: a rule to check, or a surname right before
-                plain = Counter()
-                offsets = [0, *accumulate(map(len, tokens))]
-                for i, t in enumerate(tokens):
-                    if t not in vocab:
+            surnames = _SURNAMES.intersection(tokens)
+            with_rules = ruled.intersection(plain)
+            if surnames or with_rules:  # look only at the tokens that need it
+                for t in with_rules:
+                    del plain[t]
+                watch = surnames | with_rules
+                offsets: list[int] | None = None
+                n_tok = len(tokens)
+                for i in [i for i, t in enumerate(tokens) if t in watch]:
+                    t = tokens[i]
+                    if t in with_rules:
+                        j = i  # a ruled term (maybe also after a surname)
+                    elif i + 1 < n_tok and tokens[i + 1] in vocab and len(tokens[i + 1]) >= 2:
+                        j = i + 1  # a term right after a lone surname
+                    else:
                         continue
-                    suspect = i > 0 and tokens[i - 1] in surnames and len(t) >= 2
-                    if not suspect and t not in with_rules:
-                        plain[t] += 1
+                    term = tokens[j]
+                    if offsets is None:
+                        offsets = [0, *accumulate(map(len, tokens))]
+                    start, end = offsets[j], offsets[j + 1]
+                    named = j > 0 and tokens[j - 1] in surnames and len(term) >= 2
+                    if named and (_surname_before(tokens, j) or self._inside_name(text, start, end)):
+                        if term not in with_rules:
+                            plain[term] -= 1
                         continue
-                    start, end = offsets[i], offsets[i + 1]
-                    if suspect and (_surname_before(tokens, i) or self._inside_name(text, start, end)):
-                        continue
-                    for li, _ in index[t]:
-                        rule = rules.get((t, li))
-                        if rule is None or _context_ok(text, start, end, rule):
-                            checked[(t, li)] += 1
+                    if term in with_rules and j == i:
+                        for li, _ in index[term]:
+                            rule = rules.get((term, li))
+                            if rule is None or _context_ok(text, start, end, rule):
+                                checked[(term, li)] += 1
             for t, n in plain.items():
-                for li, _ in index[t]:
-                    checked[(t, li)] += n
+                if n > 0:
+                    for li, _ in index[t]:
+                        checked[(t, li)] += n
             for key, n in checked.items():
                 tf[key] = tf.get(key, 0.0) + zw * log1p(n)
         return tf
@@ -448,7 +457,7 @@ class LexiconClassifier:
                 out[key] = out.get(key, 0.0) + zw * math.log1p(n)
         return out
 
-    def evidence_scores(self, zones: Zones) -> tuple[np.ndarray, list[tuple[float, str, int]]]:
+    def evidence_scores(self, zones: Zones) -> tuple[list[float], list[tuple[float, str, int]]]:
         """Per-label lexicon scores S (>= 0) and every (contribution, term, label) behind them."""
         scores = [0.0] * len(self.labels)
         contribs: list[tuple[float, str, int]] = []
@@ -464,7 +473,7 @@ class LexiconClassifier:
             c = pat.weight * f / LN2
             scores[pat.label] += c
             contribs.append((c, s, pat.label))
-        return np.maximum(np.array(scores), 0.0), contribs
+        return [s if s > 0.0 else 0.0 for s in scores], contribs
 
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.cfg.lead_min_chars)
@@ -474,21 +483,39 @@ class LexiconClassifier:
         return [self.classify(a) for a in articles]
 
     def classify_zones(self, zones: Zones) -> Prediction:
-        from pipeline.classify.backoff import lexicon_distribution
-
         pos, contribs = self.evidence_scores(zones)
-        cal = self.cal
-        p_lex = lexicon_distribution(pos, self.cfg.prior, cal.other_prior if self.other else None)
-        lp = np.log(p_lex)
+        cal, prior = self.cal, self.cfg.prior
+        # the lexicon's evidence shares (pipeline.classify.backoff.lexicon_distribution), in plain
+        # Python: five or six numbers, where numpy's per-call cost would dominate
+        if self.other:
+            inside, s_out = pos[:-1], pos[-1]
+            k = len(inside)
+            denom = sum(inside) + s_out + prior + cal.other_prior
+            p_lex = [(x + prior / k) / denom for x in inside] + [(s_out + cal.other_prior) / denom]
+        else:
+            k = len(pos)
+            denom = sum(pos) + prior
+            p_lex = [(x + prior / k) / denom for x in pos]
+        lp = [math.log(x) for x in p_lex]
         lb = ind = val = None
-        z0 = cal.lex_temp * lp
-        if self.other and cal.other_bias:
-            z0[-1] += cal.other_bias
-        if self.backoff is not None and softmax_max(z0) < cal.gate:
-            lb, ind, val = self.backoff.log_proba(zones)
-        probs, lexicon_only = combine(lp, lb, cal) if self.backoff is not None else (p_lex, True)
-        probs = np.maximum(probs, 1e-6)  # no label is ever exactly impossible, also after rounding
-        probs = probs / probs.sum()
+        if self.backoff is None:
+            probs, lexicon_only = p_lex, True
+        else:
+            z0 = [cal.lex_temp * x for x in lp]
+            if self.other and cal.other_bias:
+                z0[-1] += cal.other_bias
+            m = max(z0)
+            e = [math.exp(x - m) for x in z0]
+            total = sum(e)
+            if 1.0 / total >= cal.gate:  # the lexicon alone is sure: no backoff needed
+                probs, lexicon_only = [x / total for x in e], True
+            else:
+                lb, ind, val = self.backoff.log_proba(zones)
+                arr, lexicon_only = combine(np.array(lp), lb, cal)
+                probs = arr.tolist()
+        probs = [x if x > 1e-6 else 1e-6 for x in probs]  # no label is ever exactly impossible
+        total = sum(probs)
+        probs = [x / total for x in probs]
         order = sorted(range(len(probs)), key=lambda i: -probs[i])
         top, runner = order[0], order[1]
         if probs[top] - probs[runner] <= 1e-12:
@@ -498,7 +525,7 @@ class LexiconClassifier:
         elif lexicon_only or lb is None:
             path = "lexicon"
         else:
-            path = deciding_path(lp, lb, cal, top, runner)
+            path = deciding_path(np.array(lp), lb, cal, top, runner)
         topic = self.labels[top]
         confident = (
             path != "tie"
@@ -508,7 +535,7 @@ class LexiconClassifier:
         evidence = self._evidence(contribs, top, runner, pos, path, ind, val)
         return Prediction(
             topic=topic,
-            scores=rounded_distribution({lab: float(probs[i]) for i, lab in enumerate(self.labels)}),
+            scores=rounded_distribution(dict(zip(self.labels, probs, strict=True))),
             evidence=evidence,
             confident=confident,
             path=path,
@@ -519,7 +546,7 @@ class LexiconClassifier:
         contribs: list[tuple[float, str, int]],
         top: int,
         runner: int,
-        pos: np.ndarray,
+        pos: list[float],
         path: str,
         ind: np.ndarray | None,
         val: np.ndarray | None,

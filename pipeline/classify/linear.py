@@ -51,6 +51,7 @@ class FeatureSpec:
     min_word_chars: int = 2
     words: bool = True  # false: character n-grams only (the backoff model: no word segmentation)
     headline_chars: bool = False  # character n-grams of the headline zone again, as `hc:`
+    max_chars: int = 0  # character n-grams of the first max_chars characters only (0: all; speed)
 
 
 def featurize(zones: Zones, tok: Tokenizer, spec: FeatureSpec) -> Counter[str]:
@@ -67,7 +68,8 @@ def featurize(zones: Zones, tok: Tokenizer, spec: FeatureSpec) -> Counter[str]:
                         feats["h:" + w] += 1
     lo, hi = spec.char_ngram_min, spec.char_ngram_max
     if hi >= lo >= 1:
-        feats.update(char_ngrams(zones.full, lo, hi, "c:"))
+        full = zones.full[: spec.max_chars] if spec.max_chars else zones.full
+        feats.update(char_ngrams(full, lo, hi, "c:"))
         if spec.headline_chars and zones.headline:
             feats.update(char_ngrams(zones.headline, lo, hi, "hc:"))
     return feats
