@@ -153,7 +153,7 @@ def test_an_issue_that_always_kills_its_worker_fails_alone(tmp_path: Path, fault
     cfg = load_config(None, [], ["segment", "killalways"])
     inputs = archive(tmp_path / "in", 12, {5: "\nCRASHME\n"})
     out = tmp_path / "ray.jsonl"
-    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4, max_retries=1), progress=False)
+    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4, max_retries=0), progress=False)
     assert (s.done, s.failed) == (11, 1)
     assert s.failures[0]["source"].endswith("issue_0005.txt") and s.failures[0]["stage"] == "worker"
     errors = (tmp_path / "errors.jsonl").read_text(encoding="utf-8")
@@ -183,3 +183,19 @@ def test_a_cluster_that_cannot_be_reached_touches_no_output(tmp_path: Path, monk
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "cannot start or join the Ray cluster (auto): ConnectionError" in res.output
     assert not list(tmp_path.iterdir())
+
+
+def test_summarizer_actors_take_one_gpu_each_where_the_cluster_has_gpus() -> None:
+    ex = RayExecutor(load_config(None, [], ["segment", "summarize"]))
+    ex.cpus, ex.gpus = 16, 4
+    assert ex.finisher_options() == (4, {"num_gpus": 1, "num_cpus": 1})
+    ex.actors = 2
+    assert ex.finisher_options() == (2, {"num_gpus": 1, "num_cpus": 1})
+    cpu = RayExecutor(load_config(None, ["summarizer.device=cpu"], ["segment", "summarize"]))
+    cpu.cpus, cpu.gpus = 16, 4
+    assert cpu.finisher_options() == (8, {"num_cpus": 1})
+    cpu.actors = 40  # never all the CPUs: the tasks that feed the actors need one
+    assert cpu.finisher_options() == (15, {"num_cpus": 1})
+    cpu.cpus, cpu.actors = 1, None
+    assert cpu.finisher_options() == (1, {"num_cpus": 0})
+    assert [c.name for c in ex.driver_stages] == ["summarize"]  # the stage the actors run
