@@ -141,8 +141,10 @@ def test_a_worker_killed_mid_run_is_retried_and_every_record_written_once(tmp_pa
     cfg = load_config(None, [], ["segment", "killonce", "classify"])
     inputs = archive(tmp_path / "in", 60)
     out = tmp_path / "ray.jsonl"
-    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4), progress=False)
+    ex = RayExecutor(cfg, chunk_size=4)
+    s = run_batch(inputs, out, cfg, executor=ex, progress=False)
     assert Path(KillOnce.marker).exists()  # a worker did die
+    assert ex.redone == 0  # Ray's own retry redid its task
     assert (s.done, s.failed) == (60, 0)
     local = tmp_path / "local.jsonl"
     run_batch(inputs, local, cfg, workers=1, progress=False)
@@ -153,8 +155,10 @@ def test_an_issue_that_always_kills_its_worker_fails_alone(tmp_path: Path, fault
     cfg = load_config(None, [], ["segment", "killalways"])
     inputs = archive(tmp_path / "in", 12, {5: "\nCRASHME\n"})
     out = tmp_path / "ray.jsonl"
-    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4, max_retries=0), progress=False)
+    ex = RayExecutor(cfg, chunk_size=4, max_retries=0)
+    s = run_batch(inputs, out, cfg, executor=ex, progress=False)
     assert (s.done, s.failed) == (11, 1)
+    assert ex.redone == 4  # its chunk's four issues, one per task: only the killer fails
     assert s.failures[0]["source"].endswith("issue_0005.txt") and s.failures[0]["stage"] == "worker"
     errors = (tmp_path / "errors.jsonl").read_text(encoding="utf-8")
     assert "issue_0005.txt" in errors

@@ -163,6 +163,7 @@ class RayExecutor(Executor):
         self.startup_s = 0.0  # seconds to start or join the cluster
         self.cpus = 1
         self.gpus = 0
+        self.redone = 0  # issues redone one per task after their chunk failed beyond Ray's retries
 
     # -- cluster -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -322,6 +323,7 @@ class RayExecutor(Executor):
                 hand_on()
         lost = [t for t in runnable if t.index not in got]
         if lost and size > 1:
+            self.redone += len(lost)
             for result in self.execute([[t] for t in lost]):
                 take(result)
                 hand_on()
