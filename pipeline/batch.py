@@ -4,12 +4,14 @@
 
 1. checks the stage list and builds the executor (`pipeline.executor.local.LocalExecutor`), so a
    bad pipeline fails before any output is touched;
-2. opens the output (`pipeline.io.writer.RecordWriter`: data file(s), manifest, errors.jsonl;
-   a resumed output is repaired to what its manifest vouches for, a changed config refused);
+2. opens the output (`pipeline.io.writer.RecordWriter`: data file(s), manifest, error list, lock;
+   an output that is an input or is locked by another run is refused, a resumed output is
+   repaired to what its manifest vouches for, a changed config refused);
 3. lists the inputs (`pipeline.io.inputs.plan_inputs` / `read_issues`) into tasks, skipping the
    issues the output already holds (`pipeline.executor.base.tasks_from_inputs`);
 4. lets the executor run decode -> stages -> records over them, results committed whole issues at
-   a time in input order, and commits what is done on the way out (also on Ctrl-C).
+   a time in input order, and commits what is done on the way out (also on Ctrl-C and SIGTERM,
+   which end the same way: `summary.interrupted`, resumable).
 
 See `pipeline.executor.base` for how the work is split and `pipeline.io.writer` for the
 atomicity guarantees (a `kill -9` at any moment never leaves a partial or duplicate record).
@@ -17,8 +19,12 @@ atomicity guarantees (a `kill -9` at any moment never leaves a partial or duplic
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm import tqdm
@@ -28,6 +34,26 @@ from pipeline.executor.base import Executor, RunSummary, tasks_from_inputs
 from pipeline.executor.local import LocalExecutor
 from pipeline.io.inputs import plan_inputs, read_issues
 from pipeline.io.writer import RecordWriter
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled exactly as Ctrl-C: commit what is done, say how to resume."""
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_batch(
@@ -48,21 +74,42 @@ def run_batch(
     """
     start = time.perf_counter()
     max_bytes = int(config.input.max_file_mb * 1_000_000)
+    max_issue = int(config.input.max_issue_mb * 1_000_000)
+    articles = config.input.format == "articles"
+    if articles:  # one task per JSONL line (pipeline.io.articles)
+        from pipeline.io.articles import count_lines, plan_article_files, read_article_lines
+
+        plans = plan_article_files(list(inputs), max_bytes)
+        n_tasks = count_lines(plans)
+        raws = read_article_lines(plans, max_bytes)
+    else:
+        plans = plan_inputs(list(inputs), max_bytes, max_issue)
+        n_tasks = len(plans)
+        raws = read_issues(plans, max_bytes, max_issue)
     if executor is None:  # building it checks the stage list, before any output is touched
         local = LocalExecutor(config, workers=workers)
-        plans = plan_inputs(list(inputs), max_bytes)
-        local.expected_tasks = len(plans)
-        if len(plans) <= 1:
+        local.expected_tasks = n_tasks
+        if n_tasks <= 1:
             local.workers = 1
         executor = local
-    else:
-        plans = plan_inputs(list(inputs), max_bytes)
-    writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite)
+    writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite, inputs=list(inputs))
     summary = RunSummary()
+    with _sigterm_as_interrupt():
+        try:
+            _run(executor, raws, n_tasks, writer, summary, progress, start)
+        except KeyboardInterrupt as exc:  # raised while closing up: still an interrupt
+            summary.interrupted = True
+            summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+    summary.elapsed = time.perf_counter() - start
+    return summary
+
+
+def _run(executor: Executor, raws: Iterable, n_tasks: int, writer: RecordWriter, summary: RunSummary,
+         progress: bool | None, start: float) -> None:  # fmt: skip
     try:
         # a bar is for a person watching a terminal, never for a log file
-        show = progress if progress is not None else (len(plans) > 1 and sys.stderr.isatty())
-        with tqdm(total=len(plans), disable=not show, unit="issue", file=sys.stderr, dynamic_ncols=True) as bar:
+        show = progress if progress is not None else (n_tasks > 1 and sys.stderr.isatty())
+        with tqdm(total=n_tasks, disable=not show, unit="issue", file=sys.stderr, dynamic_ncols=True) as bar:
             last_post = 0.0
 
             def advance(n: int, articles: int) -> None:
@@ -74,9 +121,10 @@ def run_batch(
                     bar.set_postfix_str(f"{articles / max(now - start, 1e-9):.0f} articles/s", refresh=False)
 
             try:
-                executor.run(tasks_from_inputs(read_issues(plans, max_bytes), writer), writer, summary, advance)
-            except KeyboardInterrupt:
+                executor.run(tasks_from_inputs(raws, writer), writer, summary, advance)
+            except KeyboardInterrupt as exc:
                 summary.interrupted = True
+                summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
             finally:
                 try:
                     writer.commit()
@@ -84,5 +132,3 @@ def run_batch(
                     executor.close()
     finally:
         writer.close()
-    summary.elapsed = time.perf_counter() - start
-    return summary

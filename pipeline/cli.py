@@ -52,13 +52,46 @@ StagesOpt = Annotated[
 ]
 
 
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def printable(text: object) -> str:
+    """Control characters (newlines, terminal escapes, bidi overrides) escaped: a name or reason
+    read from the input can neither forge another message line nor reach the terminal raw."""
+    import unicodedata
+
+    out = []
+    for ch in str(text):
+        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            out.append(repr(ch)[1:-1])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"newspipe: error: {message}", err=True)
+    typer.echo(f"newspipe: error: {printable(message)}", err=True)
     raise typer.Exit(code)
 
 
+def _writable_dir(path: Path, option: str) -> None:
+    """Refuse a directory that cannot be created or written, before the (long) work starts."""
+    if path.exists() and not path.is_dir():
+        _fail(f"{option} {path} is a file; give a directory")
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        _fail(f"{option} {path}: cannot create it, {probe} is a file")
+    if probe.exists() and not os.access(probe, os.W_OK):
+        _fail(f"{option} {path}: cannot write to {probe} (permission denied)")
+
+
 def _config(config: Path | None, sets: list[str] | None, stages: str | None):
-    stage_list = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
+    # `--stages ''` is an empty list (a config error), not "every stage"
+    stage_list = [s.strip() for s in stages.split(",") if s.strip()] if stages is not None else None
     try:
         return load_config(config, sets or [], stage_list)
     except ConfigError as err:
@@ -99,6 +132,15 @@ def run(
             help="draw a progress bar on stderr (default: when stderr is a terminal and there is more than one issue)",
         ),
     ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            metavar="FORMAT",
+            help="issues (default): raw issue text; articles: JSONL with one article per line "
+            "(text; headline, kicker, id, date, source optional), segmentation skipped",
+        ),
+    ] = None,
     engine: Annotated[
         str,
         typer.Option(
@@ -123,6 +165,10 @@ def run(
     from pipeline.executor import make_executor
     from pipeline.runner import PipelineBuildError
 
+    if input_format is not None:
+        if input_format not in ("issues", "articles"):
+            _fail(f"--input-format: expected issues or articles, got {input_format!r}")
+        set_ = [*(set_ or []), f"input.format={input_format}"]
     cfg = _config(config, set_, stages)
     if engine != "ray" and (address is not None or actors is not None):
         _fail("--address and --actors apply to --engine ray")
@@ -136,10 +182,11 @@ def run(
     except (ConfigError, PipelineBuildError) as err:
         _fail(str(err))
     for f in summary.failures:
-        typer.echo(f"newspipe: failed: {f['source']}: {f['reason']} (stage {f['stage']})", err=True)
+        line = f"{printable(f['source'])}: {printable(f['reason'])} (stage {printable(f['stage'])})"
+        typer.echo(f"newspipe: failed: {line}", err=True)
     typer.echo(summary.line(), err=True)
     if summary.interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(143 if summary.signal == "SIGTERM" else 130)
     if summary.failed:
         raise typer.Exit(1)
 
@@ -173,6 +220,8 @@ def evaluate(
     """Run the pipeline on labelled fixtures and score segmentation, topics and summaries."""
     import json
 
+    if report is not None:
+        _writable_dir(report, "--report")
     if cross_validate:
         _cross_validate(fixture_dir, report)
         return
@@ -186,8 +235,6 @@ def evaluate(
     # every argument is checked before the (long) evaluation starts
     if not fixture_dir.exists():
         _fail(f"fixture file or directory not found: {fixture_dir}")
-    if report is not None and report.exists() and not report.is_dir():
-        _fail(f"--report {report} is a file; give a directory for metrics.json and report.html")
     old = None
     if compare is not None:
         try:
@@ -202,7 +249,10 @@ def evaluate(
         _fail(str(err))
     typer.echo(format_table(result))
     if report is not None:
-        write_report(result, report)
+        try:
+            write_report(result, report)
+        except OSError as err:
+            _fail(f"--report {report}: cannot write ({err.strerror or err})")
         typer.echo(f"wrote {report / 'metrics.json'} and {report / 'report.html'}")
     if old is not None:
         typer.echo(compare_metrics(old, result.metrics))
@@ -316,8 +366,11 @@ def _cross_validate(fixture_dir: Path, report: Path | None) -> None:
     )
     typer.echo(format_lofo(result))
     if report is not None:
-        report.mkdir(parents=True, exist_ok=True)
-        (report / "crossval.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        try:
+            report.mkdir(parents=True, exist_ok=True)
+            (report / "crossval.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        except OSError as err:
+            _fail(f"--report {report}: cannot write ({err.strerror or err})")
         typer.echo(f"wrote {report / 'crossval.json'}")
 
 
@@ -333,19 +386,23 @@ def show(
         lines = records.read_text(encoding="utf-8").splitlines()
     except OSError as err:
         _fail(f"cannot read {records}: {err.strerror}")
+    except UnicodeDecodeError as err:
+        _fail(f"{records} is not UTF-8 text (byte {err.start}); give a JSONL file written by `newspipe run`")
     for n, line in enumerate(lines, 1):
         try:
             rec = json.loads(line)
         except ValueError:
             _fail(f"{records}:{n} is not a JSON record")
-        topic = rec.get("topic") or "-"
+        if not isinstance(rec, dict) or not isinstance(rec.get("article_id"), str):
+            _fail(f"{records}:{n} is not an article record (no article_id); give a JSONL file written by `newspipe run`")
+        topic = str(rec.get("topic") or "-")
         if rec.get("topic_confident") is False:
             topic += "?"
         summary = (rec.get("summary") or "").replace("\n", " ")
-        typer.echo(f"{rec['article_id']:<28} {topic:<10} {rec.get('headline') or '(no headline)'}")
+        typer.echo(printable(f"{rec['article_id']:<28} {topic:<10} {rec.get('headline') or '(no headline)'}"))
         if summary:
             more = "…" if len(summary) > width else ""
-            typer.echo(f"{'':<28} {rec.get('summary_method', ''):<10} {summary[:width]}{more}")
+            typer.echo(printable(f"{'':<28} {rec.get('summary_method', ''):<10} {summary[:width]}{more}"))
 
 
 @command("stages", cls=_Command)

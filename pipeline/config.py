@@ -7,12 +7,17 @@ the pydantic models; `configs/default.yaml` is generated from them for users to 
 
 A YAML file (`--config`) and dotted overrides (`--set a.b=c`) are merged on top and the result is
 validated once; an unknown key or a bad value raises `ConfigError` naming the key.
+
+The config hash (in every record and manifest) covers the content of every file the config
+names (a section lists them in `named_files`: lexicon, model directories, preset files), so an
+edited lexicon or a retrained model never passes for the old config.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +37,11 @@ class Section(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    def named_files(self) -> list[str]:
+        """Files or directories (paths or `pipeline:` names) whose content this section's
+        settings stand for: their content goes into the config hash."""
+        return []
+
 
 class PipelineSection(Section):
     stages: list[str] = Field(default_factory=lambda: ["segment", "classify", "summarize"])
@@ -46,7 +56,15 @@ class PipelineSection(Section):
 
 
 class InputSection(Section):
+    format: Literal["issues", "articles"] = Field(
+        "issues",
+        description="issues: raw issue text, segmented into articles; articles: JSONL, one article "
+        "record per line (text; headline, kicker, id, date, source optional), segmentation skipped",
+    )
     max_file_mb: float = Field(50.0, gt=0, description="refuse inputs or archive members larger than this")
+    max_issue_mb: float = Field(
+        50.0, gt=0, description="refuse an issue whose files (all its pages) add up to more than this"
+    )
     traditional_to_simplified: bool = False
     encodings: list[str] = Field(
         default_factory=lambda: ["utf-8", "gb18030", "big5", "utf-16"],
@@ -124,9 +142,58 @@ class Config(BaseModel):
         return dict(self.__pydantic_extra__ or {})
 
     def hash(self) -> str:
-        """Short stable hash of the effective config: it goes into every record."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        """Short stable hash of the effective config and of the content of the files it names:
+        it goes into every record."""
+        h = hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        for name, section in self.sections().items():
+            for ref in section.named_files():
+                h.update(f"\0{name}:{ref}\0".encode())
+                h.update(content_digest(ref).encode())
+        return h.hexdigest()[:16]
+
+
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+_SAMPLE = 1 << 20  # files over 32 MiB (model weights) are hashed by size and three 1 MiB samples
+
+
+def _file_digest(path: str) -> str:
+    st = os.stat(path)
+    key = (path, st.st_size, st.st_mtime_ns, st.st_ino)
+    if key not in _DIGESTS:
+        h = hashlib.sha256(str(st.st_size).encode())
+        with open(path, "rb") as fh:
+            if st.st_size <= 32 * _SAMPLE:
+                for block in iter(lambda: fh.read(_SAMPLE), b""):
+                    h.update(block)
+            else:
+                for at in (0, st.st_size // 2, st.st_size - _SAMPLE):
+                    fh.seek(at)
+                    h.update(fh.read(_SAMPLE))
+        _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
+
+
+def content_digest(ref: str) -> str:
+    """sha256 of a named file, or of a directory's file names and contents; `missing` when there
+    is nothing there (the stage reports that when it is built). Cached by size and mtime."""
+    from pipeline.resources import filesystem_path, is_packaged
+
+    try:
+        path = filesystem_path(ref) if is_packaged(ref) else Path(ref).expanduser()
+        if path.is_file():
+            return _file_digest(str(path))
+        if path.is_dir():
+            h = hashlib.sha256()
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    full = os.path.join(root, f)
+                    h.update(os.path.relpath(full, path).encode("utf-8", "surrogateescape") + b"\0")
+                    h.update(_file_digest(full).encode())
+            return h.hexdigest()
+    except (OSError, ValueError):
+        pass
+    return "missing"
 
 
 def _format_validation_error(err: ValidationError, origin: str) -> str:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.config import ConfigError  # noqa: E402
 from pipeline.summarize.presets import available_presets, load_preset  # noqa: E402
 
-PATTERNS = ["*.json", "*.model", "*.txt", "*.tiktoken", "*.safetensors", "*.safetensors.index.json"]
+PATTERNS = ["README.md", "*.json", "*.model", "*.txt", "*.tiktoken", "*.safetensors", "*.safetensors.index.json"]
 
 
 def main(argv: list[str] | None = None) -> int:

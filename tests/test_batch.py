@@ -171,10 +171,10 @@ def seg_config(*sets: str):
 
 @pytest.fixture(scope="module")
 def reference(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes, object]:
-    """One uninterrupted run (2 workers): the output, errors.jsonl and the summary."""
+    """One uninterrupted run (2 workers): the output, its error list and the summary."""
     out = tmp_path_factory.mktemp("ref") / "out.jsonl"
     summary = run_batch([str(corpus.root)], out, seg_config(), workers=2, progress=False)
-    return out.read_bytes(), (out.parent / "errors.jsonl").read_bytes(), summary
+    return out.read_bytes(), (out.parent / "out.errors.jsonl").read_bytes(), summary
 
 
 def expected_lines(corpus: Corpus, config) -> list[str]:
@@ -316,7 +316,7 @@ def test_kill_9_at_several_points_then_resume_gives_the_same_output(corpus: Corp
     assert data.endswith(b"\n")
     ids = [(r["issue_id"], r["article_index"]) for r in map(json.loads, data.decode("utf-8").splitlines())]
     assert len(ids) == len(set(ids))
-    assert (tmp_path / "errors.jsonl").read_bytes() == ref_errors
+    assert (tmp_path / "out.errors.jsonl").read_bytes() == ref_errors
     summary_line = final.stderr.decode().strip().splitlines()[-1]
     assert "skipped" in summary_line and "skipped 0" not in summary_line
 

@@ -6,9 +6,10 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from pipeline.classify.text import article_fulltext
+from pipeline.classify.text import Zones, article_fulltext, article_zones
 from pipeline.config import ConfigError, load_config
 from pipeline.document import Article, Issue
 from pipeline.evaluate.gold import classification_report, gold_records, record_article
@@ -129,16 +130,77 @@ def test_scores_are_a_distribution_and_evidence_occurs_in_article(default_stage)
         assert a.topic_evidence, a.headline
         text = article_fulltext(a)
         for e in a.topic_evidence:
-            assert set(e) == {"term", "weight", "label"}
+            assert set(e) == {"term", "weight", "label", "path"}
             assert e["term"] in text, (e, a.headline)
-            assert e["weight"] > 0 and e["label"] in LABELS
+            assert e["weight"] > 0 and e["label"] in LABELS and e["path"] in ("lexicon", "backoff")
         assert a.topic_evidence[0]["label"] == a.topic
 
 
-def test_article_outside_every_label_is_low_confidence(default_stage):
-    pred = default_stage.classifier.classify(SPORT_ARTICLE)  # no sport label by default
-    assert pred.confident is False and pred.evidence == []
-    assert max(pred.scores.values()) < 0.4
+def test_article_outside_every_label_is_decided_by_the_backoff_not_label_order(default_stage):
+    clf = default_stage.classifier
+    pos, _ = clf.evidence_scores(article_zones(SPORT_ARTICLE))
+    assert pos.sum() == 0  # no lexicon term: the old lexicon gave a uniform tie that `trade` won
+    pred = clf.classify(SPORT_ARTICLE)  # no sport label by default
+    assert pred.path == "backoff" and pred.evidence
+    assert all(e["path"] == "backoff" and e["label"] == pred.topic for e in pred.evidence)
+    lb, _, _ = clf.backoff.log_proba(article_zones(SPORT_ARTICLE))
+    assert pred.topic == clf.labels[int(np.argmax(lb))]
+
+
+def test_without_backoff_a_tie_is_marked_and_never_confident():
+    cfg = load_config(overrides=["classifier.backoff=null"], stages=["segment", "classify"])
+    (a,) = classify(cfg, Article(**vars(SPORT_ARTICLE)))
+    assert a.topic_confident is False and a.topic_evidence == []
+    assert len(set(a.topic_scores.values())) == 1
+    assert ClassifyStage(cfg).classifier.classify(SPORT_ARTICLE).path == "tie"
+
+
+def test_other_label_takes_out_of_scope_articles():
+    cfg = load_config(overrides=["classifier.other_label=other"], stages=["segment", "classify"])
+    sport, port = classify(cfg, Article(**vars(SPORT_ARTICLE)), Article(**vars(PORT_PARK)))
+    assert list(sport.topic_scores) == LABELS + ["other"]
+    assert sport.topic == "other"
+    assert port.topic == "logistics" and port.topic_confident
+    assert math.isclose(sum(port.topic_scores.values()), 1.0, abs_tol=1e-9)
+    with pytest.raises(ConfigError, match="other_label"):
+        ClassifyStage(load_config(overrides=["classifier.other_label=trade"], stages=["segment", "classify"]))
+
+
+def test_other_label_is_off_by_default(default_stage):
+    assert default_stage.labels == LABELS
+
+
+@pytest.mark.parametrize(
+    ("text", "absent", "present"),
+    [
+        ("警方破获一起毒品运输案,犯罪嫌疑人用货车运输毒品。", "运输", None),
+        ("该基金历史业绩优秀,基金经理讲述了投资故事。", "历史", None),
+        ("市领导到红色教育基地调研。", "红色", None),
+        ("公司加强货物运输管理。", "运输", "货物运输"),  # the phrase counts, shown as the phrase
+        ("股市创下历史新高。", "历史", None),
+        ("村支书王运输说,今年村里修了路。", "运输", None),  # a given name, not freight
+    ],
+)
+def test_terms_count_in_context_only(default_stage, text, absent, present):
+    hits = {t for t, _ in default_stage.classifier.term_hits(Zones("", text, ""))}
+    assert absent not in hits
+    if present:
+        assert present in hits
+
+
+def test_context_rules_and_names_from_config():
+    text = "老师带学生参观码头,学习货运知识。扶苏帮扶苏家坳的农户。"
+    base = load_config(stages=["segment", "classify"])
+    hits = {t for t, _ in ClassifyStage(base).classifier.term_hits(Zones("", text, ""))}
+    assert "码头" in hits
+    cfg = load_config(
+        overrides=["classifier.labels.logistics.context={码头: {never_with: [参观]}}", "classifier.names=[苏家坳]"],
+        stages=["segment", "classify"],
+    )
+    hits = {t for t, _ in ClassifyStage(cfg).classifier.term_hits(Zones("", text, ""))}
+    assert "码头" not in hits
+    with pytest.raises(ConfigError, match="context rule"):
+        ClassifyStage(load_config(overrides=["classifier.labels.civic.context={火箭: {with: [发射]}}"]))
 
 
 @pytest.mark.parametrize(
@@ -162,7 +224,7 @@ def test_empty_or_very_short_article_is_low_confidence(default_stage, article):
 
 
 def test_threshold_is_configurable():
-    cfg = load_config(overrides=["classifier.threshold=0.99"], stages=["segment", "classify"])
+    cfg = load_config(overrides=["classifier.threshold=1.0"], stages=["segment", "classify"])
     (a,) = classify(cfg, Article(**vars(PORT_PARK)))
     assert a.topic == "logistics" and a.topic_confident is False
 
@@ -386,3 +448,40 @@ def test_shipped_resources_are_named_by_package_name(tmp_path):
     lex.write_text("labels:\n  a: {keywords: {货运: 1}}\n  b: {keywords: {学校: 1}}\n", encoding="utf-8")
     d = ClassifyStage(load_config(overrides=[f"classifier.lexicon={lex}"])).describe()
     assert d["lexicon"] == str(lex)
+
+
+# ---- backoff, calibration, speed paths -----------------------------------------------------------
+def test_backoff_fast_features_equal_the_model_features(default_stage):
+    backoff = default_stage.classifier.backoff
+    assert backoff.fast
+    for a in _all_articles()[:20]:
+        z = article_zones(a)
+        i1, v1 = backoff.features(z)
+        i2, v2 = backoff.model.vectorizer.transform_one(backoff.model.features(z))
+        assert (i1 == i2).all() and np.allclose(v1, v2)
+
+
+def test_pattern_lookahead_finds_the_same_matches(default_stage):
+    import re
+
+    clf = default_stage.classifier
+    plain = re.compile("|".join(f"(?P<p{i}>{p.source})" for i, p in enumerate(clf.patterns)))
+    assert clf._combined.pattern.startswith("(?=[")
+    texts = [article_zones(a).full for a in _all_articles()] + ["1958年建校,上世纪80年代,3年级,5万吨级,TEU"]
+    for t in texts:
+        assert [m.span() for m in clf._combined.finditer(t)] == [m.span() for m in plain.finditer(t)]
+
+
+def test_first_chars_gives_up_where_it_cannot_know():
+    from pipeline.classify.lexicon import first_chars
+
+    assert first_chars("(?<![0-9])1[6-9]年|上世纪") == {"1", "上"}
+    assert first_chars("a?b") is None and first_chars(r"\d+年") is None and first_chars("(?i)teu") is None
+
+
+def test_shipped_backoff_has_a_card_and_no_pickle():
+    d = REPO / "pipeline" / "models" / "backoff"
+    assert {p.name for p in d.iterdir()} == {"README.md", "model.json", "weights.safetensors"}
+    meta = json.loads((d / "model.json").read_text(encoding="utf-8"))["meta"]
+    assert {"closed", "open"} <= set(meta["calibration"]) and meta["n"] >= 400
+    assert "data/topics" in (d / "README.md").read_text(encoding="utf-8")

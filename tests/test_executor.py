@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, REPO
 
 from pipeline.batch import run_batch
@@ -70,3 +73,49 @@ def test_content_hash_is_per_page() -> None:
     assert content_sha256([("01", "d/01.txt", b"x"), ("02", "d/02.txt", b"y")]) != content_sha256(
         [("01", "d/01.txt", b"xy"), ("02", "d/02.txt", b"")]
     )
+
+
+# ---- workers that die ----------------------------------------------------------------------------
+_KILL_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from hostile_stages import KillerStage
+from pipeline.batch import run_batch
+from pipeline.config import load_config
+from pipeline.registry import register_stage
+register_stage("killer")(KillerStage)
+files = json.loads(sys.argv[2])
+s = run_batch(files, sys.argv[3], load_config(stages=["segment", "killer"]), workers=2, progress=False)
+print(json.dumps({"done": s.done, "failed": s.failed, "failures": s.failures}))
+"""
+
+
+@pytest.mark.parametrize("mark", ["KILL9", "MIDWRITE"])
+def test_a_worker_killed_anywhere_fails_only_its_issue_and_never_hangs(tmp_path: Path, mark: str) -> None:
+    """SIGKILL inside a stage, and SIGKILL half-way through sending the result back (a half-written
+    message in the result pipe, its lock never released): the run ends, the issue that kills its
+    worker every time fails with a reason after two tries, every other issue is written once."""
+    import hostile_stages
+
+    text = sorted(FIXTURES.glob("fx0[1-3]*.txt"))[0].read_bytes()
+    files = []
+    for i in range(10):
+        p = tmp_path / "in" / f"n{i:02d}.txt"
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(text + (f"\n{getattr(hostile_stages, mark)}\n".encode() if i == 4 else b""))
+        files.append(str(p))
+    out = tmp_path / "o.jsonl"
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _KILL_SCRIPT, str(Path(__file__).parent), json.dumps(files), str(out)],
+            capture_output=True, text=True, timeout=90, cwd=REPO,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the run hung after a worker was killed")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (s["done"], s["failed"]) == (9, 1)
+    assert s["failures"][0]["source"].endswith("n04.txt") and s["failures"][0]["stage"] == "worker"
+    recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert list(dict.fromkeys(r["issue_id"] for r in recs)) == [f"n{i:02d}" for i in range(10) if i != 4]
+    assert len({(r["issue_id"], r["article_index"]) for r in recs}) == len(recs)  # nothing twice

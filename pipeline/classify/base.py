@@ -5,13 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from pipeline.config import ConfigError, Section
 from pipeline.document import Article
 
 if TYPE_CHECKING:  # the section is the classify stage's; backends only read it
     from pipeline.stages.classify import ClassifierSection
+
+
+class ContextRule(Section):
+    """When a lexicon term counts: only with, or never with, certain words in its neighbourhood."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    with_: list[str] = Field(
+        default_factory=list, alias="with", description="the term counts only if one of these occurs near it"
+    )
+    never_with: list[str] = Field(default_factory=list, description="the term does not count if one of these occurs near it")
+    window: int | None = Field(
+        None, ge=1, description="characters each side that count as near; null: the term's sentence"
+    )
 
 
 class LabelSpec(Section):
@@ -23,6 +37,10 @@ class LabelSpec(Section):
     )
     patterns: dict[str, float] = Field(
         default_factory=dict, description="regex -> weight; each match counts as a term (e.g. old years)"
+    )
+    context: dict[str, ContextRule] = Field(
+        default_factory=dict,
+        description="term -> {with: [...], never_with: [...], window: N}: when the term counts (see the lexicon README)",
     )
     replaces: str | None = Field(
         None, description="rename: take over this shipped label's lexicon and drop the old name"
@@ -37,6 +55,7 @@ class Prediction:
     scores: dict[str, float]  # label -> probability, sums to 1
     evidence: list[dict[str, Any]] = field(default_factory=list)  # {"term", "weight", "label"}
     confident: bool = True
+    path: str = "lexicon"  # what decided: lexicon, backoff, or tie (no signal at all)
 
     def apply(self, article: Article) -> None:
         article.topic = self.topic

@@ -23,12 +23,16 @@ import hashlib
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.classify.base import LabelSpec, Prediction, rounded_distribution
+import numpy as np
+
+from pipeline.classify.backoff import Backoff, ModeCalibration, combine, deciding_path
+from pipeline.classify.base import ContextRule, LabelSpec, Prediction, rounded_distribution
 from pipeline.classify.text import Tokenizer, Zones, article_zones, default_cut
 from pipeline.config import ConfigError, read_yaml
 from pipeline.document import Article
@@ -55,10 +59,21 @@ class LabelLexicon:
     description: str
     keywords: dict[str, float]
     patterns: dict[str, float]
+    context: dict[str, ContextRule] = field(default_factory=dict)
+
+
+@dataclass
+class LexiconExtras:
+    """Top-level lexicon lists: phrases that count for no label, and protected person names."""
+
+    neutral: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    out_of_scope: dict[str, float] = field(default_factory=dict)  # evidence for classifier.other_label
 
 
 def load_lexicon(path: str | Path | None) -> tuple[str, dict[str, LabelLexicon], str]:
-    """Read a lexicon YAML: `labels: {name: {description, keywords, patterns}}`.
+    """Read a lexicon YAML: `labels: {name: {description, keywords, patterns, context}}`, and
+    optional top-level `neutral:` and `names:` lists (see `lexicon_extras`).
 
     `path`: a user path, `pipeline:...` for a shipped one, or None for the default. Returns the
     name to record (as given), the labels and a digest of the file."""
@@ -77,10 +92,33 @@ def load_lexicon(path: str | Path | None) -> tuple[str, dict[str, LabelLexicon],
         except Exception as exc:  # pydantic ValidationError: word it for the lexicon author
             raise ConfigError(f"lexicon {name}: label '{label}': {exc}") from None
         labels[str(label)] = LabelLexicon(
-            str(label), ls.description, {str(k): float(v) for k, v in ls.keywords.items()}, dict(ls.patterns)
+            str(label),
+            ls.description,
+            {str(k): float(v) for k, v in ls.keywords.items()},
+            dict(ls.patterns),
+            dict(ls.context),
         )
     digest = hashlib.sha256(p.read_bytes()).hexdigest()[:16]
     return name, labels, digest
+
+
+def lexicon_extras(path: str | Path | None) -> LexiconExtras:
+    """`neutral:` phrases (毒品运输, 历史业绩) outrank their parts and count for no label;
+    `names:` are person names kept whole, so no evidence word is cut out of them."""
+    name = str(path) if path else DEFAULT_LEXICON
+    data = read_yaml(locate(name), name=name)
+    out = LexiconExtras()
+    for key in ("neutral", "names"):
+        raw = data.get(key) or []
+        if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+            raise ConfigError(f"lexicon {name}: '{key}' must be a list of strings")
+        setattr(out, key, [x for x in raw if x.strip()])
+    oos = data.get("out_of_scope") or {}
+    kw = oos.get("keywords") if isinstance(oos, dict) else None
+    if oos and (not isinstance(kw, dict) or not all(isinstance(v, (int, float)) for v in kw.values())):
+        raise ConfigError(f"lexicon {name}: 'out_of_scope' must be {{keywords: {{word: weight}}}}")
+    out.out_of_scope = {str(k): float(v) for k, v in (kw or {}).items()}
+    return out
 
 
 def resolve_labels(
@@ -95,7 +133,8 @@ def resolve_labels(
     """
     order: list[str] = list(base)
     merged: dict[str, LabelLexicon] = {
-        k: LabelLexicon(v.name, v.description, dict(v.keywords), dict(v.patterns)) for k, v in base.items()
+        k: LabelLexicon(v.name, v.description, dict(v.keywords), dict(v.patterns), dict(v.context))
+        for k, v in base.items()
     }
     disabled: set[str] = set()
     for name, spec in (overrides or {}).items():
@@ -108,7 +147,7 @@ def resolve_labels(
             if name in merged and name != spec.replaces:
                 raise ConfigError(f"classifier.labels.{name}.replaces: label '{name}' already exists")
             old = merged.pop(spec.replaces)
-            merged[name] = LabelLexicon(name, old.description, old.keywords, old.patterns)
+            merged[name] = LabelLexicon(name, old.description, old.keywords, old.patterns, old.context)
             order[order.index(spec.replaces)] = name
         elif name not in merged:
             if not (spec.keywords or spec.patterns or spec.description.strip()):
@@ -130,6 +169,7 @@ def resolve_labels(
                 lab.patterns.pop(k, None)
             else:
                 lab.patterns[k] = float(w)
+        lab.context.update(spec.context)
         if not spec.enabled:
             disabled.add(name)
     out = [merged[n] for n in order if n not in disabled]
@@ -209,14 +249,33 @@ class _Pattern:
     weight: float
 
 
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_NAME_TAGS = ("nr",)  # jieba's person-name tags: nr, nrfg, nrt
+# common one-character surnames, and what follows a name in news copy
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_NAME_CUES = ("说", "表示", "介绍", "告诉", "认为", "今年", "同志", "先生", "女士", "老师", "等人", "：", ":")
+
+
 class LexiconClassifier:
+    """The default backend: the lexicon decides when its evidence is strong; otherwise the
+    character n-gram backoff (pipeline/classify/backoff.py) and the lexicon decide together."""
+
     backend = "lexicon"
 
     def __init__(self, cfg: ClassifierSection) -> None:
         self.cfg = cfg
         self.path, base, self.digest = load_lexicon(cfg.lexicon)
+        extras = lexicon_extras(cfg.lexicon)
         specs = resolve_labels(base, cfg.labels)
-        self.labels = [s.name for s in specs]
+        self.lex_labels = [s.name for s in specs]
+        self.other = cfg.other_label
+        if self.other is not None and self.other in self.lex_labels:
+            raise ConfigError(
+                f"classifier.other_label: '{self.other}' is already a label; name the out-of-scope label differently"
+            )
+        self.labels = self.lex_labels + ([self.other] if self.other else [])
         # label keywords: explicit ones, plus the words of its description at description_weight
         per_label: list[dict[str, float]] = []
         for s in specs:
@@ -227,8 +286,14 @@ class LexiconClassifier:
                         kw[w] = cfg.description_weight
             kw.update(s.keywords)
             per_label.append(kw)
-        vocab = {t for kw in per_label for t in kw}
-        self.tokenizer = Tokenizer(cfg.tokenizer, vocab)
+        # out-of-scope words are always in the segmenter's dictionary (the same words in both modes);
+        # they count, for the out-of-scope label, only when classifier.other_label is set
+        vocab = {t for kw in per_label for t in kw} | set(extras.out_of_scope)
+        if self.other:
+            per_label.append(dict(extras.out_of_scope))
+        self.names = frozenset(extras.names + list(cfg.names))
+        self.neutral = frozenset(extras.neutral)
+        self.tokenizer = Tokenizer(cfg.tokenizer, vocab | self.neutral, strong=self.names)
         self.idf = BackgroundIdf(self.tokenizer) if cfg.idf == "background" else None
         # term -> [(label index, weight * idf factor)]; ASCII terms also match in other cases
         index: dict[str, list[tuple[int, float]]] = {}
@@ -239,6 +304,16 @@ class LexiconClassifier:
                     index.setdefault(form, []).append((li, w * f))
         self.index = index
         self.vocab = frozenset(index)
+        # (term, label index) -> its context rule
+        self.rules: dict[tuple[str, int], ContextRule] = {}
+        for li, s in enumerate(specs):
+            for term, rule in s.context.items():
+                if term not in per_label[li]:
+                    raise ConfigError(
+                        f"classifier label '{s.name}': context rule for '{term}', which is not one of its keywords"
+                    )
+                self.rules[(term, li)] = rule
+        self.ruled = frozenset(t for t, _ in self.rules)
         self.patterns: list[_Pattern] = []
         for li, s in enumerate(specs):
             for src, w in s.patterns.items():
@@ -248,11 +323,34 @@ class LexiconClassifier:
                     raise ConfigError(f"classifier label '{s.name}': bad pattern {src!r}: {exc}") from None
                 self.patterns.append(_Pattern(rx, src, li, float(w)))
         self.n_terms = len({t for kw in per_label for t in kw})
-        self._combined = (
-            re.compile("|".join(f"(?P<p{i}>{p.source})" for i, p in enumerate(self.patterns)))
-            if self.patterns
-            else None
+        self._combined = None
+        if self.patterns:
+            alternation = "|".join(f"(?P<p{i}>{p.source})" for i, p in enumerate(self.patterns))
+            starts = first_chars(alternation)
+            if starts:  # a lookahead on the possible first characters lets re skip ahead ~30x faster
+                alternation = "(?=[" + "".join(re.escape(c) for c in sorted(starts)) + "])(?:" + alternation + ")"
+            self._combined = re.compile(alternation)
+        self.backoff = self._load_backoff(cfg, specs)
+        self.cal: ModeCalibration = (
+            (self.backoff.calibration.open if self.other else self.backoff.calibration.closed)
+            if self.backoff
+            else ModeCalibration(gate=0.0)
         )
+        self.threshold = cfg.threshold if cfg.threshold is not None else (self.cal.threshold if self.backoff else 0.5)
+
+    def _load_backoff(self, cfg: ClassifierSection, specs: list[LabelLexicon]) -> Backoff | None:
+        if not cfg.backoff:
+            return None
+        from pipeline.classify.linear import LinearModel
+
+        renames = {
+            spec.replaces: name for name, spec in (cfg.labels or {}).items() if spec.replaces is not None
+        }
+        try:
+            model = LinearModel.load(cfg.backoff)
+        except ConfigError as err:
+            raise ConfigError(str(err).replace("classifier.model_path", "classifier.backoff")) from None
+        return Backoff(model, cfg.backoff, self.labels, renames, self.other)
 
     # -- scoring ---------------------------------------------------------------------------
     def _zone_texts(self, zones: Zones) -> list[tuple[str, float]]:
@@ -267,17 +365,68 @@ class LexiconClassifier:
             if text and zw > 0
         ]
 
-    def term_frequencies(self, zones: Zones) -> dict[str, float]:
-        """term -> zone-weighted sublinear frequency, for lexicon tokens in the article."""
-        tf: dict[str, float] = {}
-        vocab = self.vocab
+    def term_hits(self, zones: Zones) -> dict[tuple[str, int], float]:
+        """(term, label index) -> zone-weighted sublinear frequency of the lexicon tokens that count.
+
+        A token counts for a label unless a context rule of that label rules it out, and never when
+        it is a given name after a lone surname (see `_inside_name`). Neutral phrases and names are
+        tokens of their own (added to the segmenter's dictionary), so their parts never count. Only
+        zones with a ruled term or a lone surname are walked token by token; the rest are counted in
+        bulk (this is the default backend's hot loop).
+        """
+        tf: dict[tuple[str, int], float] = {}
+        vocab, ruled, index, rules = self.vocab, self.ruled, self.index, self.rules
         log1p = math.log1p
         for text, zw in self._zone_texts(zones):
-            hits = [t for t in self.tokenizer.cut(text) if t in vocab]
-            if hits:
-                for t, n in Counter(hits).items():
-                    tf[t] = tf.get(t, 0.0) + zw * log1p(n)
+            tokens = self.tokenizer.cut(text)
+            hits = [t for t in tokens if t in vocab]
+            if not hits:
+                continue
+            surnames = _SURNAMES.intersection(tokens)
+            with_rules = ruled.intersection(hits)
+            checked: Counter[tuple[str, int]] = Counter()
+            plain: Counter[str]
+            if not surnames and not with_rules:
+                plain = Counter(hits)
+            else:  # look at tokens one by one: a rule to check, or a surname right before
+                plain = Counter()
+                offsets = [0, *accumulate(map(len, tokens))]
+                for i, t in enumerate(tokens):
+                    if t not in vocab:
+                        continue
+                    suspect = i > 0 and tokens[i - 1] in surnames and len(t) >= 2
+                    if not suspect and t not in with_rules:
+                        plain[t] += 1
+                        continue
+                    start, end = offsets[i], offsets[i + 1]
+                    if suspect and (_surname_before(tokens, i) or self._inside_name(text, start, end)):
+                        continue
+                    for li, _ in index[t]:
+                        rule = rules.get((t, li))
+                        if rule is None or _context_ok(text, start, end, rule):
+                            checked[(t, li)] += 1
+            for t, n in plain.items():
+                for li, _ in index[t]:
+                    checked[(t, li)] += n
+            for key, n in checked.items():
+                tf[key] = tf.get(key, 0.0) + zw * log1p(n)
         return tf
+
+    def _inside_name(self, text: str, start: int, end: int) -> bool:
+        """jieba's POS tagger, on a few characters around the term, reads it as (part of) a person
+        name: a name token (nr) overlaps it without being it (帮扶 cut out of ...扶苏), or a lone
+        surname tagged nr stands right before it (王 + 运输 in "村支书王运输说": a given name)."""
+        lo = max(0, start - 4)
+        window = text[lo : end + 2]
+        for _tok, a, b, tag in _tag_spans(window):
+            a, b = a + lo, b + lo
+            if not tag.startswith(_NAME_TAGS):
+                continue
+            if a < end and b > start and (a, b) != (start, end):
+                return True
+            if b == start and b - a == 1:
+                return True
+        return False
 
     def pattern_frequencies(self, zones: Zones) -> dict[tuple[int, str], float]:
         """(pattern index, matched text) -> zone-weighted sublinear frequency.
@@ -299,6 +448,24 @@ class LexiconClassifier:
                 out[key] = out.get(key, 0.0) + zw * math.log1p(n)
         return out
 
+    def evidence_scores(self, zones: Zones) -> tuple[np.ndarray, list[tuple[float, str, int]]]:
+        """Per-label lexicon scores S (>= 0) and every (contribution, term, label) behind them."""
+        scores = [0.0] * len(self.labels)
+        contribs: list[tuple[float, str, int]] = []
+        for (term, li), f in self.term_hits(zones).items():
+            v = f / LN2
+            for lj, w in self.index[term]:
+                if lj == li:
+                    c = w * v
+                    scores[li] += c
+                    contribs.append((c, term, li))
+        for (pi, s), f in self.pattern_frequencies(zones).items():
+            pat = self.patterns[pi]
+            c = pat.weight * f / LN2
+            scores[pat.label] += c
+            contribs.append((c, s, pat.label))
+        return np.maximum(np.array(scores), 0.0), contribs
+
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.cfg.lead_min_chars)
         return self.classify_zones(zones)
@@ -307,58 +474,187 @@ class LexiconClassifier:
         return [self.classify(a) for a in articles]
 
     def classify_zones(self, zones: Zones) -> Prediction:
-        k = len(self.labels)
-        scores = [0.0] * k
-        contribs: list[tuple[float, str, int]] = []
-        for term, f in self.term_frequencies(zones).items():
-            v = f / LN2
-            for li, w in self.index[term]:
-                c = w * v
-                scores[li] += c
-                contribs.append((c, term, li))
-        for (pi, s), f in self.pattern_frequencies(zones).items():
-            pat = self.patterns[pi]
-            c = pat.weight * f / LN2
-            scores[pat.label] += c
-            contribs.append((c, s, pat.label))
-        pos = [max(0.0, s) for s in scores]
-        prior = self.cfg.prior
-        total = sum(pos) + prior
-        probs = {lab: (pos[i] + prior / k) / total for i, lab in enumerate(self.labels)}
-        top = max(range(k), key=lambda i: (pos[i], -i))
+        from pipeline.classify.backoff import lexicon_distribution
+
+        pos, contribs = self.evidence_scores(zones)
+        cal = self.cal
+        p_lex = lexicon_distribution(pos, self.cfg.prior, cal.other_prior if self.other else None)
+        lp = np.log(p_lex)
+        lb = ind = val = None
+        z0 = cal.lex_temp * lp
+        if self.other and cal.other_bias:
+            z0[-1] += cal.other_bias
+        if self.backoff is not None and softmax_max(z0) < cal.gate:
+            lb, ind, val = self.backoff.log_proba(zones)
+        probs, lexicon_only = combine(lp, lb, cal) if self.backoff is not None else (p_lex, True)
+        probs = np.maximum(probs, 1e-6)  # no label is ever exactly impossible, also after rounding
+        probs = probs / probs.sum()
+        order = sorted(range(len(probs)), key=lambda i: -probs[i])
+        top, runner = order[0], order[1]
+        if probs[top] - probs[runner] <= 1e-12:
+            path = "tie"  # no signal at all (backoff off, nothing matched): never a confident label
+            if self.other is not None:
+                top = len(self.labels) - 1
+        elif lexicon_only or lb is None:
+            path = "lexicon"
+        else:
+            path = deciding_path(lp, lb, cal, top, runner)
         topic = self.labels[top]
         confident = (
-            probs[topic] >= self.cfg.threshold
+            path != "tie"
+            and float(probs[top]) >= self.threshold
             and zones.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
         )
+        evidence = self._evidence(contribs, top, runner, pos, path, ind, val)
         return Prediction(
             topic=topic,
-            scores=rounded_distribution(probs),
-            evidence=self._evidence(contribs, top, pos),
+            scores=rounded_distribution({lab: float(probs[i]) for i, lab in enumerate(self.labels)}),
+            evidence=evidence,
             confident=confident,
+            path=path,
         )
 
     def _evidence(
-        self, contribs: list[tuple[float, str, int]], top: int, pos: list[float]
+        self,
+        contribs: list[tuple[float, str, int]],
+        top: int,
+        runner: int,
+        pos: np.ndarray,
+        path: str,
+        ind: np.ndarray | None,
+        val: np.ndarray | None,
     ) -> list[dict[str, Any]]:
-        """The winner's top terms, then the runner-up's two strongest (what it lost to)."""
+        """The deciding path's strongest terms for the winner first, then the other path's two
+        strongest for it, then the runner-up's two strongest lexicon terms (what it lost to)."""
         kk = self.cfg.evidence_top_k
-        mine = sorted((c for c in contribs if c[2] == top and c[0] > 0), key=lambda c: (-c[0], c[1]))[:kk]
-        ranked = sorted((i for i in range(len(pos)) if i != top and pos[i] > 0), key=lambda i: -pos[i])
-        rival = []
-        if ranked:
-            r = ranked[0]
-            rival = sorted((c for c in contribs if c[2] == r and c[0] > 0), key=lambda c: (-c[0], c[1]))[:2]
-        return [{"term": t, "weight": round(c, 3), "label": self.labels[li]} for c, t, li in mine + rival]
+
+        def lex_terms(label: int, k: int) -> list[dict[str, Any]]:
+            best = sorted((c for c in contribs if c[2] == label and c[0] > 0), key=lambda c: (-c[0], c[1]))[:k]
+            return [{"term": t, "weight": round(c, 3), "label": self.labels[li], "path": "lexicon"} for c, t, li in best]
+
+        def back_terms(label: int, k: int) -> list[dict[str, Any]]:
+            if self.backoff is None or ind is None or val is None:
+                return []
+            return [
+                {"term": t, "weight": round(c, 3), "label": self.labels[label], "path": "backoff"}
+                for c, t in self.backoff.terms(label, ind, val, k)
+            ]
+
+        if path == "backoff":
+            out = back_terms(top, kk) + lex_terms(top, 2)
+        else:
+            out = lex_terms(top, kk) + back_terms(top, 2)
+        if pos[runner] > 0:
+            out += lex_terms(runner, 2)
+        return out
 
     def describe(self) -> dict[str, Any]:
-        return {
+        out = {
             "backend": "lexicon",
             "lexicon": self.path,
             "lexicon_sha256": self.digest,
             "labels": list(self.labels),
             "terms": self.n_terms,
             "patterns": len(self.patterns),
+            "context_rules": len(self.rules),
             "tokenizer": self.tokenizer.version,
             "idf": self.idf.source if self.idf else "none",
         }
+        if self.other:
+            out["other_label"] = self.other
+        if self.backoff is not None:
+            out.update(self.backoff.describe())
+            out["gate"] = self.cal.gate
+        return out
+
+
+def first_chars(pattern: str) -> set[str] | None:
+    """Every character a match of `pattern` can start with, or None when that is not simple to
+    know (a class with a category, an optional first element, ...): then no lookahead is added."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - before Python 3.11
+        import sre_constants as c
+        import sre_parse
+    try:
+        tree = sre_parse.parse(pattern)
+    except Exception:
+        return None
+    if tree.state.flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_VERBOSE):
+        return None
+
+    def seq(items) -> set[str] | None:
+        for op, av in items:
+            if op in (c.ASSERT_NOT, c.ASSERT) and av[0] == -1:
+                continue  # a lookbehind consumes nothing
+            if op is c.AT:
+                continue
+            return one(op, av)
+        return None
+
+    def one(op, av) -> set[str] | None:
+        if op is c.LITERAL:
+            return {chr(av)}
+        if op is c.IN:
+            out: set[str] = set()
+            for iop, iav in av:
+                if iop is c.LITERAL:
+                    out.add(chr(iav))
+                elif iop is c.RANGE and iav[1] - iav[0] < 2000:
+                    out.update(chr(x) for x in range(iav[0], iav[1] + 1))
+                else:
+                    return None
+            return out
+        if op is c.SUBPATTERN:
+            return seq(av[-1])
+        if op is c.BRANCH:
+            out = set()
+            for branch in av[1]:
+                first = seq(branch)
+                if first is None:
+                    return None
+                out |= first
+            return out
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            return seq(av[2])
+        return None
+
+    return seq(tree)
+
+
+def softmax_max(z: np.ndarray) -> float:
+    e = np.exp(z - z.max())
+    return float(1.0 / e.sum())
+
+
+def _surname_before(tokens: list[str], i: int) -> bool:
+    """A lone common surname before the term and a name cue after it: "王运输说" is a person."""
+    if i == 0 or tokens[i - 1] not in _SURNAMES or i + 1 >= len(tokens):
+        return False
+    return tokens[i + 1].startswith(_NAME_CUES)
+
+
+def _context_ok(text: str, start: int, end: int, rule: ContextRule) -> bool:
+    if rule.window is not None:
+        near = text[max(0, start - rule.window) : start] + "\x00" + text[end : end + rule.window]
+    else:
+        a = start
+        while a > 0 and not _SENTENCE_END.match(text, a - 1):
+            a -= 1
+        m = _SENTENCE_END.search(text, end)
+        near = text[a:start] + "\x00" + text[end : m.start() if m else len(text)]
+    if rule.never_with and any(w in near for w in rule.never_with):
+        return False
+    return not rule.with_ or any(w in near for w in rule.with_)
+
+
+@lru_cache(maxsize=4096)
+def _tag_spans(window: str) -> list[tuple[str, int, int, str]]:
+    import rjieba
+
+    out, n = [], 0
+    for tok, tag in rjieba.tag(window):
+        out.append((tok, n, n + len(tok), tag))
+        n += len(tok)
+    return out

@@ -49,27 +49,39 @@ class FeatureSpec:
     headline_words: bool = True
     lead_min_chars: int = 60
     min_word_chars: int = 2
+    words: bool = True  # false: character n-grams only (the backoff model: no word segmentation)
+    headline_chars: bool = False  # character n-grams of the headline zone again, as `hc:`
 
 
 def featurize(zones: Zones, tok: Tokenizer, spec: FeatureSpec) -> Counter[str]:
     feats: Counter[str] = Counter()
     mwc = spec.min_word_chars
-    for zone_name, text in (("h", zones.headline), ("l", zones.lead), ("b", zones.body)):
-        if not text:
-            continue
-        for w in tok.cut(text):
-            if len(w) >= mwc and _WORDLIKE.search(w):
-                feats["w:" + w] += 1
-                if zone_name == "h" and spec.headline_words:
-                    feats["h:" + w] += 1
+    if spec.words:
+        for zone_name, text in (("h", zones.headline), ("l", zones.lead), ("b", zones.body)):
+            if not text:
+                continue
+            for w in tok.cut(text):
+                if len(w) >= mwc and _WORDLIKE.search(w):
+                    feats["w:" + w] += 1
+                    if zone_name == "h" and spec.headline_words:
+                        feats["h:" + w] += 1
     lo, hi = spec.char_ngram_min, spec.char_ngram_max
     if hi >= lo >= 1:
-        for run in _CJK_RUN.findall(zones.full):
-            n_run = len(run)
-            for n in range(lo, min(hi, n_run) + 1):
-                for i in range(n_run - n + 1):
-                    feats["c:" + run[i : i + n]] += 1
+        feats.update(char_ngrams(zones.full, lo, hi, "c:"))
+        if spec.headline_chars and zones.headline:
+            feats.update(char_ngrams(zones.headline, lo, hi, "hc:"))
     return feats
+
+
+def char_ngrams(text: str, lo: int, hi: int, prefix: str) -> list[str]:
+    """`prefix` + every n-gram (lo <= n <= hi) inside each CJK run of `text` (list comprehensions:
+    the backoff model's whole feature cost)."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        n_run = len(run)
+        for n in range(lo, min(hi, n_run) + 1):
+            out += [prefix + run[i : i + n] for i in range(n_run - n + 1)]
+    return out
 
 
 def feature_term(feature: str) -> str:
@@ -154,6 +166,8 @@ class LinearModel:
 
     @property
     def tokenizer(self) -> Tokenizer:
+        if self._tok is None and not self.spec.words:
+            return None  # type: ignore[return-value]  # character features need no segmenter
         if self._tok is None:
             self._tok = Tokenizer(self.spec.tokenizer)
         return self._tok
@@ -261,7 +275,7 @@ class LinearClassifier:
         top = int(np.argmax(p))
         probs = {lab: float(p[i]) for i, lab in enumerate(self.labels)}
         confident = (
-            bool(p[top] >= self.cfg.threshold)
+            bool(p[top] >= (self.cfg.threshold if self.cfg.threshold is not None else 0.5))
             and zones.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
         )
         evidence: list[dict[str, Any]] = []
@@ -284,7 +298,7 @@ class LinearClassifier:
             t = feature_term(vocab[int(ind[j])])
             by_term[t] = by_term.get(t, 0.0) + c
         best = sorted(by_term.items(), key=lambda kv: -kv[1])[:k]
-        return [{"term": t, "weight": round(c, 4), "label": self.labels[label]} for t, c in best]
+        return [{"term": t, "weight": round(c, 4), "label": self.labels[label], "path": "linear"} for t, c in best]
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -292,7 +306,7 @@ class LinearClassifier:
             "model_path": self.path,
             "labels": list(self.labels),
             "features": len(self.model.vectorizer.vocabulary),
-            "tokenizer": self.model.tokenizer.version,
+            "tokenizer": self.model.tokenizer.version if self.model.spec.words else "none (character n-grams)",
             "trained": self.model.meta.get("trained_at"),
             "data_sha256": self.model.meta.get("data_sha256"),
         }

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pipeline.document import Article
 from pipeline.text import HAN, has_han
 
+STRONG_FREQ = 10**7  # above any dictionary word: a protected name is never split
 _CONTENT = re.compile(f"[{HAN}A-Za-z0-9]")
 
 
@@ -90,9 +91,12 @@ class Tokenizer:
     jieba (see `scripts/bench.py classify`).
     """
 
-    def __init__(self, kind: str = "rjieba", words: Iterable[str] = ()) -> None:
+    def __init__(self, kind: str = "rjieba", words: Iterable[str] = (), strong: Iterable[str] = ()) -> None:
+        """`strong` words (protected person names) are added with a high frequency, so they are
+        cut whole even where the dictionary would split them."""
         self.kind = kind
         extra = sorted({w for w in words if len(w) > 1 and has_han(w)})
+        strong_words = sorted({w for w in strong if len(w) > 1})
         if kind == "rjieba":
             import rjieba
 
@@ -100,6 +104,8 @@ class Tokenizer:
             for w in extra:
                 if not self._impl.has_word(w):
                     self._impl.add_word(w, None, None)
+            for w in strong_words:
+                self._impl.add_word(w, STRONG_FREQ, "nr")
             self._cut = self._impl.cut
         elif kind == "jieba":
             self._impl = _jieba_tokenizer()
@@ -111,6 +117,8 @@ class Tokenizer:
             for w in extra:
                 if not tok.FREQ.get(w):
                     tok.add_word(w)
+            for w in strong_words:
+                tok.add_word(w, STRONG_FREQ, "nr")
             self._impl = tok
             self._cut = tok.lcut
         else:

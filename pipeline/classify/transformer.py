@@ -141,8 +141,8 @@ class TransformersClassifier:
                 if len(w) >= 2 and (has_han(w) or w.isalpha()):
                     words[w] = words.get(w, 0.0) + sum(per_char[s:e])
             best = sorted(((v, w) for w, v in words.items() if v > 0), reverse=True)[: self.cfg.evidence_top_k]
-            evidence = [{"term": w, "weight": round(v, 4), "label": self.labels[t]} for v, w in best]
-            confident = p[t] >= self.cfg.threshold and z.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
+            evidence = [{"term": w, "weight": round(v, 4), "label": self.labels[t], "path": "transformers"} for v, w in best]
+            confident = p[t] >= (self.cfg.threshold if self.cfg.threshold is not None else 0.5) and z.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
             preds.append(Prediction(self.labels[t], rounded_distribution(scores), evidence, bool(confident)))
         return preds
 

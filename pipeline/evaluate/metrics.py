@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pipeline.summarize.faithfulness import check_summary
+
 MIN_MATCH_SCORE = 0.1
 BOUNDARY = "1"
 NO_LABEL = "(none)"  # predicted topic missing: counts wrong, never a label of its own
@@ -58,6 +60,13 @@ NUMBER_NORMALISATION = (
     "ignored, 1.50 == 1.5); a summary number is faithful when the same value occurs in the "
     "article the summarizer read. Chinese numerals are not extracted. The rate is "
     "faithful numbers / all numbers, pooled over summaries."
+)
+FAITHFULNESS_CHECK = (
+    "faithfulness check (pipeline.summarize.faithfulness, the summarizer's own guard): a summary "
+    "passes when every number (by value: 万/亿 multiply, % and 成 are percentages, Chinese numerals "
+    "read), date (year, month-day), person/place/organisation name (jieba POS nr/ns/nt) and "
+    "《title》 in it is found in the article the summarizer read; check_pass_rate = passing "
+    "summaries / all summaries."
 )
 LEAD1_DESCRIPTION = (
     "LEAD-1 baseline: the first sentence of the same predicted article body, sentences "
@@ -757,6 +766,7 @@ def summary_figures(items: Sequence[tuple[str, str, str]], word_rouge: bool | No
         f, t = number_faithfulness(s, a)
         found += f
         total += t
+    passed = sum(1 for _, s, a in items if check_summary(s, a).ok)
     keys = ("rouge1", "rouge2", "rougeL")
     return {
         "n": len(items),
@@ -766,4 +776,6 @@ def summary_figures(items: Sequence[tuple[str, str, str]], word_rouge: bool | No
         "numbers_total": total,
         "numbers_faithful": found,
         "number_faithfulness": ratio(found, total),
+        "checks_passed": passed,
+        "check_pass_rate": ratio(passed, len(items)),
     }

@@ -79,6 +79,7 @@ ERROR_KINDS = (
     ("byline", "wrong bylines"),
     ("topic", "misclassified"),
     ("summary", "unfaithful summaries (numbers not in the article)"),
+    ("summary_check", "summaries failing the faithfulness check (numbers, dates, names, titles not in the article)"),
 )
 
 
@@ -97,6 +98,8 @@ def error_index(result: EvalResult) -> dict[str, list[ArticleEval]]:
                         out[kind].append(a)
                 if a.numbers and a.numbers[0] < a.numbers[1]:
                     out["summary"].append(a)
+                if a.unsupported:
+                    out["summary_check"].append(a)
     return out
 
 
@@ -265,6 +268,7 @@ def format_table(result: EvalResult, use_rich: bool | None = None) -> str:
                     *(fmt(_get(s, "word", k)) for k in ("rouge1", "rouge2", "rougeL")),
                     fmt(s.get("mean_length_chars"), 1),
                     fmt(s.get("number_faithfulness")),
+                    fmt(s.get("check_pass_rate")),
                     str(s.get("n")),
                 ]
             )
@@ -282,6 +286,7 @@ def format_table(result: EvalResult, use_rich: bool | None = None) -> str:
                     "word RL",
                     "len",
                     "num-faith",
+                    "check",
                     "n",
                 ],
                 rows,
@@ -490,6 +495,7 @@ def _summarization_html(summ: Mapping[str, Any] | None) -> str:
                 *(_get(s, "word", k) for k in ("rouge1", "rouge2", "rougeL")),
                 s.get("mean_length_chars"),
                 s.get("number_faithfulness"),
+                s.get("check_pass_rate"),
                 s.get("n"),
             ]
         )
@@ -506,12 +512,14 @@ def _summarization_html(summ: Mapping[str, Any] | None) -> str:
                 "word R-L",
                 "mean length",
                 "number faithfulness",
+                "passes the faithfulness check",
                 "n",
             ],
             rows,
         )
-        + f'<p class="small">ROUGE F1; character ROUGE is primary. Reference mean length '
-        f"{esc(fmt(summ.get('reference_mean_length_chars'), 1))} characters.</p></div>"
+        + '<p class="small">ROUGE F1; character ROUGE is primary. The faithfulness check is the summarizer\'s '
+        "own guard: every number, date, name and 《title》 of the summary found in the article. "
+        f"Reference mean length {esc(fmt(summ.get('reference_mean_length_chars'), 1))} characters.</p></div>"
     )
 
 
@@ -600,6 +608,8 @@ def _error_index_html(result: EvalResult) -> str:
                 detail = f" ({a.gold.get('topic')} → {a.pred.topic})"
             elif kind == "summary" and a.numbers:
                 detail = f" ({a.numbers[0]}/{a.numbers[1]} numbers in the article)"
+            elif kind == "summary_check" and a.unsupported:
+                detail = f" (not in the article: {'、'.join(a.unsupported)})"
             links.append(
                 f'<li><a href="#{esc(_slug(a.article_id))}">{esc(a.article_id)}</a> '
                 f"{esc(head or '(no headline)')}{esc(detail)}</li>"

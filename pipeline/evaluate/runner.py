@@ -21,6 +21,7 @@ from pipeline.executor.base import IssueProcessor, IssueTask, tasks_from_inputs
 from pipeline.io.inputs import plan_inputs, read_issues
 from pipeline.io.records import build_provenance, render_records
 from pipeline.runner import resolve_stages
+from pipeline.summarize.faithfulness import check_summary
 
 SCHEMA = "newspipe.eval/1"
 
@@ -42,6 +43,7 @@ class ArticleEval:
     rouge_char: dict[str, float] | None = None
     rouge_word: dict[str, float] | None = None
     numbers: tuple[int, int] | None = None  # (faithful, total) of the predicted summary
+    unsupported: list[str] | None = None  # what the faithfulness check found unsupported in it
     lead1: str | None = None
     lead1_rouge_char: dict[str, float] | None = None
 
@@ -108,12 +110,13 @@ def find_fixtures(path: Path, config: Config) -> list[tuple[IssueTask, Path]]:
     else:
         raise EvaluationError(f"fixture file or directory not found: {p}")
     max_bytes = int(config.input.max_file_mb * 1_000_000)
-    plans = plan_inputs([str(p)], max_bytes)
+    max_issue = int(config.input.max_issue_mb * 1_000_000)
+    plans = plan_inputs([str(p)], max_bytes, max_issue)
     # ids relative to the directory (a file given alone: its stem)
     pairs: list[tuple[IssueTask, Path]] = []
     wanted = {plan.issue_id for plan in plans if gold_path_for(root, plan.issue_id).is_file()}
     keep = [plan for plan in plans if plan.issue_id in wanted]
-    for task in tasks_from_inputs(read_issues(keep, max_bytes)):
+    for task in tasks_from_inputs(read_issues(keep, max_bytes, max_issue)):
         pairs.append((task, gold_path_for(root, task.issue_id)))
     if p.is_dir():
         missing = [g.name for g in sorted(p.glob(f"*{GOLD_SUFFIX}")) if g.name[: -len(GOLD_SUFFIX)] not in wanted]
@@ -183,6 +186,7 @@ def score_issue(gold: Mapping[str, Any], issue: Issue) -> IssueEval:
                     if M.jieba_available():
                         row.rouge_word = M.rouge(ref, p.summary, M.word_tokens)
                     row.numbers = M.number_faithfulness(p.summary, p.text)
+                    row.unsupported = check_summary(p.summary, p.text).unsupported
         rows.append(row)
     for pi, p in enumerate(preds):
         if pi not in matched_preds:
@@ -332,6 +336,7 @@ def normalisation_notes() -> dict[str, str]:
         "rouge_char": M.ROUGE_CHAR_NORMALISATION,
         "rouge_word": M.ROUGE_WORD_NORMALISATION,
         "numbers": M.NUMBER_NORMALISATION,
+        "faithfulness_check": M.FAITHFULNESS_CHECK,
         "lead1": M.LEAD1_DESCRIPTION,
     }
 

@@ -91,6 +91,7 @@ class RunSummary:
     elapsed: float = 0.0
     workers: int = 1
     interrupted: bool = False
+    signal: str = "SIGINT"  # what interrupted it (SIGINT or SIGTERM)
     failures: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -101,7 +102,7 @@ class RunSummary:
         return (
             f"issues done {self.done}, skipped {self.skipped}, failed {self.failed}; "
             f"articles written {self.articles}; {self.elapsed:.1f}s ({self.rate:.1f} issues/s)"
-            + ("; interrupted" if self.interrupted else "")
+            + (f"; interrupted ({self.signal}): run the same command again to resume" if self.interrupted else "")
         )
 
 
@@ -120,9 +121,17 @@ class Writer(Protocol):
 
 
 # ---- the driver lists the inputs --------------------------------------------------------------
+CHANGED = (
+    "changed since this output took its records (the output keeps the earlier version's); "
+    "to redo it, start over with --overwrite, or give the new version another name"
+)
+
+
 def tasks_from_inputs(raws: Iterable[RawInput], writer: Writer | None = None) -> Iterator[IssueTask]:
     """One task per issue read by `pipeline.io.inputs.read_issues`, hashed; already-written issues
-    are marked `skip` (and their bytes dropped)."""
+    are marked `skip` (and their bytes dropped); an issue the output holds with other content (an
+    input edited between runs) fails rather than being appended a second time."""
+    changed = getattr(writer, "is_changed", None)
     for index, raw in enumerate(raws):
         task = IssueTask(index, raw.issue_id, raw.source, raw.group, raw.parts)
         if raw.error is not None:
@@ -131,6 +140,9 @@ def tasks_from_inputs(raws: Iterable[RawInput], writer: Writer | None = None) ->
             task.sha256 = content_sha256(raw.parts)
             if writer is not None and writer.is_done(task.issue_id, task.sha256):
                 task.skip = True
+                task.parts = []
+            elif changed is not None and changed(task.issue_id, task.sha256):
+                task.failure = ("resume", CHANGED)
                 task.parts = []
         yield task
 

@@ -1,15 +1,21 @@
-"""The local executor: `IssueProcessor` in a process pool on this machine (`--workers N`).
+"""The local executor: `IssueProcessor` in a pool of worker processes on this machine (`--workers N`).
 
-The driver hands the pool small chunks of tasks as it reads them, keeps a bounded window of
+The driver hands the workers small chunks of tasks as it reads them, keeps a bounded window of
 chunks in flight, and collects them strictly in input order. Each worker builds its
 `IssueProcessor` once (the stages it runs are built while the driver still lists and reads).
 `--workers 1` runs everything in the driver process (no pool).
 
-A worker that dies (killed, out of memory, a crash in native code) breaks the pool: the chunk's
-issues are retried one at a time on a fresh pool, twice, so that only the issue that kills a
-worker fails. Workers never outlive the driver (Linux: PR_SET_PDEATHSIG, and a watcher thread),
-ignore Ctrl-C (the driver's to handle) and run one thread each: the pool is the parallelism.
-A process that holds (or will load) torch is never forked: workers then start from a fork server.
+Why not `concurrent.futures.ProcessPoolExecutor`: its workers share one result queue behind one
+lock, so a worker killed half-way through sending its result leaves a half-written message that
+the pool's reader thread waits on forever (and the lock held): the whole run hangs. Here each
+worker has a pipe of its own, read only by the driver, with at most one job in flight: a dead
+worker shows as its pipe's end-of-file or its process sentinel, nothing else is blocked, and the
+job it held is known exactly. Its issues are re-run on a fresh worker one at a time; an issue
+that has killed a worker twice is recorded as failed, so only the issue that kills workers fails.
+
+Workers never outlive the driver (Linux: PR_SET_PDEATHSIG, and a watcher thread), ignore Ctrl-C
+(the driver's to handle) and run one thread each: the pool is the parallelism. A process that
+holds (or will load) torch is never forked: workers then start from a fork server.
 """
 
 from __future__ import annotations
@@ -22,14 +28,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from pipeline.config import Config
 from pipeline.executor.base import (
     Executor,
+    ExecutorError,
     IssueProcessor,
     IssueResult,
     IssueTask,
@@ -37,6 +43,7 @@ from pipeline.executor.base import (
     ResultCollector,
     RunSummary,
     Writer,
+    one_line,
 )
 
 _PROCESSOR: dict[str, IssueProcessor] = {}  # the worker process's own processor
@@ -91,16 +98,60 @@ def _init_worker(config: Config, stages: list[tuple[str, Any]], render: bool) ->
             pass
 
 
-def _work(tasks: list[IssueTask]) -> list[IssueResult]:
-    return _PROCESSOR["p"](tasks)
+def _worker_main(conn: Connection, config: Config, stages: list[tuple[str, Any]], render: bool) -> None:
+    """A worker: jobs in, results out, on its own pipe, until the driver closes it."""
+    _init_worker(config, stages, render)
+    processor = _PROCESSOR["p"]
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            break
+        if job is None:
+            break
+        job_id, tasks = job
+        try:
+            reply: Any = processor(tasks)
+        except Exception as exc:  # IssueProcessor does not raise; this is a last resort
+            reply = one_line(exc)
+        try:
+            conn.send((job_id, reply))
+        except (OSError, ValueError):
+            break
+    conn.close()
+
+
+DIED = "the worker process died while processing this issue (killed, out of memory?); it did so twice"
+MAX_DEATHS = 2  # an issue that has killed this many workers is recorded as failed
 
 
 @dataclass
 class _Chunk:
     tasks: list[IssueTask]
-    future: Future | None = None
-    results: list[IssueResult] | None = None
-    generation: int = 0
+    results: dict[int, IssueResult] = field(default_factory=dict)
+    waiting: int = 0  # jobs of this chunk not yet answered
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(data) for t in self.tasks for _, _, data in t.parts)
+
+    @property
+    def complete(self) -> bool:
+        return self.waiting == 0
+
+
+@dataclass
+class _Job:
+    chunk: _Chunk
+    tasks: list[IssueTask]
+    deaths: int = 0  # workers lost while running it
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: _Job | None = None
 
 
 class LocalExecutor(Executor):
@@ -110,9 +161,13 @@ class LocalExecutor(Executor):
         super().__init__(config)
         self.workers = max(1, workers if workers is not None else default_workers())
         self.expected_tasks = expected_tasks
-        self.pool: ProcessPoolExecutor | None = None
         self.local: IssueProcessor | None = None
-        self.generation = 0
+        self.pool: list[_Worker] = []
+        self.queue: deque[_Job] = deque()
+        self.context: Any = None
+        self.next_id = 0
+        self.idle_deaths = 0  # workers lost with no job since the last answer (cannot even start?)
+        self.jobs: dict[int, _Job] = {}
 
     # -- pool ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -124,67 +179,123 @@ class LocalExecutor(Executor):
         if sys.platform != "linux" or self.driver_stages or "torch" in sys.modules:
             # never fork a process that holds (or is about to load) torch's thread pools
             method = "forkserver" if sys.platform != "win32" else "spawn"
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_init_worker,
-            initargs=self.processor_args(),
-        )
-        self.generation += 1
+        self.context = multiprocessing.get_context(method)
+        self.pool = [self._spawn() for _ in range(self.workers)]
 
-    def restart(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-        self.start()
+    def _spawn(self) -> _Worker:
+        ours, theirs = self.context.Pipe(duplex=True)
+        proc = self.context.Process(
+            target=_worker_main, args=(theirs, *self.processor_args()), name="newspipe-worker", daemon=True
+        )
+        proc.start()
+        theirs.close()  # only the worker holds its end: its death is our end-of-file
+        return _Worker(proc, ours)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        """Stop the workers: idle ones see their pipe close and exit; busy ones (an interrupt) are
+        terminated at once."""
+        pool, self.pool = self.pool, []
+        for w in pool:
+            if w.job is None:
+                try:
+                    w.conn.send(None)  # forked siblings hold copies of our ends: say it, not EOF
+                except (OSError, ValueError):
+                    pass
+            else:
+                w.process.terminate()
+            w.conn.close()
+        deadline = time.monotonic() + 5
+        for w in pool:
+            w.process.join(max(0.1, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(1)
 
     def submit(self, chunk: _Chunk) -> None:
         work = [t for t in chunk.tasks if t.runnable]
         if not work:
-            chunk.results = []
             return
-        if self.pool is None:
+        if not self.pool:
             assert self.local is not None
-            chunk.results = self.local(work)
+            chunk.results = {r.index: r for r in self.local(work)}
             return
-        chunk.generation = self.generation
-        try:
-            chunk.future = self.pool.submit(_work, work)
-        except BrokenProcessPool as exc:  # a worker died since the last collect: retried there
-            chunk.future = Future()
-            chunk.future.set_exception(exc)
+        chunk.waiting = 1
+        self.queue.append(_Job(chunk, work))
+        self._dispatch()
 
-    def collect(self, chunk: _Chunk) -> list[IssueResult]:
-        if chunk.results is not None:
-            return chunk.results
-        assert chunk.future is not None
-        try:
-            return chunk.future.result()
-        except (BrokenProcessPool, CancelledError):
-            pass
-        # a worker died: retry this chunk's issues one at a time on a fresh pool, so that only the
-        # issue that kills it fails
-        if chunk.generation == self.generation:
-            self.restart()
-        results: list[IssueResult] = []
-        for task in chunk.tasks:
-            if not task.runnable:
+    def _dispatch(self) -> None:
+        for w in self.pool:
+            if not self.queue:
+                return
+            if w.job is not None:
                 continue
-            for attempt in (1, 2):  # twice: a pool broken by another issue must not condemn this one
+            job = self.queue.popleft()
+            self.next_id += 1
+            self.jobs[self.next_id] = job
+            w.job = job
+            try:
+                w.conn.send((self.next_id, job.tasks))
+            except (OSError, ValueError):
+                pass  # it died: its sentinel says so in the next `_pump`
+
+    def _pump(self, block: bool) -> None:
+        """Take what the workers have sent; replace any that died and deal with their jobs."""
+        busy = [w for w in self.pool if w.job is not None]
+        if not busy and not block:
+            return
+        handles: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in self.pool]
+        ready = set(wait(handles, timeout=None if block else 0))
+        for k, w in enumerate(list(self.pool)):
+            dead = False
+            if w.job is not None and w.conn in ready:
                 try:
-                    assert self.pool is not None
-                    results.extend(self.pool.submit(_work, [task]).result())
-                    break
-                except BrokenProcessPool:
-                    self.restart()
-                    if attempt == 2:
-                        reason = "the worker process died while processing this issue (killed, out of memory?)"
-                        results.append(IssueResult(task.index, failure=("worker", reason)))
-        return results
+                    job_id, reply = w.conn.recv()
+                except (EOFError, OSError):  # died mid-send: a half message, never waited on
+                    dead = True
+                else:
+                    self._answer(self.jobs.pop(job_id), reply)
+                    w.job = None
+            if dead or w.process.sentinel in ready:
+                if w.job is None and not dead:
+                    try:  # exited right after answering: nothing lost
+                        if w.conn.poll():
+                            continue
+                    except (EOFError, OSError):
+                        pass
+                self._lost(w)
+                self.pool[k] = self._spawn()
+        self._dispatch()
+
+    def _answer(self, job: _Job, reply: Any) -> None:
+        self.idle_deaths = 0
+        if isinstance(reply, str):  # the processor raised: every issue of the job fails
+            reply = [IssueResult(t.index, failure=("worker", reply)) for t in job.tasks]
+        for r in reply:
+            job.chunk.results[r.index] = r
+        job.chunk.waiting -= 1
+
+    def _lost(self, w: _Worker) -> None:
+        """A worker died: retry each issue of its job on its own; fail one that killed twice."""
+        w.conn.close()
+        w.process.join(1)
+        job, w.job = w.job, None
+        if job is None:
+            self.idle_deaths += 1
+            if self.idle_deaths > 3 * self.workers:
+                raise ExecutorError("worker processes keep dying before doing any work; run with --workers 1 to see why")
+            return
+        for jid, j in list(self.jobs.items()):
+            if j is job:
+                del self.jobs[jid]
+        job.chunk.waiting -= 1
+        deaths = job.deaths + 1
+        for task in job.tasks:
+            if deaths >= MAX_DEATHS and len(job.tasks) == 1:
+                job.chunk.results[task.index] = IssueResult(task.index, failure=("worker", DIED))
+                continue
+            job.chunk.waiting += 1
+            # alone now, so that only the issue that kills its worker fails
+            self.queue.append(_Job(job.chunk, [task], deaths if len(job.tasks) == 1 else 1))
 
     # -- driver ----------------------------------------------------------------------------
     def run(self, tasks: Iterable[IssueTask], writer: Writer, summary: RunSummary, progress: Progress | None = None) -> None:
@@ -194,19 +305,34 @@ class LocalExecutor(Executor):
         total = self.expected_tasks
         chunk_size = 1 if self.workers <= 1 else max(1, min(16, total // (self.workers * 8) or 1))
         max_chunks = max(2, self.workers * 3)
+        # the bytes of issues read but not yet written: a few issues' worth, however large they are
+        budget = 2 * int(self.config.input.max_issue_mb * 1_000_000)
         window: deque[_Chunk] = deque()
 
         def drain_one() -> None:
             chunk = window.popleft()
-            results = {r.index: r for r in self.collect(chunk)}
-            for r in results.values():
+            while not chunk.complete:
+                self._pump(block=True)
+            for r in chunk.results.values():
                 if r.fatal is not None:
                     collector.add(chunk.tasks[0], r)  # raises ExecutorError
             for task in chunk.tasks:
-                collector.add(task, results.get(task.index) if task.runnable else None)
+                collector.add(task, chunk.results.get(task.index) if task.runnable else None)
+                task.parts = []  # its bytes are done with: the writer needs only its identity
             writer.maybe_commit()
             if progress is not None:
                 progress(len(chunk.tasks), summary.articles)
+
+        def push(chunk: _Chunk) -> None:
+            self.submit(chunk)
+            window.append(chunk)
+            self._pump(block=False)
+            while (
+                len(window) >= max_chunks
+                or (window and window[0].complete)
+                or (len(window) > 1 and sum(c.nbytes for c in window) > budget)
+            ):
+                drain_one()
 
         current: list[IssueTask] = []
         work = 0
@@ -215,16 +341,10 @@ class LocalExecutor(Executor):
             if task.runnable:
                 work += 1
             if work >= chunk_size or len(current) >= 64:
-                chunk = _Chunk(current)
-                self.submit(chunk)
-                window.append(chunk)
+                push(_Chunk(current))
                 current, work = [], 0
-                while len(window) >= max_chunks or (window and window[0].results is not None):
-                    drain_one()
         if current:
-            chunk = _Chunk(current)
-            self.submit(chunk)
-            window.append(chunk)
+            push(_Chunk(current))
         while window:
             drain_one()
         collector.flush()

@@ -22,6 +22,12 @@ Part = tuple[str | None, str, bytes]  # (page or None for a whole issue, source,
 
 def assemble_issue(parts: Sequence[Part], source: str, issue_id: str, settings: Any) -> Issue:
     """Bytes of one issue -> an `Issue`, or `InputError`. `settings` is the `input` config section."""
+    if getattr(settings, "format", "issues") == "articles":  # one JSONL line = one article
+        from pipeline.io.articles import parse_article
+
+        if len(parts) != 1:
+            raise InputError(source, "an article record is one JSONL line", "read")
+        return parse_article(parts[0][2], source, issue_id)
     max_bytes = int(settings.max_file_mb * 1_000_000)
     encodings = tuple(settings.encodings)
     if not parts:

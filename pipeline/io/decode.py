@@ -14,6 +14,16 @@ import unicodedata
 import charset_normalizer
 
 
+def format_mb(n_bytes: float) -> str:
+    """A size for a message: `2.0 MB`, `0.05 MB`, `2000.0 MB` (never `2e+03 MB`)."""
+    mb = n_bytes / 1e6
+    if mb >= 1:
+        return f"{mb:.1f} MB"
+    if n_bytes < 1000:
+        return f"{int(n_bytes)} bytes"
+    return f"{mb:.3f}".rstrip("0").rstrip(".") + " MB"
+
+
 class InputError(ValueError):
     """An input that cannot be processed; `reason` is one readable line."""
 
@@ -45,6 +55,31 @@ def _looks_binary(data: bytes) -> bool:
     return controls > max(8, len(sample) // 100)
 
 
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) for UTF-16 without a byte-order mark, or None. Text in UTF-16 has a NUL
+    byte in every ASCII character (newlines included), all on odd positions (LE) or all on even
+    ones (BE); a binary file has them anywhere. Tried only when `input.encodings` lists utf-16."""
+    if len(data) % 2:
+        return None
+    sample = data[:65536]
+    odd = sample[1::2].count(0)
+    even = sample[0::2].count(0)
+    if odd == even:
+        return None
+    enc = "utf-16-le" if odd > even else "utf-16-be"
+    if min(odd, even) * 3 > max(odd, even):  # NULs on both sides alike: not text
+        return None
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in text or not _plausible_text(text):
+        return None
+    sample = text[:20000]
+    common = sum(1 for ch in sample if ch.isascii() or "\u3000" <= ch <= "\u303f" or "\u4e00" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+    return (text, enc) if common >= 0.9 * len(sample) else None  # bytes of another encoding read as UTF-16 are noise
+
+
 def _plausible_text(text: str) -> bool:
     """Most characters of a newspaper page are CJK, ASCII or punctuation, not symbols."""
     if not text.strip():
@@ -68,7 +103,7 @@ def decode_bytes(
     if max_bytes is not None and len(data) > max_bytes:
         raise InputError(
             source,
-            f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+            f"file is {format_mb(len(data))}, over the {format_mb(max_bytes)} limit; "
             "split it or raise input.max_file_mb",
             stage="read",
         )
@@ -85,9 +120,14 @@ def decode_bytes(
             encoding = "utf-8-sig" if enc == "utf-8-sig" else enc
             text = text.lstrip("\ufeff")
             break
+    if text is None and b"\x00" in data[:65536] and any(_is_utf16(e) for e in encodings):
+        found = _utf16_without_bom(data)
+        if found is not None:
+            text, encoding = found
     if text is None:
         if _looks_binary(data):
-            raise InputError(source, "looks like a binary file, not text; pass the plain-text issue instead")
+            why = " (it holds NUL bytes)" if b"\x00" in data[:65536] else ""
+            raise InputError(source, f"looks like a binary file, not text{why}; pass the plain-text issue instead")
         try:
             text = data.decode("utf-8")
             encoding = "utf-8"
@@ -106,10 +146,19 @@ def decode_bytes(
                 raise InputError(source, f"cannot decode as {encoding}; convert it to UTF-8 first") from None
     if encoding != "utf-8" and not _plausible_text(text):
         raise InputError(source, f"decodes as {encoding} but does not look like text; is it the right file?")
+    nul = text.find("\x00")
+    if nul >= 0:  # wherever it is: one rule for the whole file, never `\u0000` in a record
+        raise InputError(
+            source, f"holds NUL characters (the first at character {nul}): a damaged or binary file; fix or remove it"
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError(source, "file is empty: nothing to segment", stage="read")
     return text, encoding or "utf-8"
+
+
+def _is_utf16(name: str) -> bool:
+    return name.replace("_", "-").lower() in ("utf-16", "utf16", "utf-16-le", "utf-16-be", "utf-16le", "utf-16be")
 
 
 def _canonical(name: str) -> str:

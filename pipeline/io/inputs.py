@@ -32,21 +32,28 @@ without its page part (`xxrb_20240901`), relative in the same way.
 
 from __future__ import annotations
 
+import bz2
 import glob
+import gzip
+import lzma
 import os
 import re
+import stat
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipeline.io.decode import InputError
+from pipeline.io.decode import InputError, format_mb
 from pipeline.text import page_sort_key
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+NOT_REGULAR = "not a regular file (a FIFO, device or socket named like an issue); refused without opening it"
+NESTED = "an archive inside an archive is not read; extract it and pass it as an input of its own"
 TEXT_SUFFIXES = (".txt",)
 _DATE = r"(?:19|20)\d{2}[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])"
 _DATE_RE = re.compile(rf"(?<!\d){_DATE}(?!\d)")
@@ -107,7 +114,18 @@ class RawInput:
 def too_big(source: str, size: int, max_bytes: int) -> InputError:
     return InputError(
         source,
-        f"file is {size / 1e6:.2g} MB, over the {max_bytes / 1e6:g} MB limit; split it or raise input.max_file_mb",
+        f"file is {format_mb(size)}, over the {format_mb(max_bytes)} limit; split it or raise input.max_file_mb",
+        "read",
+    )
+
+
+def issue_too_big(source: str, size: int | None, max_issue_bytes: int) -> InputError:
+    """An issue whose files (all its pages) add up to more than `input.max_issue_mb`."""
+    what = f"add up to {format_mb(size)}" if size is not None else "add up to more than that"
+    return InputError(
+        source,
+        f"the files of this issue {what}, over the {format_mb(max_issue_bytes)} limit of input.max_issue_mb; "
+        "split it or raise input.max_issue_mb",
         "read",
     )
 
@@ -184,11 +202,13 @@ def _group_entries(
     kind: str,
     archive: str | None,
     source_root: str,
+    max_issue_bytes: int | None = None,
 ) -> list[IssuePlan]:
     """Group entries (in order) into issues; paged files of one issue become one plan.
 
     id_root: None -> ids are stems (loose files); otherwise ids are relative paths and id_root
-    names the directory or archive itself, the id of page files lying directly in it.
+    names the directory or archive itself, the id of page files lying directly in it. An issue
+    whose declared sizes add up to more than `max_issue_bytes` is refused here, unread.
     """
     plans: list[IssuePlan] = []
     paged: dict[str, IssuePlan] = {}
@@ -227,6 +247,11 @@ def _group_entries(
             plan.error = InputError(
                 plan.source, "two files claim the same page number; rename one of them", "read"
             )
+    if max_issue_bytes is not None:
+        for plan in plans:
+            total = sum(r.size or 0 for r in plan.parts)
+            if plan.error is None and total > max_issue_bytes:
+                plan.error = issue_too_big(plan.source, total, max_issue_bytes)
     return plans
 
 
@@ -248,10 +273,21 @@ def _is_hidden(rel: str) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in PurePosixPath(rel).parts)
 
 
-def _plan_directory(path: Path, max_bytes: int | None) -> list[IssuePlan]:
+def _plan_directory(path: Path, max_bytes: int | None, max_issue_bytes: int | None = None) -> list[IssuePlan]:
     name = path.resolve().name or str(path)
-    items: list[tuple[str, Path]] = []
-    for root, dirs, files in os.walk(path):
+    items: list[tuple[str, Path, InputError | None]] = []
+
+    def unreadable(exc: OSError) -> None:
+        """os.walk skips a directory it cannot list; we say so instead."""
+        where = Path(exc.filename) if exc.filename else path
+        try:
+            rel = where.relative_to(path).as_posix()
+        except ValueError:
+            rel = "."
+        reason = f"cannot read directory: {exc.strerror or exc}; its files are not processed"
+        items.append((rel, where, InputError(str(where), reason, "read")))
+
+    for root, dirs, files in os.walk(path, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for f in files:
             full = Path(root) / f
@@ -259,7 +295,7 @@ def _plan_directory(path: Path, max_bytes: int | None) -> list[IssuePlan]:
             if _is_hidden(rel):
                 continue
             if f.lower().endswith(TEXT_SUFFIXES) or is_archive(f):
-                items.append((rel, full))
+                items.append((rel, full, None))
     items.sort(key=lambda t: t[0])
     if not items:
         return [IssuePlan(name, str(path), name, [], InputError(str(path), "directory holds no .txt files or archives", "read"))]
@@ -267,7 +303,10 @@ def _plan_directory(path: Path, max_bytes: int | None) -> list[IssuePlan]:
     texts: list[_Entry] = []
 
     def flush() -> None:
-        grouped = _group_entries(texts, group=name, id_root=name, kind="file", archive=None, source_root=str(path))
+        grouped = _group_entries(
+            texts, group=name, id_root=name, kind="file", archive=None, source_root=str(path),
+            max_issue_bytes=max_issue_bytes,
+        )  # fmt: skip
         for plan in grouped:
             rel = plan.parts[0].rel if plan.parts else ""
             # the output group of a directory input: its top-level subdirectory, else its own name
@@ -275,10 +314,15 @@ def _plan_directory(path: Path, max_bytes: int | None) -> list[IssuePlan]:
         plans.extend(grouped)
         texts.clear()
 
-    for rel, full in items:
+    for rel, full, err in items:
+        if err is not None:
+            flush()
+            group = rel.split("/", 1)[0] if rel != "." else name
+            plans.append(IssuePlan(name if rel == "." else rel, str(full), group, [], err))
+            continue
         if is_archive(rel):
             flush()
-            plans.extend(_plan_archive(full, max_bytes))
+            plans.extend(_plan_archive(full, max_bytes, max_issue_bytes))
             continue
         texts.append(_file_entry(rel, full, max_bytes))
     flush()
@@ -286,21 +330,93 @@ def _plan_directory(path: Path, max_bytes: int | None) -> list[IssuePlan]:
 
 
 def _file_entry(rel: str, full: Path, max_bytes: int | None) -> _Entry:
+    """A file to read later; only a regular file (a FIFO would block the run forever, a device
+    never ends): anything else is refused here, by its `stat`, without opening it."""
     ref = PartRef(str(full), str(full), rel=rel)
     try:
-        ref.size = full.stat().st_size
+        st = os.stat(full)
     except OSError as exc:
-        return _Entry(rel, ref, InputError(str(full), f"cannot read: {exc.strerror}", "read"))
+        return _Entry(rel, ref, InputError(str(full), f"cannot read: {exc.strerror or exc}", "read"))
+    if not stat.S_ISREG(st.st_mode):
+        return _Entry(rel, ref, InputError(str(full), NOT_REGULAR, "read"))
+    ref.size = st.st_size
     if max_bytes is not None and ref.size > max_bytes:
         return _Entry(rel, ref, too_big(str(full), ref.size, max_bytes))
     return _Entry(rel, ref)
 
 
-def _plan_archive(path: Path, max_bytes: int | None) -> list[IssuePlan]:
+class _TailReader:
+    """A read-only file over a (decompressed) tar stream that remembers the last block read, so
+    that where `tarfile` stopped listing can be checked without reading backwards: `tarfile`
+    takes a corrupt header, or a stream cut at a header, for the end of the archive."""
+
+    def __init__(self, fh) -> None:  # type: ignore[no-untyped-def]
+        self.fh = fh
+        self.last = b""
+        self.last_at = -1
+        self.name = getattr(fh, "name", None)
+        self.mode = "rb"
+
+    def read(self, n: int = -1) -> bytes:
+        at = self.fh.tell()
+        data = self.fh.read(n)
+        self.last, self.last_at = data, at
+        return data
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return self.fh.seek(pos, whence)
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _open_tar_stream(path: Path):  # type: ignore[no-untyped-def]
+    """The archive's tar bytes: decompressed by its magic number (what `r:*` would pick)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open(path, "rb")
+    if magic.startswith(b"BZh"):
+        return bz2.open(path, "rb")
+    if magic.startswith(b"\xfd7zXZ"):
+        return lzma.open(path, "rb")
+    return open(path, "rb")
+
+
+def _check_tar_end(tf: tarfile.TarFile, tail: _TailReader) -> str | None:
+    """Why the listing stopped early (a corrupt header, a cut stream), or None at a real end:
+    an end-of-archive block of zeros, then a compressed stream that ends cleanly."""
+    offset = tf.offset
+    if tail.last_at != offset or len(tail.last) < tarfile.BLOCKSIZE:
+        return f"archive is truncated at byte {offset} of its tar stream"
+    if tail.last[: tarfile.BLOCKSIZE].count(0) != tarfile.BLOCKSIZE:
+        return f"archive is corrupt: no valid member header at byte {offset} of its tar stream"
+    try:  # the rest is padding; reading it to the end checks the compressed stream's CRC
+        budget = 1 << 20
+        while budget > 0:
+            chunk = tail.fh.read(65536)
+            if not chunk:
+                break
+            budget -= len(chunk)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        return f"archive is corrupt after its last member: {exc}"
+    return None
+
+
+def _plan_archive(path: Path, max_bytes: int | None, max_issue_bytes: int | None = None) -> list[IssuePlan]:
     archive = str(path)
     group = _strip_suffix(path.name)
     entries: list[_Entry] = []
     low = path.name.lower()
+    damage: str | None = None
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named x.zip would block the run
+            return [IssuePlan(group, archive, group, [], InputError(archive, NOT_REGULAR, "read"))]
+    except OSError as exc:
+        return [IssuePlan(group, archive, group, [], InputError(archive, f"cannot read: {exc.strerror or exc}", "read"))]
     try:
         if low.endswith(".zip"):
             kind = "zip"
@@ -313,23 +429,57 @@ def _plan_archive(path: Path, max_bytes: int | None) -> list[IssuePlan]:
                         entries.append(e)
         else:
             kind = "tar"
-            with tarfile.open(path, mode="r:*") as tf:
-                for info in tf:
-                    if info.isdir():
-                        continue
-                    e = _member_entry(archive, info.name, info.offset, info.size, max_bytes)
-                    if e is None:
-                        continue
-                    if e.error is None and not info.isfile():
-                        e.error = InputError(
-                            e.ref.source, "archive member is a link or device, not a regular file; refused", "read"
-                        )
-                    entries.append(e)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
-        return [IssuePlan(group, archive, group, [], InputError(archive, f"cannot read archive: {exc}", "read"))]
-    if not entries:
+            try:
+                stream = _open_tar_stream(path)
+            except OSError as exc:
+                raise tarfile.ReadError(exc.strerror or str(exc)) from None
+            tail = _TailReader(stream)
+            try:
+                with tarfile.open(fileobj=tail, mode="r:") as tf:  # type: ignore[call-overload]
+                    try:
+                        for info in tf:
+                            if info.isdir():
+                                continue
+                            e = _member_entry(archive, info.name, info.offset, info.size, max_bytes)
+                            if e is None:
+                                continue
+                            if e.error is None and not info.isfile():
+                                e.error = InputError(
+                                    e.ref.source, "archive member is a link or device, not a regular file; refused", "read"
+                                )
+                            entries.append(e)
+                        damage = _check_tar_end(tf, tail)
+                    except (OSError, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+                        if not entries:
+                            raise
+                        damage = f"archive is corrupt or truncated: {_one_line(exc)}"
+            finally:
+                stream.close()
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        return [IssuePlan(group, archive, group, [], InputError(archive, f"cannot read archive: {_one_line(exc)}", "read"))]
+    plans: list[IssuePlan] = []
+    if entries:
+        plans = _group_entries(
+            entries, group=group, id_root=group, kind=kind, archive=archive, source_root=archive,
+            max_issue_bytes=max_issue_bytes,
+        )  # fmt: skip
+        if kind == "tar":
+            # in the order their last member goes by in the stream: reading then emits each issue
+            # as soon as it is whole, holding nothing that lies between the pages of another
+            plans.sort(key=lambda p: max(r.key or 0 for r in p.parts) if p.parts else 0)
+    if damage is not None:
+        after = f" after {entries[-1].ref.member}" if entries else ""
+        reason = f"{damage}{after}; members beyond it were not reached (listed issues before it are processed)"
+        plans.append(IssuePlan(f"{group}!damaged", archive, group, [], InputError(archive, reason, "read"), archive, kind))
+    if not plans:
         return [IssuePlan(group, archive, group, [], InputError(archive, "archive holds no .txt members", "read"))]
-    return _group_entries(entries, group=group, id_root=group, kind=kind, archive=archive, source_root=archive)
+    return plans
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one short line (tar reasons may span several)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _member_entry(archive: str, name: str, key: int, size: int, max_bytes: int | None) -> _Entry | None:
@@ -339,15 +489,24 @@ def _member_entry(archive: str, name: str, key: int, size: int, max_bytes: int |
     if bad is not None:
         return _Entry(name.replace("\\", "/").lstrip("/"), ref, InputError(source, bad, "read"))
     rel = name.replace("\\", "/")
-    if _is_hidden(rel) or not rel.lower().endswith(TEXT_SUFFIXES):
+    if _is_hidden(rel):
+        return None
+    if is_archive(rel):
+        return _Entry(rel, ref, InputError(source, NESTED, "read"))
+    if not rel.lower().endswith(TEXT_SUFFIXES):
         return None
     if max_bytes is not None and size > max_bytes:
         return _Entry(rel, ref, too_big(source, size, max_bytes))
     return _Entry(rel, ref)
 
 
-def plan_inputs(inputs: list[str], max_bytes: int | None = None) -> list[IssuePlan]:
-    """Every issue the inputs hold, in a deterministic order, without reading issue text."""
+def plan_inputs(
+    inputs: list[str], max_bytes: int | None = None, max_issue_bytes: int | None = None
+) -> list[IssuePlan]:
+    """Every issue the inputs hold, in a deterministic order, without reading issue text.
+
+    `max_bytes` caps one file or member (`input.max_file_mb`), `max_issue_bytes` all the files
+    of one issue together (`input.max_issue_mb`)."""
     plans: list[IssuePlan] = []
     loose: list[_Entry] = []
     seen: set[str] = set()
@@ -355,7 +514,10 @@ def plan_inputs(inputs: list[str], max_bytes: int | None = None) -> list[IssuePl
     def flush_loose() -> None:
         if not loose:
             return
-        grouped = _group_entries(list(loose), group="", id_root=None, kind="file", archive=None, source_root="")
+        grouped = _group_entries(
+            list(loose), group="", id_root=None, kind="file", archive=None, source_root="",
+            max_issue_bytes=max_issue_bytes,
+        )  # fmt: skip
         for plan in grouped:
             parent = Path(plan.parts[0].path).resolve().parent.name if plan.parts else ""
             plan.group = parent or "default"
@@ -391,10 +553,10 @@ def plan_inputs(inputs: list[str], max_bytes: int | None = None) -> list[IssuePl
             seen.add(real)
             if m.is_dir():
                 flush_loose()
-                plans.extend(_plan_directory(m, max_bytes))
+                plans.extend(_plan_directory(m, max_bytes, max_issue_bytes))
             elif is_archive(m.name):
                 flush_loose()
-                plans.extend(_plan_archive(m, max_bytes))
+                plans.extend(_plan_archive(m, max_bytes, max_issue_bytes))
             elif m.is_file() or m.exists():
                 loose.append(_file_entry(m.as_posix(), m, max_bytes))
     flush_loose()
@@ -419,17 +581,46 @@ def _make_ids_unique(plans: list[IssuePlan]) -> None:
 
 
 # ---- phase 2: read ------------------------------------------------------------------------
+class _Budget:
+    """What one issue may still read: each file up to `max_bytes`, all of them together up to
+    `max_issue_bytes`; every read stops one byte past what is left, so sizes that lie (a zip
+    bomb, a paged issue of bombs) cannot fill memory."""
+
+    def __init__(self, source: str, max_bytes: int | None, max_issue_bytes: int | None) -> None:
+        self.source = source
+        self.max_bytes = max_bytes
+        self.max_issue = max_issue_bytes
+        self.used = 0
+
+    def read(self, fh, source: str, hint: int | None = None) -> bytes:  # type: ignore[no-untyped-def]
+        """`hint`: the size the listing saw; read that much first (a read of the whole cap would
+        allocate the cap), then whatever more there is, up to the cap."""
+        left = None if self.max_issue is None else self.max_issue - self.used
+        cap = self.max_bytes if left is None else (left if self.max_bytes is None else min(self.max_bytes, left))
+        if cap is None:
+            data = fh.read()
+        else:
+            first = cap + 1 if hint is None else min(cap, max(hint, 0)) + 1
+            data = fh.read(first)
+            if len(data) == first and first <= cap:  # the listing's size was stale or a lie
+                data += fh.read(cap + 1 - len(data))
+            if len(data) > cap:
+                if self.max_bytes is not None and len(data) > self.max_bytes:
+                    raise too_big(source, len(data), self.max_bytes)
+                assert self.max_issue is not None
+                raise issue_too_big(self.source, None, self.max_issue)
+        self.used += len(data)
+        return data
+
+
 def _read_capped(fh, source: str, max_bytes: int | None) -> bytes:
     """Read at most max_bytes + 1 bytes: a member that lies about its size cannot fill memory."""
-    if max_bytes is None:
-        return fh.read()
-    data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise too_big(source, len(data), max_bytes)
-    return data
+    return _Budget(source, max_bytes, None).read(fh, source)
 
 
-def read_issues(plans: list[IssuePlan], max_bytes: int | None = None) -> Iterator[RawInput]:
+def read_issues(
+    plans: list[IssuePlan], max_bytes: int | None = None, max_issue_bytes: int | None = None
+) -> Iterator[RawInput]:
     """Yield one `RawInput` per plan, in plan order, reading archives in place."""
     i = 0
     n = len(plans)
@@ -440,12 +631,12 @@ def read_issues(plans: list[IssuePlan], max_bytes: int | None = None) -> Iterato
             while j < n and plans[j].archive == plan.archive:
                 j += 1
             if plan.kind == "zip":
-                yield from _read_zip(plans[i:j], max_bytes)
+                yield from _read_zip(plans[i:j], max_bytes, max_issue_bytes)
             else:
-                yield from _read_tar(plans[i:j], max_bytes)
+                yield from _read_tar(plans[i:j], max_bytes, max_issue_bytes)
             i = j
             continue
-        yield _read_plain(plan, max_bytes)
+        yield _read_plain(plan, max_bytes, max_issue_bytes)
         i += 1
 
 
@@ -453,17 +644,31 @@ def _raw(plan: IssuePlan, error: InputError | None = None) -> RawInput:
     return RawInput(plan.source, plan.issue_id, plan.group, [], error or plan.error)
 
 
-def _read_plain(plan: IssuePlan, max_bytes: int | None) -> RawInput:
+def _open_regular(path: str):  # type: ignore[no-untyped-def]
+    """Open a file for reading only if it is a regular file: non-blocking, so that a FIFO put in
+    place of a file after listing cannot hang the run either."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(path, NOT_REGULAR, "read")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_plain(plan: IssuePlan, max_bytes: int | None, max_issue_bytes: int | None = None) -> RawInput:
     if plan.error is not None:
         return _raw(plan)
     raw = _raw(plan)
+    budget = _Budget(plan.source, max_bytes, max_issue_bytes)
     for ref in plan.parts:
         try:
             if plan.kind == "stdin":
-                data = _read_capped(sys.stdin.buffer, ref.source, max_bytes)
+                data = budget.read(sys.stdin.buffer, ref.source)
             else:
-                with open(ref.path, "rb") as fh:
-                    data = _read_capped(fh, ref.source, max_bytes)
+                with _open_regular(ref.path) as fh:
+                    data = budget.read(fh, ref.source, ref.size)
         except InputError as err:
             return _raw(plan, err)
         except OSError as exc:
@@ -472,14 +677,17 @@ def _read_plain(plan: IssuePlan, max_bytes: int | None) -> RawInput:
     return raw
 
 
-def _read_zip(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInput]:
+_MEMBER_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, EOFError, NotImplementedError, zlib.error, lzma.LZMAError)
+
+
+def _read_zip(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: int | None = None) -> Iterator[RawInput]:
     archive = plans[0].archive
     assert archive is not None
     try:
         zf = zipfile.ZipFile(archive)
     except (OSError, zipfile.BadZipFile) as exc:
         for plan in plans:
-            yield _raw(plan, plan.error or InputError(archive, f"cannot read archive: {exc}", "read"))
+            yield _raw(plan, plan.error or InputError(archive, f"cannot read archive: {_one_line(exc)}", "read"))
         return
     with zf:
         infos = zf.infolist()
@@ -488,23 +696,26 @@ def _read_zip(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInpu
                 yield _raw(plan)
                 continue
             raw = _raw(plan)
+            budget = _Budget(plan.source, max_bytes, max_issue_bytes)
             for ref in plan.parts:
                 try:
                     assert ref.key is not None
                     with zf.open(infos[ref.key]) as fh:
-                        data = _read_capped(fh, ref.source, max_bytes)
+                        data = budget.read(fh, ref.source, infos[ref.key].file_size)
                 except InputError as err:
                     raw = _raw(plan, err)
                     break
-                except (OSError, zipfile.BadZipFile, RuntimeError, EOFError, NotImplementedError) as exc:
-                    raw = _raw(plan, InputError(ref.source, f"cannot read archive member: {exc}", "read"))
+                except _MEMBER_ERRORS as exc:  # a corrupt deflate stream, a bad CRC, encryption
+                    raw = _raw(plan, InputError(ref.source, f"archive member is corrupt or unreadable: {_one_line(exc)}", "read"))
                     break
                 raw.parts.append((ref.page, ref.source, data))
             yield raw
 
 
-def _read_tar(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInput]:
-    """One sequential pass; a plan is emitted once all its members have gone by."""
+def _read_tar(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: int | None = None) -> Iterator[RawInput]:
+    """One sequential pass; a plan is emitted once all its members have gone by. Plans come in
+    the order their last member appears (`_plan_archive`), so only the pages of an issue not yet
+    whole are held, never whole issues lying between its pages."""
     archive = plans[0].archive
     assert archive is not None
     wanted: dict[int, int] = {}  # header offset -> plan index
@@ -515,6 +726,7 @@ def _read_tar(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInpu
                 wanted[ref.key] = k
     got: dict[int, bytes] = {}
     failed: dict[int, InputError] = {}
+    budgets: dict[int, _Budget] = {}
     emitted = 0
 
     def ready(k: int) -> bool:
@@ -523,9 +735,12 @@ def _read_tar(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInpu
 
     def emit(k: int) -> RawInput:
         plan = plans[k]
+        budgets.pop(k, None)
         if plan.error is not None:
             return _raw(plan)
         if k in failed:
+            for ref in plan.parts:
+                got.pop(ref.key, None)  # type: ignore[arg-type]
             return _raw(plan, failed[k])
         raw = _raw(plan)
         for ref in plan.parts:
@@ -534,24 +749,29 @@ def _read_tar(plans: list[IssuePlan], max_bytes: int | None) -> Iterator[RawInpu
         return raw
 
     try:
-        with tarfile.open(archive, mode="r|*") as tf:
+        # decompressed by us, in bounded steps: tarfile's own `r|gz` inflates a whole 10 kB read
+        # at once, up to ~10 MB of filler for every step
+        with _open_tar_stream(Path(archive)) as stream, tarfile.open(fileobj=stream, mode="r|") as tf:
             for info in tf:
                 k = wanted.get(info.offset)
                 if k is None or k in failed:
                     continue
                 source = f"{archive}!{info.name}"
+                budget = budgets.setdefault(k, _Budget(plans[k].source, max_bytes, max_issue_bytes))
                 try:
                     fh = tf.extractfile(info)
                     if fh is None:
                         raise InputError(source, "archive member is not a regular file", "read")
-                    got[info.offset] = _read_capped(fh, source, max_bytes)
+                    got[info.offset] = budget.read(fh, source, info.size)
                 except InputError as err:
                     failed[k] = err
+                    for ref in plans[k].parts:
+                        got.pop(ref.key, None)  # type: ignore[arg-type]
                 while emitted < len(plans) and ready(emitted):
                     yield emit(emitted)
                     emitted += 1
-    except (OSError, tarfile.TarError, EOFError, zipfile.BadZipFile) as exc:
-        err = InputError(archive, f"cannot read archive: {exc}", "read")
+    except (OSError, tarfile.TarError, EOFError, zipfile.BadZipFile, zlib.error, lzma.LZMAError) as exc:
+        err = InputError(archive, f"cannot read archive: {_one_line(exc)}", "read")
         for k in range(emitted, len(plans)):
             if not ready(k):
                 failed[k] = err

@@ -62,8 +62,17 @@ class Manifest:
         self.group_by = group_by
         self.own_file = own_file
         self.done: set[tuple[str, str]] = set()  # (issue_id, sha256) of finished issues
+        self.written: dict[str, str] = {}  # issue_id -> sha256 of the content it was written from
         self.ends: dict[str, int] = {}  # data file name -> size vouched for
+        self.entries: list[dict[str, Any]] = []  # as loaded
+        self.size = 0  # bytes of whole lines in the manifest
         self.fd = -1
+
+    def entries_by_file(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for e in self.entries:
+            out.setdefault(e["file"], []).append(e)
+        return out
 
     def files_named(self) -> set[str]:
         """Data files an existing manifest names (for --overwrite); a damaged line is skipped."""
@@ -87,8 +96,10 @@ class Manifest:
         if header is None:
             return False
         self._check_header(header, where)
+        self.entries = entries
         for e in entries:
             self.done.add((e["issue_id"], e["sha256"]))
+            self.written[e["issue_id"]] = e["sha256"]
             self.ends[e["file"]] = int(e["end"])
         return True
 
@@ -101,6 +112,7 @@ class Manifest:
                 fh.flush()
                 os.fsync(fh.fileno())
             raw = raw[:cut]
+        self.size = len(raw)
         lines = raw.splitlines()
         if not lines:
             return None, []
@@ -142,22 +154,35 @@ class Manifest:
         }
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "wb") as fh:
-            fh.write((json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+            blob = (json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+            fh.write(blob)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
         fsync_dir(self.path.parent)
+        self.size = len(blob)
 
     def open(self) -> None:
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
     def append(self, entries: list[dict[str, Any]], fsync: bool = True) -> None:
         """Append entries in one write (each carries `file` and `end`), then fsync."""
-        write_all(self.fd, b"".join((json.dumps(e, ensure_ascii=False) + "\n").encode("utf-8") for e in entries))
+        blob = b"".join((json.dumps(e, ensure_ascii=False) + "\n").encode("utf-8") for e in entries)
+        write_all(self.fd, blob)
         if fsync:
             os.fsync(self.fd)
+        self.size += len(blob)
         for e in entries:
             self.ends[e["file"]] = e["end"]
+            self.written[e["issue_id"]] = e["sha256"]
+
+    def roll_back(self) -> None:
+        """Cut a half-appended entry off (after a failed write); best effort."""
+        if self.fd >= 0:
+            try:
+                os.ftruncate(self.fd, self.size)
+            except OSError:
+                pass
 
     def close(self) -> None:
         if self.fd >= 0:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from pipeline.classify.backoff import DEFAULT_BACKOFF
 from pipeline.classify.base import LabelSpec
 from pipeline.config import Config, Section
 from pipeline.document import Issue
@@ -30,13 +31,33 @@ class ClassifierSection(Section):
         None,
         description="trained model directory (backend: linear or transformers); pipeline:models/linear is the shipped one",
     )
+    backoff: str | None = Field(
+        DEFAULT_BACKOFF,
+        description="lexicon backend: character n-gram model that decides when lexicon evidence is thin "
+        "(and holds the calibration); null: lexicon alone, ties marked path 'tie' and never confident",
+    )
+    other_label: str | None = Field(
+        None,
+        description="out-of-scope label (e.g. other): articles with no evidence for any label go to it "
+        "instead of a forced guess; off by default (turn on for whole papers with sport, crime, weather pages)",
+    )
+    names: list[str] = Field(
+        default_factory=list, description="person names kept whole: no evidence word is cut out of them"
+    )
     tokenizer: Literal["rjieba", "jieba"] = Field(
         "rjieba", description="word segmenter: rjieba (Rust, same words as jieba) or jieba (pure Python)"
     )
     idf: Literal["background", "none"] = Field(
         "background", description="background: scale term weights by jieba's shipped general-corpus IDF"
     )
-    threshold: float = Field(0.4, ge=0.0, le=1.0, description="below this top score: topic_confident false")
+    threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="below this top probability: topic_confident false; null = the backoff model's "
+        "cross-validated value, where confident predictions were right >= 0.95 (docs/topics.md); 0.5 "
+        "for the linear/transformers backends",
+    )
     headline_weight: float = Field(3.0, ge=0.0, description="weight of one headline/kicker/column occurrence")
     lead_weight: float = Field(1.5, ge=0.0, description="weight of one occurrence in the lead paragraph")
     lead_min_chars: int = Field(60, ge=0, description="the lead takes paragraphs until it has this many chars")
@@ -49,6 +70,11 @@ class ClassifierSection(Section):
     max_input_tokens: int | None = Field(None, ge=8, description="transformers: input limit (null: the model's)")
     batch_size: int = Field(16, ge=1, description="transformers: articles per forward pass")
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("cpu", description="transformers: where to run")
+
+    def named_files(self) -> list[str]:
+        from pipeline.classify.lexicon import DEFAULT_LEXICON
+
+        return [self.lexicon or DEFAULT_LEXICON] + ([self.model_path] if self.model_path else [])
 
 
 @register_stage("classify")
@@ -70,7 +96,12 @@ class ClassifyStage(Stage):
             "items": {
                 "type": "object",
                 "required": ["term", "weight"],
-                "properties": {"term": {"type": "string"}, "weight": {"type": "number"}, "label": {"type": "string"}},
+                "properties": {
+                    "term": {"type": "string"},
+                    "weight": {"type": "number"},
+                    "label": {"type": "string"},
+                    "path": {"type": "string", "enum": ["lexicon", "backoff", "linear", "transformers"]},
+                },
             },
         },
         "topic_confident": {"type": "boolean"},
@@ -92,7 +123,10 @@ class ClassifyStage(Stage):
     def built_on(self) -> dict[str, Any] | None:
         cfg = self.settings
         if cfg.backend == "lexicon" and cfg.lexicon in (None, "pipeline:models/lexicon/default.yaml"):
-            what = "the shipped lexicon was tuned on the articles of tests/fixtures"
+            what = (
+                "the shipped lexicon was tuned on the articles of tests/fixtures; its backoff model and "
+                "calibration were fitted on data/topics and the fixtures' gold"
+            )
         elif cfg.backend == "linear" and cfg.model_path == "pipeline:models/linear":
             what = "the shipped linear model was trained on the gold of tests/fixtures"
         else:
@@ -102,5 +136,5 @@ class ClassifyStage(Stage):
     def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name}
         out.update(self.classifier.describe())
-        out["threshold"] = self.settings.threshold
+        out["threshold"] = getattr(self.classifier, "threshold", self.settings.threshold)
         return out

@@ -35,6 +35,11 @@ class SegmenterSection(Section):
         default_factory=list, description="extra regexes for page-header or other noise lines"
     )
 
+    def named_files(self) -> list[str]:
+        from pipeline.segmentation import SHIPPED_MODEL
+
+        return [self.model or SHIPPED_MODEL] if self.backend == "crf" else []
+
 
 def _options(settings: SegmenterSection) -> Any:
     from pipeline.segmentation.segmenter import SegmenterOptions
@@ -103,6 +108,8 @@ class SegmentStage(Stage):
         self.segmenter = self.build_backend()
 
     def process(self, issue: Issue) -> Issue:
+        if issue.meta.get("input_format") == "articles":  # already one article per record
+            return issue
         issue = self.segmenter.segment(issue)
         issue = link_continuations(issue)  # a jumped article: join `下转`/`上接` parts
         return drop_bodiless(issue)

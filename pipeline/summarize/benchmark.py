@@ -7,14 +7,23 @@ one (`Seq2SeqSummarizer.generate_ids`: length sort, token budget, dynamic paddin
 inference_mode); the naive path is the loop users write: one `model.generate()` per article.
 The naive loop may be timed on the first `--naive-limit` articles only; both figures are
 articles per second, so the ratio needs no extrapolation beyond that.
+
+With ctranslate2 installed (`--ct2`, default auto: int8 on CPU, bfloat16 on CUDA) the same model is
+then converted in memory and the same articles run through the CTranslate2 engine
+(`CT2Summarizer.generate_ids`: the same batch plan), after the torch model is freed. Every phase
+reports its peak memory: resident set size on CPU (sampled), allocated GPU memory on CUDA.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import random
 import tempfile
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 TINY = ("mt5", "bart")
@@ -71,6 +80,61 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--time-limit", type=float, default=None, help="skip remaining batch sizes once this many seconds have passed"
     )
+    p.add_argument(
+        "--ct2",
+        default="auto",
+        help="also measure the CTranslate2 engine with this compute type (int8, int8_float32, float32, "
+        "bfloat16, int8_bfloat16); auto: int8 on CPU, bfloat16 on CUDA when ctranslate2 is installed; none: skip",
+    )
+
+
+class PeakRSS:
+    """Peak resident set size (GiB) while the block runs, sampled every 10 ms from /proc (CPU memory)."""
+
+    def __init__(self) -> None:
+        self.start = self.peak = _rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, _rss())
+
+    def __enter__(self) -> PeakRSS:
+        self.start = self.peak = _rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+
+def _rss() -> float:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class _VocabOnly:
+    """What the CTranslate2 converter reads from a tokenizer, for a model built without one."""
+
+    pad_token, eos_token, unk_token = "<pad>", "</s>", "<unk>"
+
+    def __init__(self, size: int) -> None:
+        self.tokens = ["<pad>", "</s>", "<unk>"] + [f"t{i}" for i in range(3, size)]
+
+    def get_vocab(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.tokens)}
+
+    def convert_ids_to_tokens(self, i: int) -> str:
+        return self.tokens[i]
+
+    def save_pretrained(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
 
 def _build_model(args: argparse.Namespace, device: Any, dtype: Any) -> tuple[Any, Any, str]:
@@ -216,12 +280,20 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     naive_s = float("inf")
     timed: dict[int, tuple[float, dict[str, int], float, list[list[int]]]] = {}
     naive_out: list[list[int]] = []
+    naive_mem = 0.0
+    naive_cpu = float("inf")
+    cpu_of: dict[int, float] = {}
     for rep in range(max(1, args.repeats)):
         _sync(device)
-        t0 = time.perf_counter()
-        naive_out = naive(articles[:naive_n])
-        _sync(device)
-        naive_s = min(naive_s, time.perf_counter() - t0)
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        with PeakRSS() as rss:
+            t0, c0 = time.perf_counter(), time.process_time()
+            naive_out = naive(articles[:naive_n])
+            _sync(device)
+            naive_s = min(naive_s, time.perf_counter() - t0)
+            naive_cpu = min(naive_cpu, (time.process_time() - c0) / naive_n)
+        naive_mem = max(naive_mem, torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else rss.peak)
         for size in warm:
             if rep and args.time_limit and time.perf_counter() - started > args.time_limit:
                 break
@@ -231,24 +303,27 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats()
             _sync(device)
-            t0 = time.perf_counter()
-            out = summarizer.generate_ids(articles)
-            _sync(device)
-            took = time.perf_counter() - t0
-            mem = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else 0.0
+            with PeakRSS() as rss:
+                t0, c0 = time.perf_counter(), time.process_time()
+                out = summarizer.generate_ids(articles)
+                _sync(device)
+                took = time.perf_counter() - t0
+            cpu_of[size] = min(cpu_of.get(size, float("inf")), (time.process_time() - c0) / len(articles))
+            mem = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else rss.peak
             if size not in timed or took < timed[size][0]:
                 timed[size] = (took, dict(summarizer.stats), mem, out)
     naive_rate = naive_n / naive_s
     best = f", best of {args.repeats}" if args.repeats > 1 else ""
+    memory = "GPU memory allocated" if device.type == "cuda" else "resident set"
     print(
         f"naive:    {naive_rate:10.2f} articles/s  ({naive_n} articles in {naive_s:.2f}s{best}; "
-        "one generate() per article)",
+        f"one generate() per article; {naive_cpu:.2f} CPU-s/article; peak {naive_mem:.2f} GiB {memory})",
         flush=True,
     )
-    result = {"naive": naive_rate, "batched": 0.0, "ratio": 0.0}
+    result = {"naive": naive_rate, "batched": 0.0, "ratio": 0.0, "naive_cpu": naive_cpu, "batched_cpu": 0.0}
     for size, (took, st, mem, out) in timed.items():
         rate = len(articles) / took
-        peak = f", peak {mem:.1f} GiB" if device.type == "cuda" else ""
+        peak = f", {cpu_of[size]:.2f} CPU-s/article, peak {mem:.2f} GiB {memory}"
         print(
             f"batched:  {rate:10.2f} articles/s  ({len(articles)} in {took:.2f}s{best}; "
             f"max {size} rows, {st['batches']} batches, padding efficiency "
@@ -260,11 +335,31 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             same = sum(1 for a, b in zip(out[:naive_n], naive_out, strict=True) if _strip(a, cfg) == _strip(b, cfg))
             print(f"check:    {same}/{naive_n} batched outputs identical to the naive loop's", flush=True)
         if rate > result["batched"]:
-            result.update(batched=rate, ratio=rate / naive_rate)
+            result.update(batched=rate, ratio=rate / naive_rate, batched_cpu=cpu_of[size])
     if args.profile:
         _profile(summarizer, articles[: args.profile], device)
     print(f"best:     {result['batched']:.2f} articles/s batched vs {naive_rate:.2f} naive = {result['ratio']:.1f}x "
-          f"(total {time.perf_counter() - started:.0f}s)")
+          f"(total {time.perf_counter() - started:.0f}s)", flush=True)
+    ctype = _ct2_type(args.ct2, device)
+    if ctype:
+        tmp = tempfile.TemporaryDirectory(prefix="bench-ct2-")
+        t0 = time.perf_counter()
+        ct2_dir = _convert(model, tok, device, ctype, Path(tmp.name) / "model")
+        convert_s = time.perf_counter() - t0
+        gen_config = model.generation_config
+        torch_out = [timed[k][3] for k in timed][-1] if timed else naive_out
+        # free the torch model first, so that the CTranslate2 phase's memory is its own
+        del naive, model
+        summarizer.model = None
+        timed.clear()
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        try:
+            result.update(_bench_ct2(args, ct2_dir, convert_s, tok, cfg, gen_config, spec, sizes, articles, ctype,
+                                     result, torch_out))  # fmt: skip
+        finally:
+            tmp.cleanup()
     if device.type == "cpu" and not args.random_mt5_base:
         print(f"target (CPU, tiny model): >= 1.5x -> {'PASS' if result['ratio'] >= 1.5 else 'FAIL'}")
     elif device.type == "cuda" and args.random_mt5_base:
@@ -296,6 +391,85 @@ def _profile(summarizer: Any, rows: list[list[int]], device: Any) -> None:
     )
     sort = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
     print(events.table(sort_by=sort, row_limit=15, max_name_column_width=60), flush=True)
+
+
+def _ct2_type(choice: str, device: Any) -> str | None:
+    if choice == "none":
+        return None
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        if choice != "auto":
+            raise SystemExit("--ct2: ctranslate2 is not installed (pip install 'newspipe[fast]')") from None
+        print("ct2:      skipped (ctranslate2 is not installed; pip install 'newspipe[fast]')")
+        return None
+    if choice == "auto":
+        return "bfloat16" if device.type == "cuda" else "int8"
+    return choice
+
+
+def _convert(model: Any, tok: Any, device: Any, ctype: str, out: Path) -> Path:
+    """The benchmark's torch model, converted in memory (a float32 CPU copy when it lives elsewhere)."""
+    import copy
+
+    import torch
+
+    from pipeline.summarize.ct2 import convert_model
+
+    src = model
+    if device.type != "cpu" or next(model.parameters()).dtype != torch.float32:
+        src = copy.deepcopy(model).to("cpu", torch.float32)
+    vocab = tok if tok is not None else _VocabOnly(model.config.vocab_size)
+    return convert_model(vocab, src, out, quantization=ctype, ref="bench", source="bench")
+
+
+def _bench_ct2(args, ct2_dir, convert_s, tok, cfg, gen_config, spec, sizes, articles, ctype, result, torch_out):
+    """CTranslate2 phase: same articles, same batch plan; best of --repeats; peak memory."""
+    import ctranslate2
+    import torch
+
+    from pipeline.summarize.ct2 import CT2Summarizer, _read_vocab
+
+    device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
+    threads = args.threads or torch.get_num_threads()
+    size_mib = sum(p.stat().st_size for p in ct2_dir.rglob("*") if p.is_file()) / 2**20
+    with PeakRSS() as load_rss:
+        translator = ctranslate2.Translator(str(ct2_dir), device=device, compute_type=ctype, inter_threads=1,
+                                            intra_threads=threads)  # fmt: skip
+    s = CT2Summarizer(tok, translator, cfg, gen_config, _read_vocab(ct2_dir), spec, ref="bench", device=device,
+                      compute_type=ctype)  # fmt: skip
+    print(f"ct2:      converted to {ctype} in {convert_s:.0f}s ({size_mib:.0f} MiB on disk); "
+          f"loaded on {device} with {threads} threads, resident {load_rss.peak:.2f} GiB", flush=True)  # fmt: skip
+    best_rate, best_size, best_mem, best_cpu, out = 0.0, 0, 0.0, 0.0, []
+    for size in sizes:
+        s.max_batch_size = size
+        s.token_budget = args.token_budget or size * args.max_tokens
+        s.generate_ids(articles[:size])  # warm-up
+        for _ in range(max(1, args.repeats)):
+            s.stats = dict.fromkeys(s.stats, 0)
+            with PeakRSS() as rss:
+                t0, c0 = time.perf_counter(), time.process_time()
+                got = s.generate_ids(articles)
+                took = time.perf_counter() - t0
+            cpu = (time.process_time() - c0) / len(articles)
+            rate = len(articles) / took
+            if rate > best_rate:
+                best_rate, best_size, best_mem, best_cpu, out = rate, size, rss.peak, cpu, got
+    ratio = best_rate / result["batched"] if result["batched"] else 0.0
+    mem = "" if device == "cuda" else f", {best_cpu:.2f} CPU-s/article, peak {best_mem:.2f} GiB resident set"
+    cpu_ratio = result["batched_cpu"] / best_cpu if best_cpu and result["batched_cpu"] else 0.0
+    print(f"ct2:      {best_rate:10.2f} articles/s  ({len(articles)} in {len(articles) / best_rate:.2f}s, best of "
+          f"{args.repeats}; max {best_size} rows{mem})  -> {ratio:.1f}x torch batched, "
+          f"{best_rate / result['naive']:.1f}x naive", flush=True)  # fmt: skip
+    if device == "cpu":
+        print(f"ct2:      CPU time per article: torch batched / ct2 = {cpu_ratio:.1f}x (steadier than wall time "
+              "when other processes share the CPU)", flush=True)  # fmt: skip
+    same = sum(1 for a, b in zip(out, torch_out, strict=False) if _strip(a, cfg)[1:] == _strip(b, cfg)[1:])
+    print(f"ct2:      {same}/{len(out)} outputs identical to torch's ({ctype}; only float32 is expected to match)")
+    if device == "cpu" and args.random_mt5_base:
+        print(f"target (CPU, mT5-base): CTranslate2 {ctype} batched >= 3x torch float32 batched -> "
+              f"{'PASS' if ratio >= 3 else 'FAIL'} ({ratio:.2f}x)")  # fmt: skip
+    return {"ct2": best_rate, "ct2_ratio": ratio, "ct2_cpu": best_cpu, "ct2_cpu_ratio": cpu_ratio}
 
 
 def _strip(seq: list[int], cfg: Any) -> list[int]:

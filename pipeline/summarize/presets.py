@@ -122,3 +122,24 @@ def resolve_model_spec(cfg: SummarizerSection) -> ModelSpec:
         licence=preset.licence if preset and model == preset.model else None,
         model_from_preset=bool(preset and model == preset.model),
     )
+
+
+def card_licence(model: str) -> str | None:
+    """The `license:` of a local model directory's model card (README.md front matter), if any.
+
+    Hub cards carry it (`license: cc-by-nc-sa-4.0`); scripts/download_model.py copies the card."""
+    path = Path(model).expanduser() / "README.md"
+    if not looks_like_path(model) or not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if not text.startswith("---"):
+        return None
+    head = text[3:].split("\n---", 1)[0]
+    for line in head.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() in ("license", "licence") and value.strip():
+            return value.strip().strip("'\"")
+    return None

@@ -24,7 +24,7 @@ import logging
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -197,6 +197,8 @@ def load_pretrained(
 class Summary:
     text: str
     input: str  # "full" | "truncated" | "chunked"
+    # the beam's cleaned candidates, best first (`text` is the first); only when asked for several
+    candidates: list[str] = field(default_factory=list)
 
 
 # Measured on an NVIDIA H200 (bfloat16, mT5-base, 200-512 tokens in, greedy 64 out; see
@@ -294,7 +296,12 @@ class Seq2SeqSummarizer:
     def from_settings(cls, cfg: Any) -> Seq2SeqSummarizer:
         """The `abstractive` backend of the summarize stage: the preset/model the section names.
 
-        Raises `ModelLoadError` when the model cannot be loaded (the stage decides on fallback)."""
+        Raises `ModelLoadError` when the model cannot be loaded (the stage decides on fallback).
+        `summarizer.engine: ctranslate2` hands the same settings to the CTranslate2 engine."""
+        if getattr(cfg, "engine", "torch") == "ctranslate2":
+            from pipeline.summarize.ct2 import CT2Summarizer
+
+            return CT2Summarizer.from_settings(cfg)
         return cls.load(
             resolve_model_spec(cfg),
             device=cfg.device,
@@ -442,8 +449,10 @@ class Seq2SeqSummarizer:
         return self.model.generate(input_ids=ids, attention_mask=mask, generation_config=self.generation_config)
 
     def generate_ids(self, inputs: Sequence[Sequence[int]]) -> list[list[int]]:
-        """Output token ids for each input (token ids), in input order, batched."""
-        out: list[list[int]] = [[] for _ in inputs]
+        """Output token ids for each input (token ids), in input order, batched. With the generation
+        config's `num_return_sequences` n > 1: n sequences per input, input by input (n*len(inputs))."""
+        n = max(1, int(getattr(self.generation_config, "num_return_sequences", None) or 1))
+        out: list[list[int]] = [[] for _ in range(len(inputs) * n)]
         lengths = [len(x) for x in inputs]
         with torch.inference_mode():
             pending = list(reversed(self.plan_batches(lengths)))
@@ -467,13 +476,30 @@ class Seq2SeqSummarizer:
                 self.stats["inputs"] += len(batch)
                 self.stats["padded_tokens"] += ids.numel()
                 self.stats["real_tokens"] += int(mask.sum())
-                for i, seq in zip(batch, seqs, strict=True):
-                    out[i] = seq
+                if len(seqs) != len(batch) * n:
+                    raise RuntimeError(f"generate returned {len(seqs)} sequences for {len(batch)} inputs x {n}")
+                for j, i in enumerate(batch):
+                    out[i * n : (i + 1) * n] = seqs[j * n : (j + 1) * n]
         return out
 
     # ---------------------------------------------------------------- texts
-    def summarize(self, texts: Sequence[str]) -> list[Summary]:
-        """One cleaned summary per text, in order; empty text gives an empty summary."""
+    def summarize(self, texts: Sequence[str], candidates: int = 1) -> list[Summary]:
+        """One cleaned summary per text, in order; empty text gives an empty summary.
+
+        `candidates` > 1 (at most `num_beams`): each `Summary.candidates` holds that many of the
+        beam's finished hypotheses, best first, for the faithfulness check to choose from (a
+        chunked article's candidates are those of its last round; earlier rounds keep the best)."""
+        n = max(1, min(int(candidates), self.num_beams))
+        if n == 1:
+            return self._summarize(texts, 1)
+        saved = getattr(self.generation_config, "num_return_sequences", None)
+        self.generation_config.num_return_sequences = n
+        try:
+            return self._summarize(texts, n)
+        finally:
+            self.generation_config.num_return_sequences = saved
+
+    def _summarize(self, texts: Sequence[str], n: int) -> list[Summary]:
         results: list[Summary | None] = [None] * len(texts)
         kinds = ["full"] * len(texts)
         pending = {i: t for i, t in enumerate(texts) if t and t.strip()}
@@ -506,8 +532,11 @@ class Seq2SeqSummarizer:
                 rows.extend(self._encode([self.spec.prefix + pending[i] for i in too_long], truncate=True))
             decoded = self.tokenizer.batch_decode(self.generate_ids(rows), skip_special_tokens=True)
             parts: dict[int, list[str]] = {}
-            for i, text in zip(owners, decoded, strict=True):
-                parts.setdefault(i, []).append(clean_summary(text, _NO_TRIM, self.all_special))
+            alternatives: dict[int, list[str]] = {}  # an unchunked input's n candidates
+            for r, i in enumerate(owners):
+                texts_r = [clean_summary(t, _NO_TRIM, self.all_special) for t in decoded[r * n : (r + 1) * n]]
+                parts.setdefault(i, []).append(texts_r[0])
+                alternatives[i] = texts_r
             pending = {}
             for i, pieces in parts.items():
                 if len(pieces) > 1:  # chunk summaries: summarize their concatenation next round
@@ -515,8 +544,11 @@ class Seq2SeqSummarizer:
                     if joined:
                         pending[i] = joined
                         continue
-                text = pieces[0] if len(pieces) == 1 else ""
-                results[i] = Summary(clean_summary(text, self.max_summary_chars, self.all_special), kinds[i])
+                if len(pieces) != 1:  # chunks whose summaries were all empty
+                    results[i] = Summary("", kinds[i])
+                    continue
+                final = [clean_summary(t, self.max_summary_chars, self.all_special) for t in alternatives[i]]
+                results[i] = Summary(final[0], kinds[i], final if n > 1 else [])
         return [r if r is not None else Summary("", "full") for r in results]
 
 

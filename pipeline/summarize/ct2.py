@@ -1,0 +1,420 @@
+"""The CTranslate2 engine (`summarizer.engine: ctranslate2`): the same summarizer, faster decoding.
+
+CTranslate2 runs T5/mT5 and BART encoder-decoders with int8 weights on CPU and bfloat16 or
+int8_bfloat16 on CUDA. Only the model call changes: `CT2Summarizer` subclasses `Seq2SeqSummarizer`,
+so pooling, length-sorted token-budget batching, chunking and output cleaning are the torch engine's
+own code; `generate_ids` hands each planned batch to `Translator.translate_batch`.
+
+A model is converted once (`scripts/convert_ct2.py`, or on first use) into a directory holding the
+CTranslate2 weights (`model.bin`, `config.json`, `shared_vocabulary.json`) plus `hf/`: the Hugging
+Face tokenizer, config and generation config, so the directory alone is enough to run it.
+First-use conversions go to a cache directory (`summarizer.ct2_cache_dir`, else
+`$NEWSPIPE_CT2_CACHE`, else `~/.cache/newspipe/ct2`) keyed by model, revision (for a local directory:
+its files' sizes and times) and compute type. `summarizer.model` may also name a converted directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from pipeline.config import ConfigError
+from pipeline.summarize.presets import ModelSpec, resolve_model_spec
+from pipeline.summarize.seq2seq import ModelLoadError, Seq2SeqSummarizer, batch_defaults, load_pretrained
+
+log = logging.getLogger("pipeline.summarize")
+
+HF_SUBDIR = "hf"  # the Hugging Face side of a converted directory (CTranslate2 owns config.json)
+META = "newspipe_ct2.json"
+COMPUTE_TYPES = ("auto", "float32", "int8", "int8_float32", "bfloat16", "int8_bfloat16", "float16", "int8_float16")
+MISSING = (
+    "summarizer.engine: ctranslate2 is not installed; install it with `pip install 'newspipe[fast]'` "
+    "(or `pip install ctranslate2`), or use --set summarizer.engine=torch"
+)
+
+
+def import_ct2() -> Any:
+    """The ctranslate2 module, or a one-line ConfigError saying how to get it."""
+    try:
+        import ctranslate2
+    except ImportError:
+        raise ConfigError(MISSING) from None
+    return ctranslate2
+
+
+def resolve_device(name: str = "auto") -> str:
+    ct2 = import_ct2()
+    cuda = ct2.get_cuda_device_count() > 0
+    if name == "auto":
+        return "cuda" if cuda else "cpu"
+    if name == "cuda" and not cuda:
+        raise ModelLoadError("summarizer.device is 'cuda' but CTranslate2 sees no CUDA device", "device")
+    if name not in ("cpu", "cuda"):
+        raise ModelLoadError(f"summarizer.device '{name}': the ctranslate2 engine runs on cpu or cuda", "device")
+    return name
+
+
+def resolve_compute_type(name: str, device: str) -> str:
+    """auto: int8 on CPU, bfloat16 on CUDA (int8_bfloat16 is the smaller, slightly lossier choice)."""
+    ct2 = import_ct2()
+    if name == "auto":
+        name = "bfloat16" if device == "cuda" else "int8"
+    supported = ct2.get_supported_compute_types(device)
+    if name not in supported:
+        raise ModelLoadError(
+            f"summarizer.compute_type '{name}' is not supported on {device} here (supported: {', '.join(sorted(supported))})",
+            "device",
+        )
+    return name
+
+
+def is_converted(path: str | Path) -> bool:
+    p = Path(path)
+    return (p / "model.bin").is_file() and (p / HF_SUBDIR / "config.json").is_file()
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("NEWSPIPE_CT2_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "newspipe" / "ct2"
+
+
+def cache_key(spec: ModelSpec, quantization: str) -> str:
+    """Model + revision + quantization; a local directory is keyed by its files' names, sizes and times
+    (so a retrained model converts again)."""
+    name = os.path.expanduser(spec.model)
+    if os.path.isdir(name):
+        root = Path(name).resolve()
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        ident = [str(root)] + [f"{p.relative_to(root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+    else:
+        ident = [spec.model, spec.revision or "main"]
+    digest = hashlib.sha256("\n".join([*ident, quantization]).encode()).hexdigest()[:16]
+    stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in Path(spec.model).name)[:48]
+    return f"{stem}-{quantization}-{digest}"
+
+
+def _patch_config(model: Any) -> None:
+    """Attributes the converter reads that transformers v5 configs no longer carry."""
+    cfg = model.config
+    if getattr(cfg, "model_type", "") == "bart" and not hasattr(cfg, "normalize_before"):
+        cfg.normalize_before = False  # BART is post-norm (mBART's own loader does not read this)
+
+
+def convert_model(
+    tokenizer: Any, model: Any, out_dir: str | Path, *, quantization: str, ref: str, source: str
+) -> Path:
+    """Convert a loaded (tokenizer, torch model) into `out_dir` (written whole or not at all)."""
+    ct2 = import_ct2()
+    from ctranslate2.converters import TransformersConverter
+
+    class _Loaded(TransformersConverter):  # the converter reads the already-loaded objects
+        def load_model(self, *args: Any, **kwargs: Any) -> Any:
+            return model
+
+        def load_tokenizer(self, *args: Any, **kwargs: Any) -> Any:
+            return tokenizer
+
+    _patch_config(model)
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        with tempfile.TemporaryDirectory() as cfg_dir:
+            model.config.save_pretrained(cfg_dir)  # the converter reads AutoConfig from a path
+            _Loaded(cfg_dir).convert(str(tmp / "ct2"), quantization=quantization, force=True)
+        work = tmp / "ct2"
+        _fix_special_tokens(work, model)
+        hf = work / HF_SUBDIR
+        tokenizer.save_pretrained(hf)
+        model.config.save_pretrained(hf)
+        model.generation_config.save_pretrained(hf)
+        meta = {"ref": ref, "source": source, "quantization": quantization, "ctranslate2": ct2.__version__}
+        (work / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(work, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _fix_special_tokens(work: Path, model: Any) -> None:
+    """Start and end tokens as the torch model's generation config says (a BERT-vocabulary BART's
+    tokenizer has no eos/bos token, so the converter would leave them null)."""
+    vocab = _read_vocab(work)
+    gc, mc = model.generation_config, model.config
+    cfg = json.loads((work / "config.json").read_text(encoding="utf-8"))
+
+    def tok(*ids: Any) -> str | None:
+        for i in ids:
+            if isinstance(i, list):
+                i = i[0] if i else None
+            if isinstance(i, int) and 0 <= i < len(vocab):
+                return vocab[i]
+        return None
+
+    cfg["eos_token"] = tok(gc.eos_token_id, mc.eos_token_id) or cfg.get("eos_token")
+    cfg["decoder_start_token"] = tok(gc.decoder_start_token_id, mc.decoder_start_token_id) or cfg.get("decoder_start_token")
+    cfg["bos_token"] = cfg.get("bos_token") or tok(gc.bos_token_id, mc.bos_token_id) or cfg["decoder_start_token"]
+    cfg["unk_token"] = cfg.get("unk_token") or cfg["eos_token"]
+    (work / "config.json").write_text(json.dumps(cfg, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _read_vocab(path: Path) -> list[str]:
+    for name in ("shared_vocabulary.json", "target_vocabulary.json"):
+        if (path / name).is_file():
+            return json.loads((path / name).read_text(encoding="utf-8"))
+    for name in ("shared_vocabulary.txt", "target_vocabulary.txt"):
+        if (path / name).is_file():
+            return (path / name).read_text(encoding="utf-8").split("\n")[:-1]
+    raise ModelLoadError(f"no vocabulary file in the converted model directory {path.name}")
+
+
+def convert_spec(
+    spec: ModelSpec,
+    out_dir: str | Path,
+    *,
+    quantization: str,
+    local_files_only: bool = False,
+    use_safetensors: bool | None = None,
+) -> Path:
+    """Load `spec`'s checkpoint (as the torch engine would: cache first, pinned revision) and convert it."""
+    import torch
+
+    tokenizer, model, ref = load_pretrained(
+        spec, device=torch.device("cpu"), dtype=torch.float32,
+        local_files_only=local_files_only, use_safetensors=use_safetensors,
+    )
+    try:
+        return convert_model(tokenizer, model, out_dir, quantization=quantization, ref=ref, source=spec.model)
+    except ConfigError:
+        raise
+    except Exception as exc:  # unsupported architecture, disk full, ...
+        raise ModelLoadError(f"CTranslate2 conversion failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+
+
+def ensure_converted(
+    spec: ModelSpec,
+    quantization: str,
+    *,
+    cache_dir: str | Path | None = None,
+    local_files_only: bool = False,
+    use_safetensors: bool | None = None,
+) -> Path:
+    """The converted directory for `spec`: the model itself when it is one, else the cache entry
+    (converted now when absent)."""
+    name = os.path.expanduser(spec.model)
+    if is_converted(name):
+        return Path(name)
+    if os.path.isdir(name) and (Path(name) / "model.bin").is_file():
+        raise ModelLoadError(
+            f"{spec.model} is a CTranslate2 directory without the Hugging Face files (hf/); convert the "
+            "original checkpoint with scripts/convert_ct2.py instead"
+        )
+    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    target = root / cache_key(spec, quantization)
+    if is_converted(target):
+        return target
+    log.info("summarizer: converting %s for CTranslate2 (%s), once", spec.model, quantization)
+    return convert_spec(
+        spec, target, quantization=quantization, local_files_only=local_files_only, use_safetensors=use_safetensors
+    )
+
+
+def _decode_options(gc: Any, max_len: int) -> dict[str, Any]:
+    """Hugging Face generation settings as translate_batch arguments (greedy or beam, no sampling)."""
+    opts: dict[str, Any] = {
+        "beam_size": max(1, int(gc.num_beams or 1)),
+        "max_decoding_length": max_len,
+        "min_decoding_length": int(gc.min_new_tokens or 0),
+        "no_repeat_ngram_size": int(gc.no_repeat_ngram_size or 0),
+        "repetition_penalty": float(gc.repetition_penalty or 1.0),
+        "length_penalty": float(gc.length_penalty if gc.length_penalty is not None else 1.0),
+        "num_hypotheses": max(1, int(getattr(gc, "num_return_sequences", None) or 1)),
+        "max_input_length": 0,  # our own limits apply (chunking/truncation happen before)
+        "return_scores": True,
+    }
+    if opts["num_hypotheses"] > opts["beam_size"]:
+        opts["num_hypotheses"] = opts["beam_size"]
+    return opts
+
+
+class CT2Summarizer(Seq2SeqSummarizer):
+    """`Seq2SeqSummarizer` with CTranslate2 doing the generation."""
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        translator: Any,
+        hf_config: Any,
+        generation_config: Any,
+        vocab: list[str],
+        spec: ModelSpec,
+        *,
+        ref: str | None = None,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        **options: Any,
+    ) -> None:
+        shim = SimpleNamespace(config=hf_config, generation_config=generation_config, device=device)
+        for key in ("static_cache", "compile", "compile_mode", "encoder_batch_size"):
+            options.pop(key, None)  # torch-only settings
+        super().__init__(tokenizer, shim, spec, ref=ref, **options)
+        self.translator = translator
+        self.vocab = vocab
+        self.index: dict[str, int] = {}
+        for i, tok in enumerate(vocab):
+            self.index.setdefault(tok, i)
+        self.device = device
+        self.compute_type = compute_type
+        gc = self.generation_config
+        self.eos_id = gc.eos_token_id[0] if isinstance(gc.eos_token_id, list) else gc.eos_token_id
+        self.start_id = gc.decoder_start_token_id
+        if self.start_id is None:
+            self.start_id = hf_config.decoder_start_token_id
+        self.options = _decode_options(gc, int(gc.max_new_tokens))
+        ends = gc.eos_token_id if isinstance(gc.eos_token_id, list) else []
+        if len(ends) > 1:  # several end tokens (the converted config holds one)
+            self.options["end_token"] = [vocab[i] for i in ends if 0 <= i < len(vocab)]
+        forced = getattr(gc, "forced_bos_token_id", None)
+        self.target_prefix = [vocab[forced]] if isinstance(forced, int) else None  # mBART-style language token
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        spec: ModelSpec,
+        *,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        ref: str | None = None,
+        threads: int | None = None,
+        **options: Any,
+    ) -> CT2Summarizer:
+        """Load a converted directory."""
+        ct2 = import_ct2()
+        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+        path = Path(path)
+        hf = path / HF_SUBDIR
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(hf, local_files_only=True, trust_remote_code=False)
+            config = AutoConfig.from_pretrained(hf, local_files_only=True, trust_remote_code=False)
+            try:
+                gen = GenerationConfig.from_pretrained(hf, local_files_only=True)
+            except OSError:
+                gen = GenerationConfig.from_model_config(config)
+            if threads is None:
+                threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            translator = ct2.Translator(
+                str(path), device=device, compute_type=compute_type, inter_threads=1, intra_threads=threads
+            )
+            vocab = _read_vocab(path)
+        except ModelLoadError:
+            raise
+        except Exception as exc:
+            raise ModelLoadError(f"cannot open the CTranslate2 model: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
+        if ref is None:
+            meta = path / META
+            ref = json.loads(meta.read_text(encoding="utf-8")).get("ref") if meta.is_file() else None
+        return cls(tokenizer, translator, config, gen, vocab, spec, ref=ref or spec.model, device=device,
+                   compute_type=compute_type, **options)
+
+    @classmethod
+    def load(  # type: ignore[override]
+        cls,
+        spec: ModelSpec,
+        *,
+        device: str = "auto",
+        compute_type: str = "auto",
+        cache_dir: str | Path | None = None,
+        local_files_only: bool = False,
+        use_safetensors: bool | None = None,
+        **options: Any,
+    ) -> CT2Summarizer:
+        import_ct2()
+        dev = resolve_device(device)
+        ctype = resolve_compute_type(compute_type, dev)
+        for key, value in batch_defaults(dev).items():
+            if key in ("token_budget", "max_batch_size") and options.get(key) is None:
+                options[key] = value
+        path = ensure_converted(
+            spec, ctype, cache_dir=cache_dir, local_files_only=local_files_only, use_safetensors=use_safetensors
+        )
+        name = os.path.expanduser(spec.model)
+        ref = spec.model if os.path.isdir(name) else None  # local: the path as given; hub: id@commit from the meta
+        return cls.open(path, spec, device=dev, compute_type=ctype, ref=ref, **options)
+
+    @classmethod
+    def from_settings(cls, cfg: Any) -> CT2Summarizer:  # type: ignore[override]
+        return cls.load(
+            resolve_model_spec(cfg),
+            device=cfg.device,
+            compute_type=getattr(cfg, "compute_type", "auto"),
+            cache_dir=getattr(cfg, "ct2_cache_dir", None),
+            local_files_only=cfg.local_files_only,
+            use_safetensors=cfg.use_safetensors,
+            max_summary_chars=cfg.max_summary_chars,
+            long_input=cfg.long_input,
+            token_budget=cfg.token_budget,
+            max_batch_size=cfg.max_batch_size,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        gc = self.generation_config
+        return {
+            "model": self.ref,
+            "revision": self.spec.revision,
+            "preset": self.spec.preset,
+            "licence": self.spec.licence,
+            "engine": "ctranslate2",
+            "device": self.device,
+            "dtype": self.compute_type,
+            "max_input_tokens": self.input_limit,
+            "generation": {
+                k: getattr(gc, k)
+                for k in ("num_beams", "max_new_tokens", "min_new_tokens", "no_repeat_ngram_size", "length_penalty")
+            },
+        }
+
+    # ---------------------------------------------------------------- generation
+    def generate_candidates(self, inputs: Sequence[Sequence[int]]) -> list[list[list[int]]]:
+        """Every returned hypothesis (`num_return_sequences`, best first) per input, as token ids laid
+        out as the torch engine's: decoder start, tokens, end token when the model stopped."""
+        out: list[list[list[int]]] = [[] for _ in inputs]
+        lengths = [len(x) for x in inputs]
+        max_len = self.options["max_decoding_length"]
+        for batch in self.plan_batches(lengths):
+            source = [[self.vocab[t] for t in inputs[i]] for i in batch]
+            prefix = [self.target_prefix] * len(batch) if self.target_prefix else None
+            results = self.translator.translate_batch(
+                source, target_prefix=prefix, max_batch_size=0, **self.options
+            )
+            width = self._padded(max(lengths[i] for i in batch))
+            self.stats["batches"] += 1
+            self.stats["inputs"] += len(batch)
+            self.stats["padded_tokens"] += width * len(batch)
+            self.stats["real_tokens"] += sum(lengths[i] for i in batch)
+            for i, res in zip(batch, results, strict=True):
+                hyps = []
+                for tokens in res.hypotheses:
+                    ids = [self.index.get(t, 0) for t in tokens]
+                    stopped = len(ids) < max_len and self.eos_id is not None
+                    hyps.append([self.start_id, *ids, *([self.eos_id] if stopped else [])])
+                out[i] = hyps
+        return out
+
+    def generate_ids(self, inputs: Sequence[Sequence[int]]) -> list[list[int]]:
+        """The best hypothesis per input, in input order (the torch engine's interface)."""
+        return [c[0] if c else [] for c in self.generate_candidates(inputs)]

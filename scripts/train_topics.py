@@ -1,0 +1,412 @@
+#!/usr/bin/env python
+"""Train the lexicon's backoff model and calibrate the default topic classifier, with
+cross-validated figures.
+
+    python scripts/train_topics.py --data data/topics/*.jsonl --fixtures tests/fixtures \
+        --out pipeline/models/backoff --figures docs/topics.json
+
+Data: JSONL records with `label` (or `topic`), `headline`, `text` and optionally `register`,
+`kicker`, `id` (data/topics/*.jsonl: original articles, `other` = out of scope), read with
+`datasets`; plus the gold articles of fixture issues (`--fixtures`).
+
+Cross-validation is grouped so that a fold never shares a register (meeting report, brief, ...)
+with its training data, the harder and more honest test (the writers' style of one register does
+not leak); a fixture issue is a group of its own. For each fold a character n-gram TF-IDF +
+logistic regression (scikit-learn) is fitted on the rest and predicts the held-out fold; the
+lexicon needs no fitting. On these out-of-fold predictions the script fits the few calibration
+numbers of pipeline/classify/backoff.py (temperatures and weights by log-loss, the lexicon-only
+gate, the out-of-scope pseudo-score) and picks the threshold at which confident predictions are
+right >= --target of the time. The shipped model is then refitted on all records and written as
+JSON + safetensors (no pickle) with a model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pipeline.classify.backoff import (  # noqa: E402
+    OTHER_CLASS,
+    Calibration,
+    ModeCalibration,
+    combine,
+    lexicon_distribution,
+    safe_log,
+)
+from pipeline.classify.linear import FeatureSpec, LinearModel, Vectorizer, featurize, softmax  # noqa: E402
+from pipeline.classify.text import zones_from_record  # noqa: E402
+from pipeline.evaluate.gold import gold_records  # noqa: E402
+from pipeline.evaluate.metrics import classification_figures  # noqa: E402
+
+LEX_LABELS = ["trade", "logistics", "civic", "history", "education"]
+
+
+def load_jsonl(files: list[str]) -> list[dict]:
+    """Records of labelled JSONL files, read with `datasets` (one file at a time: their columns differ)."""
+    import datasets
+    from datasets import load_dataset
+
+    datasets.disable_progress_bars()
+    out: list[dict] = []
+    with tempfile.TemporaryDirectory() as cache:
+        for f in files:
+            ds = load_dataset("json", data_files=[f], split="train", cache_dir=cache, keep_in_memory=True)
+            for i, r in enumerate(ds):
+                r = dict(r)
+                label = r.get("label") or r.get("topic")
+                if not label or not r.get("text"):
+                    raise SystemExit(f"train_topics: {f} record {i + 1}: needs label and text")
+                r["topic"] = label
+                r["group"] = "register:" + str(r.get("register") or "none")
+                r["source"] = Path(f).name
+                out.append(r)
+    return out
+
+
+def load_fixtures(dirs: list[str]) -> list[dict]:
+    recs = gold_records(dirs)
+    for r in recs:
+        r["group"] = "issue:" + r["issue_id"]
+        r["source"] = "fixtures"
+        r["register"] = "fixture_issue"
+    return recs
+
+
+def fold_ids(recs: list[dict]) -> np.ndarray:
+    """Leave-one-register-out; fixture issues spread over the register folds."""
+    registers = sorted({r["group"] for r in recs if r["group"].startswith("register:")})
+    fold_of = {g: i for i, g in enumerate(registers)}
+    k = max(len(registers), 2)
+    issues = sorted({r["group"] for r in recs if not r["group"].startswith("register:")})
+    for j, g in enumerate(issues):
+        fold_of[g] = j % k
+    return np.array([fold_of[r["group"]] for r in recs])
+
+
+def fit_lr(X, y: list[str], C: float):
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+    clf.fit(X, y)
+    return clf
+
+
+def nll(p: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12))))
+
+
+def probs_of(lp: np.ndarray, lb: np.ndarray | None, cal: ModeCalibration) -> tuple[np.ndarray, np.ndarray]:
+    rows, lex_only = [], []
+    for i in range(len(lp)):
+        p, lo = combine(lp[i], None if lb is None else lb[i], cal)
+        rows.append(p)
+        lex_only.append(lo)
+    return np.array(rows), np.array(lex_only)
+
+
+def fit_mode(pos: np.ndarray, back: np.ndarray, y: np.ndarray, prior: float, open_mode: bool, target: float):
+    """Fit one mode's calibration on out-of-fold lexicon scores `pos` and backoff probabilities `back`."""
+    from scipy.optimize import minimize
+
+    lb = safe_log(back / back.sum(axis=1, keepdims=True))
+
+    def lp_for(s_o: float) -> np.ndarray:
+        return np.log(np.array([lexicon_distribution(p, prior, s_o if open_mode else None) for p in pos]))
+
+    def combined_loss(x: np.ndarray) -> float:
+        a, b = x[0], x[1]
+        s_o = float(np.exp(x[2])) if open_mode else None
+        lp = lp_for(s_o) if open_mode else lp_fixed
+        z = a * lp + b * lb
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return nll(p, y)
+
+    lp_fixed = lp_for(2.0)
+    x0 = np.array([1.0, 1.0] + ([np.log(2.0)] if open_mode else []))
+    res = minimize(combined_loss, x0, method="Nelder-Mead", options={"maxiter": 2000, "xatol": 1e-4, "fatol": 1e-6})
+    a, b = float(res.x[0]), float(res.x[1])
+    s_o = float(np.exp(res.x[2])) if open_mode else 2.0
+    lp = lp_for(s_o)
+
+    def lex_loss(x: np.ndarray) -> float:
+        z = x[0] * lp
+        z = z - z.max(axis=1, keepdims=True)
+        return nll(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), y)
+
+    a0 = float(minimize(lex_loss, np.array([1.0]), method="Nelder-Mead").x[0])
+    cal = ModeCalibration(lex_temp=a0, lex_weight=a, backoff_weight=b, other_prior=s_o, gate=1.01, threshold=0.5)
+    always, _ = probs_of(lp, lb, cal)
+    acc_always = float(np.mean(always.argmax(1) == y))
+    gate = 1.01
+    for g in (0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999):
+        cal.gate = g
+        p, _ = probs_of(lp, lb, cal)
+        if float(np.mean(p.argmax(1) == y)) >= acc_always:
+            gate = g
+            break
+    cal.gate = gate
+    p, lex_only = probs_of(lp, lb, cal)
+    cal.threshold = pick_threshold(p, y, target)
+    return cal, lp, lb, p, lex_only
+
+
+def pick_threshold(p: np.ndarray, y: np.ndarray, target: float) -> float:
+    """The lowest threshold (0.05 steps) at or above which predictions are right >= target, with
+    every higher threshold also meeting it; never below 0.5 (a prediction below it is more likely
+    wrong than right)."""
+    top = p.max(1)
+    right = p.argmax(1) == y
+    best = 0.95
+    for t in np.arange(0.95, 0.45, -0.05):
+        m = top >= t
+        if m.sum() and right[m].mean() >= target:
+            best = float(round(t, 2))
+        elif m.sum():
+            break
+    return best
+
+
+def threshold_curve(p: np.ndarray, y: np.ndarray) -> list[list[float]]:
+    """[threshold, share of articles at or above it, their accuracy] in 0.05 steps."""
+    top, right = p.max(1), p.argmax(1) == y
+    out = []
+    for t in np.arange(0.3, 1.0, 0.05):
+        m = top >= t
+        out.append([round(float(t), 2), round(float(m.mean()), 4), round(float(right[m].mean()), 4) if m.any() else None])
+    return out
+
+
+def figures(labels: list[str], y: np.ndarray, p: np.ndarray, threshold: float, regs: list[str]) -> dict:
+    pred = p.argmax(1)
+    f = classification_figures([(labels[a], labels[b]) for a, b in zip(y, pred, strict=True)], labels)
+    conf = p.max(1) >= threshold
+    by_reg: dict[str, list[int]] = defaultdict(list)
+    for r, ok in zip(regs, pred == y, strict=True):
+        by_reg[r].append(int(ok))
+    return {
+        "n": int(len(y)),
+        "accuracy": round(float(f["accuracy"]), 4),
+        "macro_f1": round(float(f["macro_f1"]), 4),
+        "share_confident": round(float(conf.mean()), 4),
+        "confident_accuracy": round(float((pred == y)[conf].mean()), 4) if conf.any() else None,
+        "log_loss": round(nll(p, y), 4),
+        "threshold_curve": threshold_curve(p, y),
+        "by_register": {r: [round(sum(v) / len(v), 3), len(v)] for r, v in sorted(by_reg.items())},
+        "confusion": f["confusion"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", nargs="*", default=[], help="labelled JSONL (label/topic, headline, text, register)")
+    ap.add_argument("--fixtures", nargs="*", default=[], help="fixture dirs of *.gold.json")
+    ap.add_argument("--out", type=Path, help="backoff model directory to write")
+    ap.add_argument("--figures", type=Path, help="write the cross-validated figures here (JSON)")
+    ap.add_argument("--C", type=float, default=10.0)
+    ap.add_argument("--min-df", type=int, default=2)
+    ap.add_argument("--max-features", type=int, default=60000)
+    ap.add_argument("--char-ngrams", default="1,3")
+    ap.add_argument("--target", type=float, default=0.96, help="confident predictions right at least this often")
+    args = ap.parse_args(argv)
+
+    from pipeline.classify.lexicon import LexiconClassifier
+    from pipeline.stages.classify import ClassifierSection
+
+    t0 = time.perf_counter()
+    recs = load_jsonl(args.data) + load_fixtures(args.fixtures)
+    if not recs:
+        ap.error("no records: give --data and/or --fixtures")
+    lo, hi = (int(x) for x in args.char_ngrams.split(","))
+    spec = FeatureSpec(words=False, char_ngram_min=lo, char_ngram_max=hi, headline_chars=True)
+    zones = [zones_from_record(r) for r in recs]
+    feats = [featurize(z, None, spec) for z in zones]  # type: ignore[arg-type]
+    y_all = [r["topic"] for r in recs]
+    back_labels = sorted(set(y_all))
+    unknown = set(back_labels) - set(LEX_LABELS) - {OTHER_CLASS}
+    if unknown:
+        raise SystemExit(f"train_topics: labels {sorted(unknown)} are neither lexicon labels nor '{OTHER_CLASS}'")
+    folds = fold_ids(recs)
+    cfg = ClassifierSection(backoff=None, other_label=OTHER_CLASS)
+    lex = LexiconClassifier(cfg)  # open mode: the five labels' scores, then the out-of-scope words'
+    pos_open = np.array([lex.evidence_scores(z)[0] for z in zones])
+    pos = pos_open[:, : len(LEX_LABELS)]
+
+    # out-of-fold backoff probabilities, columns in back_labels order
+    oof = np.zeros((len(recs), len(back_labels)))
+    for k in sorted(set(folds)):
+        tr = np.where(folds != k)[0]
+        te = np.where(folds == k)[0]
+        vec = Vectorizer.fit([feats[i] for i in tr], min_df=args.min_df, max_features=args.max_features)
+        clf = fit_lr(vec.transform([feats[i] for i in tr]), [y_all[i] for i in tr], args.C)
+        pr = clf.predict_proba(vec.transform([feats[i] for i in te]))
+        for j, c in enumerate(clf.classes_):
+            oof[te, back_labels.index(c)] = pr[:, j]
+    print(f"{len(recs)} records, {len(set(folds))} folds, out-of-fold backoff in {time.perf_counter() - t0:.1f}s")
+
+    regs = [str(r.get("register")) for r in recs]
+    report: dict = {"records": len(recs), "label_counts": dict(sorted(Counter(y_all).items()))}
+    cal = Calibration()
+    # closed: the lexicon's labels only, articles of those labels
+    inside = np.array([t in LEX_LABELS for t in y_all])
+    cols = [back_labels.index(lab) if lab in back_labels else None for lab in LEX_LABELS]
+    back5 = np.stack([oof[:, c] if c is not None else np.full(len(recs), 1e-6) for c in cols], axis=1)
+    y5 = np.array([LEX_LABELS.index(t) if t in LEX_LABELS else -1 for t in y_all])
+    m = inside
+    cal.closed, lp5, lb5, p5, lex_only5 = fit_mode(pos[m], back5[m], y5[m], cfg.prior, False, args.target)
+    regs5 = [r for r, keep in zip(regs, m, strict=True) if keep]
+    raw_lex = np.array([lexicon_distribution(p, cfg.prior, None) for p in pos[m]])
+    report["closed"] = {
+        "calibration": cal.closed.__dict__,
+        "lexicon_only_backoff_share": round(float(1 - lex_only5.mean()), 4),
+        "lexicon": figures(LEX_LABELS, y5[m], raw_lex, 0.4, regs5),
+        "backoff": figures(LEX_LABELS, y5[m], np.exp(lb5), cal.closed.threshold, regs5),
+        "combined": figures(LEX_LABELS, y5[m], p5, cal.closed.threshold, regs5),
+        "lexicon_no_evidence": int((pos[m].sum(1) == 0).sum()),
+        "out_of_scope_articles_with_out_of_scope_words": int((pos_open[~m, -1] > 0).sum()),
+    }
+    # open: plus the out-of-scope label, all articles
+    if OTHER_CLASS in back_labels:
+        labels6 = LEX_LABELS + [OTHER_CLASS]
+        back6 = np.concatenate([back5, oof[:, [back_labels.index(OTHER_CLASS)]]], axis=1)
+        y6 = np.array([labels6.index(t) for t in y_all])
+        cal.open, lp6, lb6, p6, lex_only6 = fit_mode(pos_open, back6, y6, cfg.prior, True, args.target)
+        # one more number: a bias on the out-of-scope logit, the largest (0.25 steps) that keeps
+        # in-scope accuracy within 0.015 of the five-label mode's (fitted on these same folds)
+        closed_acc = float(np.mean(p5.argmax(1) == y5[m]))
+        oth = y6 == len(LEX_LABELS)
+        curve = []
+        for bias in np.arange(-1.0, 3.01, 0.25):
+            cal.open.other_bias = float(bias)
+            pb, _ = probs_of(lp6, lb6, cal.open)
+            pred = pb.argmax(1)
+            curve.append(
+                (float(bias), float((pred[oth] == len(LEX_LABELS)).mean()), float((pred[~oth] == y6[~oth]).mean()))
+            )
+        ok = [c for c in curve if c[2] >= closed_acc - 0.015]
+        best = max(ok, key=lambda c: (c[1] + c[2], -abs(c[0]))) if ok else (0.0, 0, 0)
+        cal.open.other_bias = best[0]
+        p6, lex_only6 = probs_of(lp6, lb6, cal.open)
+        cal.open.threshold = pick_threshold(p6, y6, args.target)
+        pred6 = p6.argmax(1)
+        fig6 = figures(labels6, y6, p6, cal.open.threshold, regs)
+        fig6["other_bias_curve"] = [[round(x, 4) for x in c] for c in curve]
+        fig6["other_recall"] = round(float((pred6[oth] == len(LEX_LABELS)).mean()), 4) if oth.any() else None
+        fig6["in_scope_accuracy"] = round(float((pred6[~oth] == y6[~oth]).mean()), 4)
+        fig6["in_scope_sent_to_other"] = round(float((pred6[~oth] == len(LEX_LABELS)).mean()), 4)
+        report["open"] = {
+            "calibration": cal.open.__dict__,
+            "lexicon_only_backoff_share": round(float(1 - lex_only6.mean()), 4),
+            "combined": fig6,
+        }
+    else:
+        cal.open = ModeCalibration(**{**cal.closed.__dict__})
+    for mode in ("closed", "open"):
+        if mode in report:
+            c = report[mode]["combined"]
+            print(
+                f"{mode}: accuracy {c['accuracy']:.3f} macro-F1 {c['macro_f1']:.3f} confident {c['share_confident']:.3f} "
+                f"(right {c['confident_accuracy']}) threshold {report[mode]['calibration']['threshold']}"
+                + (f" other recall {c['other_recall']} in-scope {c['in_scope_accuracy']}" if mode == "open" else "")
+            )
+    print(
+        f"closed: lexicon alone {report['closed']['lexicon']['accuracy']:.3f}, backoff alone "
+        f"{report['closed']['backoff']['accuracy']:.3f}"
+    )
+
+    blob = "\n".join(json.dumps(r, ensure_ascii=False, sort_keys=True, default=str) for r in recs)
+    info = {
+        "data_sha256": hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16],
+        "sources": sorted({r["source"] for r in recs}),
+        "n": len(recs),
+        "C": args.C,
+        "char_ngrams": [lo, hi],
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    report["model"] = info
+    if args.figures:
+        args.figures.parent.mkdir(parents=True, exist_ok=True)
+        args.figures.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.out:
+        vec = Vectorizer.fit(feats, min_df=args.min_df, max_features=args.max_features)
+        X = vec.transform(feats)
+        clf = fit_lr(X, y_all, args.C)
+        order = [list(clf.classes_).index(lab) for lab in back_labels]
+        model = LinearModel(back_labels, spec, vec, clf.coef_[order], clf.intercept_[order])
+        ref = clf.predict_proba(X)[:, order]
+        ours = np.array([softmax(model.decision(*vec.transform_one(f))) for f in feats])
+        assert np.allclose(ref, ours, atol=1e-6), float(np.abs(ref - ours).max())
+        model.meta = {**info, "calibration": cal.to_meta(), "features": len(vec.vocabulary)}
+        model.save(args.out)
+        write_card(args.out, report, back_labels)
+        print(f"wrote {args.out} ({len(vec.vocabulary)} features, {time.perf_counter() - t0:.1f}s)")
+    return 0
+
+
+def write_card(out: Path, report: dict, labels: list[str]) -> None:
+    info = report["model"]
+    c = report["closed"]["combined"]
+    lines = [
+        "# backoff: the default topic classifier's character n-gram model and calibration",
+        "",
+        "Logistic regression (scikit-learn, multinomial, class_weight=balanced) over TF-IDF of CJK",
+        f"character {info['char_ngrams'][0]}-{info['char_ngrams'][1]}-grams of the whole article plus the headline zone again.",
+        "Stored as `model.json` (labels, feature settings, vocabulary, calibration) +",
+        "`weights.safetensors` (coef, intercept, idf): loading never unpickles anything, and it needs",
+        "no word segmentation. Used by the lexicon backend when the lexicon's own evidence is thin",
+        "(pipeline/classify/backoff.py); `meta.calibration` holds the fitted combination weights, the",
+        "lexicon-only gate, the out-of-scope pseudo-score and the suggested thresholds.",
+        "",
+        "## Data",
+        f"- {info['n']} articles from {', '.join(info['sources'])}; labels {report['label_counts']}",
+        "- data/topics/*.jsonl: original articles written for this project in the registers real",
+        "  papers use (meeting reports, policy notices, wire copy, features, commentaries, briefs,",
+        "  interviews, data reports, notices); `other` = out of scope (sport, entertainment, crime,",
+        "  health, weather). Plus the gold articles of tests/fixtures.",
+        f"- sha256 of the records: `{info['data_sha256']}`; trained {info['trained_at']}, C={info['C']}",
+        "",
+        "## Labels",
+        "",
+        ", ".join(labels) + f" (`{OTHER_CLASS}` is used only with `classifier.other_label`)",
+        "",
+        "## Cross-validated figures (leave one register out; fixture issues spread over the folds)",
+        "",
+        f"- five labels, lexicon + backoff: accuracy **{c['accuracy']:.3f}**, macro-F1 {c['macro_f1']:.3f}; "
+        f"lexicon alone {report['closed']['lexicon']['accuracy']:.3f}, backoff alone {report['closed']['backoff']['accuracy']:.3f}",
+        f"- confident (p >= {report['closed']['calibration']['threshold']}): {c['share_confident']:.3f} of articles, "
+        f"right {c['confident_accuracy']}",
+    ]
+    if "open" in report:
+        o = report["open"]["combined"]
+        lines.append(
+            f"- with `other_label`: out-of-scope articles sent to it {o['other_recall']}, in-scope accuracy "
+            f"{o['in_scope_accuracy']} (in-scope sent to other {o['in_scope_sent_to_other']})"
+        )
+    lines += [
+        "",
+        "Full figures: docs/topics.md. The calibration numbers are fitted on the same out-of-fold",
+        "predictions these figures come from (four numbers per mode, so the optimism is small).",
+        "",
+        "## Limits",
+        "- The articles are written for this project, not sampled from real papers; real issues",
+        "  may use words and registers it never saw.",
+        "- Labels are fixed at training time; renames through `classifier.labels.NEW.replaces` work.",
+        "",
+    ]
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
