@@ -78,7 +78,7 @@ def test_fixtures_give_the_local_engines_records_and_errors(tmp_path: Path) -> N
     assert f"issues done {a.done}, skipped 0, failed 1; articles written {a.articles}" in res.output
     assert records(local) == records(other) and len(records(local)) == a.articles > 0
     assert local.read_bytes() == other.read_bytes()  # in input order, as the local engine writes
-    errors = [json.loads(x) for x in (other.parent / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    errors = [json.loads(x) for x in other.with_name("out.errors.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(e["source"], e["stage"]) for e in errors] == [(str(bad), "read")]
 
 
@@ -160,7 +160,7 @@ def test_an_issue_that_always_kills_its_worker_fails_alone(tmp_path: Path, fault
     assert (s.done, s.failed) == (11, 1)
     assert ex.redone == 4  # its chunk's four issues, one per task: only the killer fails
     assert s.failures[0]["source"].endswith("issue_0005.txt") and s.failures[0]["stage"] == "worker"
-    errors = (tmp_path / "errors.jsonl").read_text(encoding="utf-8")
+    errors = (tmp_path / "ray.errors.jsonl").read_text(encoding="utf-8")
     assert "issue_0005.txt" in errors
     assert len(records(out)) == 33
 
