@@ -78,7 +78,7 @@ def test_fixtures_give_the_local_engines_records_and_errors(tmp_path: Path) -> N
     assert f"issues done {a.done}, skipped 0, failed 1; articles written {a.articles}" in res.output
     assert records(local) == records(other) and len(records(local)) == a.articles > 0
     assert local.read_bytes() == other.read_bytes()  # in input order, as the local engine writes
-    errors = [json.loads(x) for x in (other.parent / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    errors = [json.loads(x) for x in other.with_name("out.errors.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(e["source"], e["stage"]) for e in errors] == [(str(bad), "read")]
 
 
@@ -141,8 +141,10 @@ def test_a_worker_killed_mid_run_is_retried_and_every_record_written_once(tmp_pa
     cfg = load_config(None, [], ["segment", "killonce", "classify"])
     inputs = archive(tmp_path / "in", 60)
     out = tmp_path / "ray.jsonl"
-    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4), progress=False)
+    ex = RayExecutor(cfg, chunk_size=4)
+    s = run_batch(inputs, out, cfg, executor=ex, progress=False)
     assert Path(KillOnce.marker).exists()  # a worker did die
+    assert ex.redone == 0  # Ray's own retry redid its task
     assert (s.done, s.failed) == (60, 0)
     local = tmp_path / "local.jsonl"
     run_batch(inputs, local, cfg, workers=1, progress=False)
@@ -153,10 +155,12 @@ def test_an_issue_that_always_kills_its_worker_fails_alone(tmp_path: Path, fault
     cfg = load_config(None, [], ["segment", "killalways"])
     inputs = archive(tmp_path / "in", 12, {5: "\nCRASHME\n"})
     out = tmp_path / "ray.jsonl"
-    s = run_batch(inputs, out, cfg, executor=RayExecutor(cfg, chunk_size=4, max_retries=1), progress=False)
+    ex = RayExecutor(cfg, chunk_size=4, max_retries=0)
+    s = run_batch(inputs, out, cfg, executor=ex, progress=False)
     assert (s.done, s.failed) == (11, 1)
+    assert ex.redone == 4  # its chunk's four issues, one per task: only the killer fails
     assert s.failures[0]["source"].endswith("issue_0005.txt") and s.failures[0]["stage"] == "worker"
-    errors = (tmp_path / "errors.jsonl").read_text(encoding="utf-8")
+    errors = (tmp_path / "ray.errors.jsonl").read_text(encoding="utf-8")
     assert "issue_0005.txt" in errors
     assert len(records(out)) == 33
 
@@ -183,3 +187,19 @@ def test_a_cluster_that_cannot_be_reached_touches_no_output(tmp_path: Path, monk
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "cannot start or join the Ray cluster (auto): ConnectionError" in res.output
     assert not list(tmp_path.iterdir())
+
+
+def test_summarizer_actors_take_one_gpu_each_where_the_cluster_has_gpus() -> None:
+    ex = RayExecutor(load_config(None, [], ["segment", "summarize"]))
+    ex.cpus, ex.gpus = 16, 4
+    assert ex.finisher_options() == (4, {"num_gpus": 1, "num_cpus": 1})
+    ex.actors = 2
+    assert ex.finisher_options() == (2, {"num_gpus": 1, "num_cpus": 1})
+    cpu = RayExecutor(load_config(None, ["summarizer.device=cpu"], ["segment", "summarize"]))
+    cpu.cpus, cpu.gpus = 16, 4
+    assert cpu.finisher_options() == (8, {"num_cpus": 1})
+    cpu.actors = 40  # never all the CPUs: the tasks that feed the actors need one
+    assert cpu.finisher_options() == (15, {"num_cpus": 1})
+    cpu.cpus, cpu.actors = 1, None
+    assert cpu.finisher_options() == (1, {"num_cpus": 0})
+    assert [c.name for c in ex.driver_stages] == ["summarize"]  # the stage the actors run

@@ -57,7 +57,7 @@ from pipeline.stages.base import Stage
 INSTALL_HINT = "--engine ray needs Ray: pip install 'newspipe[ray]'"
 WINDOW_TASKS = 8192  # issues per dataset: bounds what the driver holds in memory at once
 WINDOW_BYTES = 512 << 20  # ... and the bytes of their inputs
-WORKER_DIED = "the Ray worker died while processing this issue ({tries} tries: killed, out of memory, node lost?)"
+WORKER_DIED = "the Ray worker died while processing this issue ({tries}: killed, out of memory, node lost?)"
 
 
 def import_ray() -> Any:
@@ -163,6 +163,7 @@ class RayExecutor(Executor):
         self.startup_s = 0.0  # seconds to start or join the cluster
         self.cpus = 1
         self.gpus = 0
+        self.redone = 0  # issues redone one per task after their chunk failed beyond Ray's retries
 
     # -- cluster -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -210,8 +211,11 @@ class RayExecutor(Executor):
         the stage may use one), else one CPU."""
         device = getattr(getattr(self.config, "summarizer", None), "device", "auto")
         if self.gpus and device in ("auto", "cuda"):
-            return self.actors or self.gpus, {"num_gpus": 1, "num_cpus": 1}
-        return self.actors or max(1, self.cpus // 2), {"num_cpus": 1}
+            n = self.actors or self.gpus
+            return n, {"num_gpus": 1, "num_cpus": 1 if self.cpus > n else 0}
+        # CPU actors leave at least one CPU to the tasks that feed them (else nothing would run)
+        n = min(self.actors or max(1, self.cpus // 2), max(1, self.cpus - 1))
+        return n, {"num_cpus": 1 if self.cpus > n else 0}
 
     def execute(self, chunks: list[list[IssueTask]]) -> Iterator[IssueResult]:
         """Run the chunks as one dataset; yields results as they come back (any order). A chunk whose
@@ -319,12 +323,14 @@ class RayExecutor(Executor):
                 hand_on()
         lost = [t for t in runnable if t.index not in got]
         if lost and size > 1:
+            self.redone += len(lost)
             for result in self.execute([[t] for t in lost]):
                 take(result)
                 hand_on()
         for t in runnable:
             if t.index not in got:
                 got.add(t.index)
-                results[t.index] = IssueResult(t.index, failure=("worker", WORKER_DIED.format(tries=self.max_retries + 1)))
+                tries = f"{self.max_retries + 1} {'try' if self.max_retries == 0 else 'tries'}"
+                results[t.index] = IssueResult(t.index, failure=("worker", WORKER_DIED.format(tries=tries)))
         hand_on()
 
