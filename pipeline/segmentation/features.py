@@ -65,10 +65,10 @@ class PageIdf:
 
     def overlap(self, part: frozenset[str], whole: set[str] | frozenset[str]) -> float:
         w = self.weights
-        total = sum(map(w.__getitem__, part))
+        total = w.total(part)
         if total <= 0:
             return 0.0
-        return sum(map(w.__getitem__, part & whole)) / total
+        return w.total(part & whole) / total
 
 
 _NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))

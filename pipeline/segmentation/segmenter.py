@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
+from itertools import repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
@@ -740,18 +742,22 @@ def _page(raw: str) -> str:
     return fold_fullwidth(raw.replace(" ", ""))
 
 
-class _Weights(dict):
-    """bigram -> IDF weight, computed on first lookup (a page has thousands of bigrams and
-    asks about a few hundred); sums over sets run as `sum(map(w.__getitem__, s))`."""
+class _Weights:
+    """bigram -> IDF weight. A weight depends only on the bigram's document frequency, so
+    the page's few distinct weights are computed once (a table by count) and sums over sets
+    run as C-level maps: `total(s)` is the sum of the weights of `s`, in its iteration order."""
 
     def __init__(self, df: Counter[str], n: int) -> None:
-        super().__init__()
         self.df = df
         self.n1 = n + 1
+        top = max(df.values(), default=0)
+        self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(max(top, n) + 1)]
 
-    def __missing__(self, key: str) -> float:
-        w = self[key] = math.log(self.n1 / (self.df.get(key, 0) + 0.5))
-        return w
+    def __getitem__(self, key: str) -> float:
+        return self._by_count[self.df.get(key, 0)]
+
+    def total(self, keys: Iterable[str]) -> float:
+        return sum(map(self._by_count.__getitem__, map(self.df.get, keys, repeat(0))))
 
 
 class _LazyIdf:
@@ -782,8 +788,8 @@ class _LazyIdf:
 def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyIdf) -> float:
     """IDF-weighted share of `part`'s bigrams found in `whole` (0 when `part` is empty)."""
     w = idf.weights
-    total = sum(map(w.__getitem__, part))  # C-level loop: this runs for every head line
-    shared = sum(map(w.__getitem__, part & whole))
+    total = w.total(part)  # C-level loop: this runs for every head line
+    shared = w.total(part & whole)
     return shared / total if total > 0 else 0.0
 
 
