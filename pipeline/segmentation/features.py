@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from itertools import chain
 
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import looks_like_name
@@ -55,13 +56,8 @@ class PageIdf:
     of the page shares say little about which article a line belongs to."""
 
     def __init__(self, texts: list[str]) -> None:
-        df: Counter[str] = Counter()
-        n = 0
-        for t in texts:
-            if len(t) >= 30:
-                n += 1
-                df.update(bigrams(t))
-        self.weights = _Weights(df, n)
+        sets = [bigrams(t) for t in texts if len(t) >= 30]
+        self.weights = _Weights(Counter(chain.from_iterable(sets)), len(sets))
 
     def overlap(self, part: frozenset[str], whole: set[str] | frozenset[str]) -> float:
         w = self.weights

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
@@ -40,7 +40,7 @@ from pipeline.segmentation.patterns import (
     CJK,
     CLAUSE_END_RE,
     CLAUSE_PUNCT_RE,
-    COLUMN_RES,
+    COLUMN_ANY_RE,
     DATE_LEAD_RE,
     EDITOR_INSIDE_RE,
     EDITOR_RE,
@@ -108,6 +108,8 @@ NEW_ARTICLE_WEIGHTS = {
 }
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
+_SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+_PEN_NAME_RE = re.compile(f"[{CJK}]{{2,3}}")
 
 
 @dataclass
@@ -166,11 +168,25 @@ class Segmenter:
         self.opts = options or SegmenterOptions()
         self._extra_columns = [re.compile(p) for p in self.opts.column_label_patterns]
         self._extra_noise = [re.compile(p) for p in self.opts.noise_patterns]
+        self._kinds: dict[str, tuple[LineKind, dict]] = {}
 
     # ---- pass 1: what each line looks like on its own -------------------------------------
     def line_kind(self, s: str) -> tuple[LineKind, dict]:
+        """What a line (or a re-flowed unit's text) is by its own shape. Memoised per issue
+        (`forget`): the layout pass, the unit view and the rules' reading all ask it about
+        the same texts; callers never change the returned dict."""
+        found = self._kinds.get(s)
+        if found is None:
+            found = self._kinds[s] = self._line_kind(s)
+        return found
+
+    def forget(self) -> None:
+        """Drop the per-issue memos (one issue's texts; keeps memory flat and benchmarks honest)."""
+        self._kinds.clear()
+
+    def _line_kind(self, s: str) -> tuple[LineKind, dict]:
         n = len(s)
-        if any(p.search(s) for p in self._extra_noise):
+        if self._extra_noise and any(p.search(s) for p in self._extra_noise):
             return NOISE, {"noise_kind": "configured"}
         terminal = is_terminal(s)
         if n <= 80:
@@ -190,8 +206,11 @@ class Segmenter:
                 return NOISE, {"noise_kind": "page_header"}
             if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
                 return NOISE, {"noise_kind": "editor"}
-        if n <= 200 and not ends_sentence(s, sign_off=False) and CAPTION_END_RE.search(s[-40:]):
-            return CAPTION, {}
+        if n <= 200 and not ends_sentence(s, sign_off=False):
+            tail = s[-40:]
+            # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
+            if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
+                return CAPTION, {}
         glued = split_glued(s)
         if glued is not None:
             return GLUED, {"byline": glued[0], "text": glued[1]}
@@ -205,11 +224,11 @@ class Segmenter:
         if len(s) > self.opts.max_headline_chars or SENTENCE_INSIDE_RE.search(s):
             return False
         if is_terminal(s):
-            return bool(ELLIPSIS_END_RE.search(s)) and not re.search(r"[。！？!?]", s)
+            return bool(ELLIPSIS_END_RE.search(s)) and not _SENTENCE_PUNCT_RE.search(s)
         return True
 
     def is_column(self, s: str) -> bool:
-        return any(p.search(s) for p in COLUMN_RES) or any(p.search(s) for p in self._extra_columns)
+        return bool(COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
 
     def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
         """One unit per source line (`classify_units` for re-flowed layout units)."""
@@ -314,13 +333,13 @@ class Segmenter:
 
     @staticmethod
     def _cut_inline_marker(u: Unit) -> None:
-        """`…发展。(下转第3版)` keeps the marker out of the body text."""
-        m = MARK_TO_RE.search(u.text)
+        """`…发展。(下转第3版)` keeps the marker out of the body text (markers need 转 / 接)."""
+        m = MARK_TO_RE.search(u.text) if "转" in u.text else None
         if m and m.end() == len(u.text) and m.start() > 0:
             u.marker, u.marker_kind, u.page = m.group(0), MARK_TO, _page(m.group("page"))
             u.text = u.text[: m.start()].rstrip()
             return
-        m = MARK_FROM_RE.match(u.text)
+        m = MARK_FROM_RE.match(u.text) if "接" in u.text else None
         if m and m.end() < len(u.text):
             u.marker, u.marker_kind, u.page = m.group(0), MARK_FROM, _page(m.group("page"))
             u.text = u.text[m.end() :].lstrip()
@@ -599,6 +618,7 @@ class Segmenter:
     # ---- glue --------------------------------------------------------------------------------
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
+        self.forget()
         _bigrams.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles: list[Article] = []
@@ -735,7 +755,7 @@ def _kicker_first(first: str, second: str) -> bool:
 
 def _looks_like_signature(s: str) -> bool:
     """A commentary's signature under its headline: a name or a 2-3 character pen name."""
-    return looks_like_name(s) or bool(re.fullmatch(f"[{CJK}]{{2,3}}", s))
+    return looks_like_name(s) or bool(_PEN_NAME_RE.fullmatch(s))
 
 
 def _page(raw: str) -> str:
@@ -750,8 +770,8 @@ class _Weights:
     def __init__(self, df: Counter[str], n: int) -> None:
         self.df = df
         self.n1 = n + 1
-        top = max(df.values(), default=0)
-        self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(max(top, n) + 1)]
+        # df counts sets of bigrams, one per text, so no count exceeds n
+        self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
 
     def __getitem__(self, key: str) -> float:
         return self._by_count[self.df.get(key, 0)]
@@ -772,13 +792,8 @@ class _LazyIdf:
     @property
     def weights(self) -> _Weights:
         if self._w is None:
-            df: Counter[str] = Counter()
-            n = 0
-            for u in self._units:
-                if u.kind in (PARA, GLUED):
-                    n += 1
-                    df.update(_bigrams(u.text))
-            self._w = _Weights(df, n)
+            sets = [_bigrams(u.text) for u in self._units if u.kind in (PARA, GLUED)]
+            self._w = _Weights(Counter(chain.from_iterable(sets)), len(sets))
         return self._w
 
     def __call__(self, bigram: str) -> float:
