@@ -211,6 +211,30 @@ def shape_features(s: str) -> list[str]:
     return f
 
 
+class NeighbourView(dict):
+    """feature -> the feature as a neighbour's feature (`p:len=12`), or "" where neighbours
+    do not see it (`keep`: prefixes seen; `drop`: prefixes not seen). Features come from a
+    small fixed vocabulary, so each is tested and prefixed once, not once per line."""
+
+    def __init__(self, prefix: str, keep: tuple[str, ...] | None = None, drop: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.prefix, self.keep, self.drop = prefix, keep, drop
+
+    def __missing__(self, x: str) -> str:
+        seen = x.startswith(self.keep) if self.keep is not None else not x.startswith(self.drop)
+        v = self[x] = self.prefix + x if seen else ""
+        return v
+
+    def of(self, feats: list[str]) -> list[str]:
+        return [y for y in map(self.__getitem__, feats) if y]
+
+
+_AS_PREV = NeighbourView("p:", drop=("commas", "lead"))
+_AS_PREV2 = NeighbourView("pp:", keep=("kind", "term", "wfull", "clause"))
+_AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "term"))
+_GAP = ("gap=0", "gap=1", "gap=2")
+
+
 def layout_features(
     lines: list[SourceLine],
     gaps: list[int],
@@ -234,14 +258,15 @@ def layout_features(
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
-        f.append(f"gap={min(gaps[i], 2)}")
+        f.append(_GAP[min(gaps[i], 2)])
         if indents[i]:
             f.append("indent")
         own.append(f)
     feats: list[list[str]] = []
-    as_prev = [["p:" + x for x in o if not x.startswith(("commas", "lead"))] for o in own]
-    as_prev2 = [["pp:" + x for x in o if x.startswith(("kind", "term", "wfull", "clause"))] for o in own]
-    as_next = [["n:" + x for x in o if x.startswith(("kind", "len", "indent", "gap", "lead", "term"))] for o in own]
+    as_prev = list(map(_AS_PREV.of, own))
+    as_prev2 = list(map(_AS_PREV2.of, own))
+    as_next = list(map(_AS_NEXT.of, own))
+    joins = [["rule_join", f"rule_join|gap={g}|{page[0]}"] for g in range(3)]
     for i in range(n):
         f = [*page, *own[i]]
         if i == 0:
@@ -251,7 +276,7 @@ def layout_features(
             f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
             if rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], W is not None):
                 # with the layout: a blank line in mid-sentence is an e-paper copy's slip
-                f += ["rule_join", f"rule_join|gap={min(gaps[i], 2)}|{page[0]}"]
+                f += joins[min(gaps[i], 2)]
             if i >= 2:
                 f += as_prev2[i - 2]
         if i + 1 < n:
