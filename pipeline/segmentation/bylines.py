@@ -86,7 +86,8 @@ def split_glued(line: str) -> tuple[str, str] | None:
     Also handles unbracketed `本报讯 记者 王某 通讯员 李某 8月31日,…` and
     `新华社长沙9月2日电（记者 某某）…`.
     """
-    m = GLUED_HEAD_RE.match(line)
+    head = line[:30]  # every dispatch head ends in 讯 or 电 within its first 23 characters
+    m = GLUED_HEAD_RE.match(line) if "讯" in head or "电" in head else None
     if not m:
         return None
     end = m.end()

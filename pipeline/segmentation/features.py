@@ -70,8 +70,18 @@ class PageIdf:
 _NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))
 
 
+# every cue needs one of these characters (a digit or bracket for phones, listings and
+# temperatures, 雨/云/气… for weather, 版/刊/邮… for mastheads, a character of each notice, ad
+# and hotline word, `:`/`.`/`w`/`@` for addresses): most lines have none and skip the scan
+_NOTICE_CHAR_RE = re.compile(
+    r"[\d(（级晴云阴雨雪质紫气办管刊N邮版期统更声启告遗征聘标拍寻废惠促销爆商址售盘样筹速询折奖票线料箱微端:w@.h]"
+)
+
+
 def notice_cues(s: str) -> list[str]:
     """Which service-block cues a line carries (one scan of one combined pattern)."""
+    if not _NOTICE_CHAR_RE.search(s):
+        return []
     return sorted({"cue=" + str(m.lastgroup) for m in _NOTICE_RE.finditer(s)})
 
 

@@ -206,7 +206,8 @@ class Segmenter:
                 return NOISE, {"noise_kind": "page_header"}
             if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
                 return NOISE, {"noise_kind": "editor"}
-        if n <= 200 and not ends_sentence(s, sign_off=False):
+        # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
+        if n <= 200 and not (terminal and ends_sentence(s, sign_off=False)):
             tail = s[-40:]
             # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
