@@ -128,7 +128,7 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
             start = base + pos + lead
             lines.append(SourceLine(number, start, start + len(stripped), stripped, page))
             gaps.append(blank)
-            indents.append(display_width(raw[:lead].replace("\ufeff", "").replace("\t", "    ")))
+            indents.append(display_width(raw[:lead].replace("\ufeff", "").replace("\t", "    ")) if lead else 0.0)
             blank = 0
         else:
             blank += 1
@@ -170,9 +170,12 @@ def ends_sentence(s: str, sign_off: bool = True) -> bool:
     return False
 
 
+_LEN_LABELS = [f"len={_len_bucket(n)}" for n in range(101)]
+
+
 def shape_features(s: str) -> list[str]:
     """Features of one line's text on its own (shared by both taggers; hot path)."""
-    f = [f"len={_len_bucket(len(s))}"]
+    f = [_LEN_LABELS[len(s)] if len(s) <= 100 else "len=big"]
     if not s:
         return f
     first, last = s[0], s[-1]
