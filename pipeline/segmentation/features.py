@@ -73,18 +73,47 @@ class PageIdf:
 _NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))
 
 
-# every cue needs one of these characters (a digit or bracket for phones, listings and
-# temperatures, 雨/云/气… for weather, 版/刊/邮… for mastheads, a character of each notice, ad
-# and hotline word, `:`/`.`/`w`/`@` for addresses): most lines have none and skip the scan
-_NOTICE_CHAR_RE = re.compile(
-    r"[\d(（级晴云阴雨雪质紫气办管刊N邮版期统更声启告遗征聘标拍寻废惠促销爆商址售盘样筹速询折奖票线料箱微端:w@.h]"
+# What each cue needs somewhere in the line (a character of each of its words, a phone
+# number's dash or 11 digits, a temperature sign, `://`, `.c` …). Lines that could carry no
+# cue, or only one, are answered without the slow scan of the combined pattern; lines that
+# could carry two or more get that scan, so overlapping cues resolve exactly as before.
+_CUE_NEEDS = {
+    "phone": "话线机联询台真-－—",
+    "weather": "℃°级晴云阴雨雪质紫气",
+    "masthead": "办管刊N邮版期统",
+    "notice": "更声启告遗征聘标拍寻废",
+    "ad": "告惠促销爆商址售盘样筹速询折",
+    "listing": ":：奖票期",
+    "hotline": "线料箱微端",
+}
+_CUE_TOKENS: dict[str, frozenset[str]] = {"://": frozenset({"url", "listing"}), "www.": frozenset({"url"})}
+_CUE_TOKENS[".c"] = _CUE_TOKENS["@"] = frozenset({"url"})
+for _cue, _chars in _CUE_NEEDS.items():
+    for _c in _chars:
+        _CUE_TOKENS[_c] = _CUE_TOKENS.get(_c, frozenset()) | {_cue}
+_CUE_GATE_RE = re.compile(
+    r"\d{11}|://|www\.|\.c|@|[" + re.escape("".join(sorted({c for v in _CUE_NEEDS.values() for c in v}))) + "]"
 )
+
+
+_PHONE_ONLY = frozenset({"phone"})  # a run of 11 digits (a mobile number)
+
+
+def _possible_cues(s: str) -> set[str]:
+    out: set[str] = set()
+    for tok in set(_CUE_GATE_RE.findall(s)):
+        out |= _CUE_TOKENS.get(tok, _PHONE_ONLY)
+    return out
 
 
 def notice_cues(s: str) -> list[str]:
     """Which service-block cues a line carries (one scan of one combined pattern)."""
-    if not _NOTICE_CHAR_RE.search(s):
+    possible = _possible_cues(s)
+    if not possible:
         return []
+    if len(possible) == 1:
+        (cue,) = possible
+        return ["cue=" + cue] if NOTICE_CUES[cue].search(s) else []
     return sorted({"cue=" + str(m.lastgroup) for m in _NOTICE_RE.finditer(s)})
 
 
