@@ -556,7 +556,7 @@ class Segmenter:
         if f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body:
             return True
         k = j + 1 if j < len(units) and units[j].kind == BYLINE else j
-        after = _bigrams("".join(u.text for u in _following_paragraphs(units, k, 4, skip_heads=True)))
+        after = _joined_bigrams([u.text for u in _following_paragraphs(units, k, 4, skip_heads=True)])
         return _overlap(after, cur.bigrams(), idf) >= 0.075
 
     def _new_article_score(
@@ -586,7 +586,7 @@ class Segmenter:
     ) -> dict[str, float]:
         text = "".join(u.text for u in run)
         own = _bigrams(text)
-        section = _bigrams("".join(u.text for u in _following_paragraphs(units, j, 4)))
+        section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
         return {
             "bias": 1.0,
             # layout: the wide gaps an e-paper copy leaves around photos and between articles
@@ -813,3 +813,14 @@ def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyI
 def _bigrams(text: str) -> frozenset[str]:
     """CJK character bigrams of a text (cached: the same paragraph is asked for many times)."""
     return frozenset(_BIGRAM_RE.findall(text))
+
+
+def _joined_bigrams(texts: list[str]) -> frozenset[str]:
+    """The bigrams of `"".join(texts)` (the same set), from each text's cached bigrams and
+    the pairs across the joins: the paragraphs under a head run are asked about again and
+    again, their concatenation never."""
+    parts = [t for t in texts if t]
+    if len(parts) <= 1:
+        return _bigrams(parts[0] if parts else "")
+    joins = "\n".join(a[-1] + b[0] for a, b in zip(parts, parts[1:], strict=False))  # `\n` pairs with nothing
+    return frozenset().union(*map(_bigrams, parts), _BIGRAM_RE.findall(joins))
