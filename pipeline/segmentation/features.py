@@ -18,7 +18,7 @@ from itertools import chain
 
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import looks_like_name
-from pipeline.segmentation.layout import LayoutUnit, NeighbourView, PageStats, shape_features
+from pipeline.segmentation.layout import LayoutUnit, NeighbourView, PageStats, neighbour_views, shape_features
 from pipeline.segmentation.segmenter import _bigrams, _Weights
 
 FEATURES_VERSION = 1
@@ -212,10 +212,7 @@ def structure_features(
     seen_short: list[str] = []
     feats: list[list[str]] = []
     # each unit's features as its neighbours see them, built once
-    as_prev = list(map(_AS_PREV.of, own))
-    as_next = list(map(_AS_NEXT.of, own))
-    as_pp = list(map(_AS_PP.of, own))
-    as_nn = list(map(_AS_NN.of, own))
+    as_prev, as_next, as_pp, as_nn = neighbour_views(own, _AS_PREV, _AS_NEXT, _AS_PP, _AS_NN)
     page = f"page={stats.kind}"
     # what the head run a unit belongs to leads into: the first unit after it that is not a
     # head line or caption (a byline under a head block means a new article)
@@ -271,9 +268,10 @@ def structure_features(
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
             at = bisect_left(long_idx, i)
             before = long_idx[max(0, at - 3) : at]
-            if before and grams[i]:
-                prev_words = grams[before[0]].union(*[grams[k] for k in before[1:]])
-                share = len(grams[i] & prev_words) / len(grams[i])
+            g = grams[i]
+            if before and g:
+                # |g ∩ (A ∪ B ∪ C)| as |g| - |g - A - B - C|: no union is built
+                share = (len(g) - len(g.difference(*[grams[k] for k in before]))) / len(g)
                 f.append(_PARA_OVL(share))
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and

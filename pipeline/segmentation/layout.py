@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.document import SourceLine
 from pipeline.segmentation import patterns as P
@@ -154,10 +155,12 @@ _NUMBER_STARTS = frozenset("一二三四五六七八九十（(0123456789")
 _SIGN_OFF_RE = re.compile(r"[（(][^（()）]{1,30}[)）]$")
 
 
+@lru_cache(maxsize=16384)
 def ends_sentence(s: str, sign_off: bool = True) -> bool:
     """Sentence-final punctuation at the end (closing quotes after it allowed), as
-    `patterns.TERMINAL_RE` says, without a regex scan: this runs for every line. A
-    bracketed sign-off after the full stop (`…。（完）`, `…。(通讯员/方柔)`) still ends it."""
+    `patterns.TERMINAL_RE` says, without a regex scan. A bracketed sign-off after the full
+    stop (`…。（完）`, `…。(通讯员/方柔)`) still ends it. Asked several times of every line
+    (kinds, shapes, joins, page measures): cached, and cleared per issue by the segmenters."""
     t = s.rstrip(_CLOSERS)
     if t and t[-1] in _TERMINALS:
         return True
@@ -232,6 +235,20 @@ class NeighbourView(dict):
         return [y for y in map(self.__getitem__, feats) if y]
 
 
+def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[list[str]]]:
+    """Per view, each item's features as neighbours see them. Items of one shape (a page of
+    wrapped body lines has many) share one computation."""
+    memo: dict[tuple[str, ...], list[list[str]]] = {}
+    rows = []
+    for o in own:
+        key = tuple(o)
+        row = memo.get(key)
+        if row is None:
+            row = memo[key] = [view.of(o) for view in views]
+        rows.append(row)
+    return [[row[k] for row in rows] for k in range(len(views))]
+
+
 _AS_PREV = NeighbourView("p:", drop=("commas", "lead"))
 _AS_PREV2 = NeighbourView("pp:", keep=("kind", "term", "wfull", "clause"))
 _AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "term"))
@@ -266,9 +283,7 @@ def layout_features(
             f.append("indent")
         own.append(f)
     feats: list[list[str]] = []
-    as_prev = list(map(_AS_PREV.of, own))
-    as_prev2 = list(map(_AS_PREV2.of, own))
-    as_next = list(map(_AS_NEXT.of, own))
+    as_prev, as_prev2, as_next = neighbour_views(own, _AS_PREV, _AS_PREV2, _AS_NEXT)
     joins = [["rule_join", f"rule_join|gap={g}|{page[0]}"] for g in range(3)]
     for i in range(n):
         f = [*page, *own[i]]

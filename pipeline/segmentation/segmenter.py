@@ -620,7 +620,8 @@ class Segmenter:
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
         self.forget()
-        _bigrams.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
+        _bigrams.cache_clear()
+        ends_sentence.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles: list[Article] = []
         noise: list[NoiseLine] = []
