@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.segmentation.layout import ends_sentence
 from pipeline.segmentation.patterns import (
     BRACKET_AFTER_RE,
     CJK,
@@ -18,6 +19,12 @@ from pipeline.segmentation.patterns import (
     TERMINAL_RE,
 )
 
+_CJK_NAME_RE = re.compile(rf"[{CJK}]{{2,4}}")
+_SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+_SEP_CHAR_RE = re.compile(r"[/／:：\s]")
+# every standalone-byline shape needs one of these: a role word (记者, 通讯员, 实习生, 撰稿,
+# 评论员, 编译, 整理, 摄影, 主持人, 特约作者), a 文/图 credit, or a dispatch's 讯/电
+_BYLINE_CHAR_RE = re.compile(r"[记讯实撰评编整摄主特文图电]")
 _NAME_TOKEN_RE = re.compile(rf"^[{CJK}·]{{2,5}}$|^[A-Za-z][A-Za-z .'-]{{1,30}}$")
 _SEP_RE = re.compile(r"[\s/／、,，:：|丨()（）【】\[\]■□◎●◆▲☆★]+")
 _ROLE_SPLIT_RE = re.compile(
@@ -28,7 +35,7 @@ _ROLE_SPLIT_RE = re.compile(
 def looks_like_name(token: str) -> bool:
     """A 2-4 character Chinese personal name (common or compound surname first)."""
     token = token.strip()
-    if not re.fullmatch(rf"[{CJK}]{{2,4}}", token):
+    if not _CJK_NAME_RE.fullmatch(token):
         return False
     if token[:2] in COMPOUND_SURNAMES:
         return len(token) <= 4
@@ -57,9 +64,9 @@ def parse_authors(byline: str | None) -> list[str]:
 def is_standalone_byline(line: str, max_chars: int = 60) -> bool:
     """A byline on its own line: role word or 文/图 credit first, then names, no sentence."""
     s = line.strip()
-    if not s or len(s) > max_chars or TERMINAL_RE.search(s):
+    if not s or len(s) > max_chars or ends_sentence(s, sign_off=False):  # = TERMINAL_RE.search(s)
         return False
-    if re.search(r"[。！？!?]", s):
+    if _SENTENCE_PUNCT_RE.search(s) or not _BYLINE_CHAR_RE.search(s):
         return False
     if not (STANDALONE_BYLINE_RE.match(s) or LEADING_CREDIT_RE.match(s) or GLUED_HEAD_RE.match(s)):
         return False
@@ -70,7 +77,7 @@ def is_standalone_byline(line: str, max_chars: int = 60) -> bool:
     # every leftover token must look like a name (not a clause of a sentence)
     if not all(_NAME_TOKEN_RE.match(t) and len(t) <= 5 for t in tokens):
         return False
-    return any(looks_like_name(t) for t in tokens) or bool(re.search(r"[/／:：\s]", s))
+    return any(looks_like_name(t) for t in tokens) or bool(_SEP_CHAR_RE.search(s))
 
 
 def split_glued(line: str) -> tuple[str, str] | None:
@@ -79,7 +86,8 @@ def split_glued(line: str) -> tuple[str, str] | None:
     Also handles unbracketed `本报讯 记者 王某 通讯员 李某 8月31日,…` and
     `新华社长沙9月2日电（记者 某某）…`.
     """
-    m = GLUED_HEAD_RE.match(line)
+    head = line[:30]  # every dispatch head ends in 讯 or 电 within its first 23 characters
+    m = GLUED_HEAD_RE.match(line) if "讯" in head or "电" in head else None
     if not m:
         return None
     end = m.end()
@@ -119,6 +127,6 @@ def _only_names(text: str) -> bool:
     if not tokens or TERMINAL_RE.search(text):
         return False
     # a lone short word after `通讯员`/`记者` is a name even with a rare surname (贝思雨)
-    if len(tokens) == 1 and re.fullmatch(rf"[{CJK}]{{2,4}}", tokens[0]):
+    if len(tokens) == 1 and _CJK_NAME_RE.fullmatch(tokens[0]):
         return True
     return all(looks_like_name(t) for t in tokens)

@@ -182,6 +182,8 @@ class CrfSegmenter:
 
     def segment(self, issue: Issue) -> Issue:
         _bigrams.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
+        self.rules.forget()
+        ends_sentence.cache_clear()
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles = []
         noise = []

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from itertools import chain
 
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import looks_like_name
-from pipeline.segmentation.layout import LayoutUnit, PageStats, shape_features
+from pipeline.segmentation.layout import LayoutUnit, NeighbourView, PageStats, neighbour_views, shape_features
 from pipeline.segmentation.segmenter import _bigrams, _Weights
 
 FEATURES_VERSION = 1
@@ -54,36 +55,95 @@ class PageIdf:
     """Inverse document frequency of bigrams over a page's long units: words every article
     of the page shares say little about which article a line belongs to."""
 
-    def __init__(self, texts: list[str]) -> None:
-        df: Counter[str] = Counter()
-        n = 0
-        for t in texts:
-            if len(t) >= 30:
-                n += 1
-                df.update(bigrams(t))
-        self.weights = _Weights(df, n)
+    def __init__(self, texts: list[str], asked: frozenset[str] | None = None) -> None:
+        """`asked`: the only bigrams whose weight will be asked for (counting just those is
+        faster, and their weights are the same)."""
+        sets = [bigrams(t) for t in texts if len(t) >= 30]
+        counted = sets if asked is None else [g & asked for g in sets]
+        self.weights = _Weights(Counter(chain.from_iterable(counted)), len(sets))
 
     def overlap(self, part: frozenset[str], whole: set[str] | frozenset[str]) -> float:
         w = self.weights
-        total = sum(map(w.__getitem__, part))
+        total = w.total(part)
         if total <= 0:
             return 0.0
-        return sum(map(w.__getitem__, part & whole)) / total
+        return w.total(part & whole) / total
 
 
 _NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))
 
 
+# What each cue needs somewhere in the line (a character of each of its words, a phone
+# number's dash or 11 digits, a temperature sign, `://`, `.c` …). Lines that could carry no
+# cue, or only one, are answered without the slow scan of the combined pattern; lines that
+# could carry two or more get that scan, so overlapping cues resolve exactly as before.
+_CUE_NEEDS = {
+    "phone": "话线机联询台真-－—",
+    "weather": "℃°级晴云阴雨雪质紫气",
+    "masthead": "办管刊N邮版期统",
+    "notice": "更声启告遗征聘标拍寻废",
+    "ad": "告惠促销爆商址售盘样筹速询折",
+    "listing": ":：奖票期",
+    "hotline": "线料箱微端",
+}
+_CUE_TOKENS: dict[str, frozenset[str]] = {"://": frozenset({"url", "listing"}), "www.": frozenset({"url"})}
+_CUE_TOKENS[".c"] = _CUE_TOKENS["@"] = frozenset({"url"})
+for _cue, _chars in _CUE_NEEDS.items():
+    for _c in _chars:
+        _CUE_TOKENS[_c] = _CUE_TOKENS.get(_c, frozenset()) | {_cue}
+_CUE_GATE_RE = re.compile(
+    r"\d{11}|://|www\.|\.c|@|[" + re.escape("".join(sorted({c for v in _CUE_NEEDS.values() for c in v}))) + "]"
+)
+
+
+_PHONE_ONLY = frozenset({"phone"})  # a run of 11 digits (a mobile number)
+
+
+def _possible_cues(s: str) -> set[str]:
+    out: set[str] = set()
+    for tok in set(_CUE_GATE_RE.findall(s)):
+        out |= _CUE_TOKENS.get(tok, _PHONE_ONLY)
+    return out
+
+
 def notice_cues(s: str) -> list[str]:
     """Which service-block cues a line carries (one scan of one combined pattern)."""
+    possible = _possible_cues(s)
+    if not possible:
+        return []
+    if len(possible) == 1:
+        (cue,) = possible
+        return ["cue=" + cue] if NOTICE_CUES[cue].search(s) else []
     return sorted({"cue=" + str(m.lastgroup) for m in _NOTICE_RE.finditer(s)})
 
 
-def _bucket(x: float, edges: tuple[float, ...]) -> str:
-    for e in edges:
-        if x <= e:
-            return str(e)
-    return "hi"
+_NLINES = ("nlines=0", "nlines=1", "nlines=2", "nlines=3")
+_GAPB = ("gapb=0", "gapb=1", "gapb=2")
+_GAPA = ("gapa=0", "gapa=1", "gapa=2")
+_NAME_SHAPE_RE = re.compile(rf"[□■◎●]?\s*[{P.CJK}]{{2,3}}")
+_AS_PREV = NeighbourView("p:", keep=_PREV_KEYS)
+_AS_NEXT = NeighbourView("n:", keep=_NEXT_KEYS)
+_AS_PP = NeighbourView("pp:", keep=_FAR_KEYS)
+_AS_NN = NeighbourView("nn:", keep=_FAR_KEYS)
+
+
+class _Buckets:
+    """`name=E` for the first edge E >= x (`name=hi` past the last): a bisection over
+    labels built once, not a loop and a string per call."""
+
+    def __init__(self, name: str, edges: tuple[float, ...]) -> None:
+        self.edges = edges
+        self.labels = [f"{name}={e}" for e in edges] + [f"{name}=hi"]
+
+    def __call__(self, x: float) -> str:
+        return self.labels[bisect_left(self.edges, x)]
+
+
+_DIST_HEAD = _Buckets("dist_head", (1, 2, 3, 5, 10))
+_DIST_BYLINE = _Buckets("dist_byline", (1, 2, 3, 5, 10))
+_PARA_OVL = _Buckets("para_ovl", (0.02, 0.05, 0.1, 0.2))
+_OWN_OVL = _Buckets("own_ovl", (0.0, 0.1, 0.25, 0.5))
+_SEC_OVL = _Buckets("sec_ovl", (0.05, 0.1, 0.15, 0.25, 0.4))
 
 
 def unit_own_features(
@@ -94,10 +154,9 @@ def unit_own_features(
     f.append("kind=" + kind)
     if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
         f += notice_cues(s)
-    n = len(unit.lines)
-    f.append(f"nlines={min(n, 3)}")
-    f.append(f"gapb={min(unit.gap_before, 2)}")
-    f.append(f"gapa={min(unit.gap_after, 2)}")
+    f.append(_NLINES[min(len(unit.lines), 3)])
+    f.append(_GAPB[min(unit.gap_before, 2)])
+    f.append(_GAPA[min(unit.gap_after, 2)])
     if unit.indent:
         f.append("indent")
     if is_column:
@@ -111,7 +170,7 @@ def unit_own_features(
             f.append("subject_first")
         if _VERB_FIRST_RE.match(s):
             f.append("verb_first")
-        if looks_like_name(s) or re.fullmatch(rf"[□■◎●]?\s*[{P.CJK}]{{2,3}}", s):
+        if looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s):
             f.append("name_like")
         if "、" in s:
             f.append("enum")
@@ -146,15 +205,14 @@ def structure_features(
         )
         for i in range(n)
     ]
-    idf = PageIdf(texts)
     grams = [bigrams(t) for t in texts]
+    # IDF weights are asked for only of the short units' bigrams (`own_ovl` below)
+    idf = PageIdf(texts, frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40]))
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     seen_short: list[str] = []
     feats: list[list[str]] = []
     # each unit's features as its neighbours see them, built once
-    as_prev = [["p:" + x for x in o if x.startswith(_PREV_KEYS)] for o in own]
-    as_next = [["n:" + x for x in o if x.startswith(_NEXT_KEYS)] for o in own]
-    as_far = [[x for x in o if x.startswith(_FAR_KEYS)] for o in own]
+    as_prev, as_next, as_pp, as_nn = neighbour_views(own, _AS_PREV, _AS_NEXT, _AS_PP, _AS_NN)
     page = f"page={stats.kind}"
     # what the head run a unit belongs to leads into: the first unit after it that is not a
     # head line or caption (a byline under a head block means a new article)
@@ -176,8 +234,8 @@ def structure_features(
                 f.append(f"rule|p={rules[i - 1]}|{rules[i]}")
         # where the unit sits in the article so far: sub-heads come deep in a feature,
         # headlines after a dispatch or a short brief
-        f.append("dist_head=" + _bucket(i - last_head, (1, 2, 3, 5, 10)))
-        f.append("dist_byline=" + _bucket(i - last_byline, (1, 2, 3, 5, 10)))
+        f.append(_DIST_HEAD(i - last_head))
+        f.append(_DIST_BYLINE(i - last_byline))
         if glued_byline:
             f.append("after_glued")
         k = kinds[i]
@@ -197,12 +255,12 @@ def structure_features(
             f += as_prev[i - 1]
             f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
             if i >= 2:
-                f += ["pp:" + x for x in as_far[i - 2]]
+                f += as_pp[i - 2]
         if i + 1 < n:
             f += as_next[i + 1]
             f.append(f"k|nk={kinds[i]}|{kinds[i + 1]}")
             if i + 2 < n:
-                f += ["nn:" + x for x in as_far[i + 2]]
+                f += as_nn[i + 2]
         else:
             f.append("last")
         if len(s) > 40:
@@ -210,10 +268,11 @@ def structure_features(
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
             at = bisect_left(long_idx, i)
             before = long_idx[max(0, at - 3) : at]
-            if before and grams[i]:
-                prev_words = grams[before[0]].union(*(grams[k] for k in before[1:]))
-                share = len(grams[i] & prev_words) / len(grams[i])
-                f.append("para_ovl=" + _bucket(share, (0.02, 0.05, 0.1, 0.2)))
+            g = grams[i]
+            if before and g:
+                # |g ∩ (A ∪ B ∪ C)| as |g| - |g - A - B - C|: no union is built
+                share = (len(g) - len(g.difference(*[grams[k] for k in before]))) / len(g)
+                f.append(_PARA_OVL(share))
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
@@ -224,14 +283,14 @@ def structure_features(
             for k in before:
                 prev_words |= grams[k]
             if before:
-                f.append("own_ovl=" + _bucket(idf.overlap(grams[i], prev_words), (0.0, 0.1, 0.25, 0.5)))
+                f.append(_OWN_OVL(idf.overlap(grams[i], prev_words)))
                 if after:
-                    nxt = grams[after[0]].union(*(grams[k] for k in after[1:]))
+                    nxt = grams[after[0]].union(*[grams[k] for k in after[1:]])
                     share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
-                    f.append("sec_ovl=" + _bucket(share, (0.05, 0.1, 0.15, 0.25, 0.4)))
+                    f.append(_SEC_OVL(share))
             else:
                 f.append("own_ovl=none")
-            if any(s != t and (s in t or t in s) and len(s) >= 4 for t in seen_short):
+            if len(s) >= 4 and any(s in t or t in s for t in seen_short if s != t):
                 f.append("repeats_head")
             seen_short.append(s)
         feats.append(f)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.document import SourceLine
 from pipeline.segmentation import patterns as P
@@ -128,7 +129,7 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
             start = base + pos + lead
             lines.append(SourceLine(number, start, start + len(stripped), stripped, page))
             gaps.append(blank)
-            indents.append(display_width(raw[:lead].replace("\ufeff", "").replace("\t", "    ")))
+            indents.append(display_width(raw[:lead].replace("\ufeff", "").replace("\t", "    ")) if lead else 0.0)
             blank = 0
         else:
             blank += 1
@@ -154,10 +155,12 @@ _NUMBER_STARTS = frozenset("一二三四五六七八九十（(0123456789")
 _SIGN_OFF_RE = re.compile(r"[（(][^（()）]{1,30}[)）]$")
 
 
+@lru_cache(maxsize=16384)
 def ends_sentence(s: str, sign_off: bool = True) -> bool:
     """Sentence-final punctuation at the end (closing quotes after it allowed), as
-    `patterns.TERMINAL_RE` says, without a regex scan: this runs for every line. A
-    bracketed sign-off after the full stop (`…。（完）`, `…。(通讯员/方柔)`) still ends it."""
+    `patterns.TERMINAL_RE` says, without a regex scan. A bracketed sign-off after the full
+    stop (`…。（完）`, `…。(通讯员/方柔)`) still ends it. Asked several times of every line
+    (kinds, shapes, joins, page measures): cached, and cleared per issue by the segmenters."""
     t = s.rstrip(_CLOSERS)
     if t and t[-1] in _TERMINALS:
         return True
@@ -170,9 +173,12 @@ def ends_sentence(s: str, sign_off: bool = True) -> bool:
     return False
 
 
+_LEN_LABELS = [f"len={_len_bucket(n)}" for n in range(101)]
+
+
 def shape_features(s: str) -> list[str]:
     """Features of one line's text on its own (shared by both taggers; hot path)."""
-    f = [f"len={_len_bucket(len(s))}"]
+    f = [_LEN_LABELS[len(s)] if len(s) <= 100 else "len=big"]
     if not s:
         return f
     first, last = s[0], s[-1]
@@ -211,6 +217,44 @@ def shape_features(s: str) -> list[str]:
     return f
 
 
+class NeighbourView(dict):
+    """feature -> the feature as a neighbour's feature (`p:len=12`), or "" where neighbours
+    do not see it (`keep`: prefixes seen; `drop`: prefixes not seen). Features come from a
+    small fixed vocabulary, so each is tested and prefixed once, not once per line."""
+
+    def __init__(self, prefix: str, keep: tuple[str, ...] | None = None, drop: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.prefix, self.keep, self.drop = prefix, keep, drop
+
+    def __missing__(self, x: str) -> str:
+        seen = x.startswith(self.keep) if self.keep is not None else not x.startswith(self.drop)
+        v = self[x] = self.prefix + x if seen else ""
+        return v
+
+    def of(self, feats: list[str]) -> list[str]:
+        return [y for y in map(self.__getitem__, feats) if y]
+
+
+def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[list[str]]]:
+    """Per view, each item's features as neighbours see them. Items of one shape (a page of
+    wrapped body lines has many) share one computation."""
+    memo: dict[tuple[str, ...], list[list[str]]] = {}
+    rows = []
+    for o in own:
+        key = tuple(o)
+        row = memo.get(key)
+        if row is None:
+            row = memo[key] = [view.of(o) for view in views]
+        rows.append(row)
+    return [[row[k] for row in rows] for k in range(len(views))]
+
+
+_AS_PREV = NeighbourView("p:", drop=("commas", "lead"))
+_AS_PREV2 = NeighbourView("pp:", keep=("kind", "term", "wfull", "clause"))
+_AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "term"))
+_GAP = ("gap=0", "gap=1", "gap=2")
+
+
 def layout_features(
     lines: list[SourceLine],
     gaps: list[int],
@@ -234,14 +278,13 @@ def layout_features(
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
-        f.append(f"gap={min(gaps[i], 2)}")
+        f.append(_GAP[min(gaps[i], 2)])
         if indents[i]:
             f.append("indent")
         own.append(f)
     feats: list[list[str]] = []
-    as_prev = [["p:" + x for x in o if not x.startswith(("commas", "lead"))] for o in own]
-    as_prev2 = [["pp:" + x for x in o if x.startswith(("kind", "term", "wfull", "clause"))] for o in own]
-    as_next = [["n:" + x for x in o if x.startswith(("kind", "len", "indent", "gap", "lead", "term"))] for o in own]
+    as_prev, as_prev2, as_next = neighbour_views(own, _AS_PREV, _AS_PREV2, _AS_NEXT)
+    joins = [["rule_join", f"rule_join|gap={g}|{page[0]}"] for g in range(3)]
     for i in range(n):
         f = [*page, *own[i]]
         if i == 0:
@@ -251,7 +294,7 @@ def layout_features(
             f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
             if rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], W is not None):
                 # with the layout: a blank line in mid-sentence is an e-paper copy's slip
-                f += ["rule_join", f"rule_join|gap={min(gaps[i], 2)}|{page[0]}"]
+                f += joins[min(gaps[i], 2)]
             if i >= 2:
                 f += as_prev2[i - 2]
         if i + 1 < n:

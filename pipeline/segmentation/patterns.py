@@ -85,6 +85,8 @@ COLUMN_RES = [
         rf"|记忆|档案|巡礼|简讯|快讯|短讯|速递|速览|动态|资讯|声音|人物|回眸|寻访|印记|随笔|漫谈|锐评|论坛|进行时|在行动|大家谈|看变化|新气象)$"
     ),
 ]
+# all of COLUMN_RES in one pattern (each is anchored with ^, so `.match` == any member's `.search`)
+COLUMN_ANY_RE = re.compile("|".join(f"(?:{rx.pattern})" for rx in COLUMN_RES))
 NUMBERED_SUBHEAD_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[、.．](?!\d))")
 DATE_LEAD_RE = re.compile(
     r"^(?:\d{1,2}月\d{1,2}日|\d{4}年|近日|日前|昨天|昨日|今天|今日|本周|上周|记者从|记者近日|记者日前|[一二三四五六七八九十]+月)"
@@ -104,11 +106,17 @@ _FOLD_WIDTH = str.maketrans(
 _OCR_DIGIT_RE = re.compile(r"(?<=[0-9])[OoIl](?=[0-9年月日./-]|$)|(?<=[0-9年月.])[OoIl](?=[0-9])|(?<=[0-9])曰")
 
 
+_FOLDABLE_RE = re.compile("[" + re.escape("".join(map(chr, _FOLD_WIDTH))) + "]")
+_OCR_SLIP_CHAR_RE = re.compile("[OoIl曰]")
+
+
 def ocr_fold(s: str) -> str:
     """Full-width digits and letters to ASCII, and the OCR slips that break date and page
     patterns (`2O24年1O月22曰` -> `2024年10月22日`, `l8日` -> `18日`). Used only to
-    recognise a line's shape; the text itself is never changed."""
-    s = s.translate(_FOLD_WIDTH)
-    if not any(c in s for c in "OoIl曰"):
+    recognise a line's shape; the text itself is never changed. (Runs for every short line:
+    a quick scan first, since most lines need neither step.)"""
+    if _FOLDABLE_RE.search(s):
+        s = s.translate(_FOLD_WIDTH)
+    if not _OCR_SLIP_CHAR_RE.search(s):
         return s
     return _OCR_DIGIT_RE.sub(lambda m: "日" if m.group(0) == "曰" else ("0" if m.group(0) in "Oo" else "1"), s)

@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
+from itertools import chain, repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
@@ -38,7 +40,7 @@ from pipeline.segmentation.patterns import (
     CJK,
     CLAUSE_END_RE,
     CLAUSE_PUNCT_RE,
-    COLUMN_RES,
+    COLUMN_ANY_RE,
     DATE_LEAD_RE,
     EDITOR_INSIDE_RE,
     EDITOR_RE,
@@ -106,6 +108,8 @@ NEW_ARTICLE_WEIGHTS = {
 }
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
+_SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+_PEN_NAME_RE = re.compile(f"[{CJK}]{{2,3}}")
 
 
 @dataclass
@@ -164,11 +168,25 @@ class Segmenter:
         self.opts = options or SegmenterOptions()
         self._extra_columns = [re.compile(p) for p in self.opts.column_label_patterns]
         self._extra_noise = [re.compile(p) for p in self.opts.noise_patterns]
+        self._kinds: dict[str, tuple[LineKind, dict]] = {}
 
     # ---- pass 1: what each line looks like on its own -------------------------------------
     def line_kind(self, s: str) -> tuple[LineKind, dict]:
+        """What a line (or a re-flowed unit's text) is by its own shape. Memoised per issue
+        (`forget`): the layout pass, the unit view and the rules' reading all ask it about
+        the same texts; callers never change the returned dict."""
+        found = self._kinds.get(s)
+        if found is None:
+            found = self._kinds[s] = self._line_kind(s)
+        return found
+
+    def forget(self) -> None:
+        """Drop the per-issue memos (one issue's texts; keeps memory flat and benchmarks honest)."""
+        self._kinds.clear()
+
+    def _line_kind(self, s: str) -> tuple[LineKind, dict]:
         n = len(s)
-        if any(p.search(s) for p in self._extra_noise):
+        if self._extra_noise and any(p.search(s) for p in self._extra_noise):
             return NOISE, {"noise_kind": "configured"}
         terminal = is_terminal(s)
         if n <= 80:
@@ -188,8 +206,12 @@ class Segmenter:
                 return NOISE, {"noise_kind": "page_header"}
             if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
                 return NOISE, {"noise_kind": "editor"}
-        if n <= 200 and not ends_sentence(s, sign_off=False) and CAPTION_END_RE.search(s[-40:]):
-            return CAPTION, {}
+        # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
+        if n <= 200 and not (terminal and ends_sentence(s, sign_off=False)):
+            tail = s[-40:]
+            # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
+            if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
+                return CAPTION, {}
         glued = split_glued(s)
         if glued is not None:
             return GLUED, {"byline": glued[0], "text": glued[1]}
@@ -203,11 +225,11 @@ class Segmenter:
         if len(s) > self.opts.max_headline_chars or SENTENCE_INSIDE_RE.search(s):
             return False
         if is_terminal(s):
-            return bool(ELLIPSIS_END_RE.search(s)) and not re.search(r"[。！？!?]", s)
+            return bool(ELLIPSIS_END_RE.search(s)) and not _SENTENCE_PUNCT_RE.search(s)
         return True
 
     def is_column(self, s: str) -> bool:
-        return any(p.search(s) for p in COLUMN_RES) or any(p.search(s) for p in self._extra_columns)
+        return bool(COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
 
     def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
         """One unit per source line (`classify_units` for re-flowed layout units)."""
@@ -312,13 +334,13 @@ class Segmenter:
 
     @staticmethod
     def _cut_inline_marker(u: Unit) -> None:
-        """`…发展。(下转第3版)` keeps the marker out of the body text."""
-        m = MARK_TO_RE.search(u.text)
+        """`…发展。(下转第3版)` keeps the marker out of the body text (markers need 转 / 接)."""
+        m = MARK_TO_RE.search(u.text) if "转" in u.text else None
         if m and m.end() == len(u.text) and m.start() > 0:
             u.marker, u.marker_kind, u.page = m.group(0), MARK_TO, _page(m.group("page"))
             u.text = u.text[: m.start()].rstrip()
             return
-        m = MARK_FROM_RE.match(u.text)
+        m = MARK_FROM_RE.match(u.text) if "接" in u.text else None
         if m and m.end() < len(u.text):
             u.marker, u.marker_kind, u.page = m.group(0), MARK_FROM, _page(m.group("page"))
             u.text = u.text[m.end() :].lstrip()
@@ -534,7 +556,7 @@ class Segmenter:
         if f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body:
             return True
         k = j + 1 if j < len(units) and units[j].kind == BYLINE else j
-        after = _bigrams("".join(u.text for u in _following_paragraphs(units, k, 4, skip_heads=True)))
+        after = _joined_bigrams([u.text for u in _following_paragraphs(units, k, 4, skip_heads=True)])
         return _overlap(after, cur.bigrams(), idf) >= 0.075
 
     def _new_article_score(
@@ -564,7 +586,7 @@ class Segmenter:
     ) -> dict[str, float]:
         text = "".join(u.text for u in run)
         own = _bigrams(text)
-        section = _bigrams("".join(u.text for u in _following_paragraphs(units, j, 4)))
+        section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
         return {
             "bias": 1.0,
             # layout: the wide gaps an e-paper copy leaves around photos and between articles
@@ -597,7 +619,9 @@ class Segmenter:
     # ---- glue --------------------------------------------------------------------------------
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
-        _bigrams.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
+        self.forget()
+        _bigrams.cache_clear()
+        ends_sentence.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles: list[Article] = []
         noise: list[NoiseLine] = []
@@ -733,25 +757,29 @@ def _kicker_first(first: str, second: str) -> bool:
 
 def _looks_like_signature(s: str) -> bool:
     """A commentary's signature under its headline: a name or a 2-3 character pen name."""
-    return looks_like_name(s) or bool(re.fullmatch(f"[{CJK}]{{2,3}}", s))
+    return looks_like_name(s) or bool(_PEN_NAME_RE.fullmatch(s))
 
 
 def _page(raw: str) -> str:
     return fold_fullwidth(raw.replace(" ", ""))
 
 
-class _Weights(dict):
-    """bigram -> IDF weight, computed on first lookup (a page has thousands of bigrams and
-    asks about a few hundred); sums over sets run as `sum(map(w.__getitem__, s))`."""
+class _Weights:
+    """bigram -> IDF weight. A weight depends only on the bigram's document frequency, so
+    the page's few distinct weights are computed once (a table by count) and sums over sets
+    run as C-level maps: `total(s)` is the sum of the weights of `s`, in its iteration order."""
 
     def __init__(self, df: Counter[str], n: int) -> None:
-        super().__init__()
         self.df = df
         self.n1 = n + 1
+        # df counts sets of bigrams, one per text, so no count exceeds n
+        self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
 
-    def __missing__(self, key: str) -> float:
-        w = self[key] = math.log(self.n1 / (self.df.get(key, 0) + 0.5))
-        return w
+    def __getitem__(self, key: str) -> float:
+        return self._by_count[self.df.get(key, 0)]
+
+    def total(self, keys: Iterable[str]) -> float:
+        return sum(map(self._by_count.__getitem__, map(self.df.get, keys, repeat(0))))
 
 
 class _LazyIdf:
@@ -766,13 +794,8 @@ class _LazyIdf:
     @property
     def weights(self) -> _Weights:
         if self._w is None:
-            df: Counter[str] = Counter()
-            n = 0
-            for u in self._units:
-                if u.kind in (PARA, GLUED):
-                    n += 1
-                    df.update(_bigrams(u.text))
-            self._w = _Weights(df, n)
+            sets = [_bigrams(u.text) for u in self._units if u.kind in (PARA, GLUED)]
+            self._w = _Weights(Counter(chain.from_iterable(sets)), len(sets))
         return self._w
 
     def __call__(self, bigram: str) -> float:
@@ -782,8 +805,8 @@ class _LazyIdf:
 def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyIdf) -> float:
     """IDF-weighted share of `part`'s bigrams found in `whole` (0 when `part` is empty)."""
     w = idf.weights
-    total = sum(map(w.__getitem__, part))  # C-level loop: this runs for every head line
-    shared = sum(map(w.__getitem__, part & whole))
+    total = w.total(part)  # C-level loop: this runs for every head line
+    shared = w.total(part & whole)
     return shared / total if total > 0 else 0.0
 
 
@@ -791,3 +814,14 @@ def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyI
 def _bigrams(text: str) -> frozenset[str]:
     """CJK character bigrams of a text (cached: the same paragraph is asked for many times)."""
     return frozenset(_BIGRAM_RE.findall(text))
+
+
+def _joined_bigrams(texts: list[str]) -> frozenset[str]:
+    """The bigrams of `"".join(texts)` (the same set), from each text's cached bigrams and
+    the pairs across the joins: the paragraphs under a head run are asked about again and
+    again, their concatenation never."""
+    parts = [t for t in texts if t]
+    if len(parts) <= 1:
+        return _bigrams(parts[0] if parts else "")
+    joins = "\n".join(a[-1] + b[0] for a, b in zip(parts, parts[1:], strict=False))  # `\n` pairs with nothing
+    return frozenset().union(*map(_bigrams, parts), _BIGRAM_RE.findall(joins))

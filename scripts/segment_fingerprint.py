@@ -1,0 +1,128 @@
+#!/usr/bin/env python
+"""Fingerprint the segmenters' output, to prove a speed-up changed nothing.
+
+`python scripts/segment_fingerprint.py OUT.json` runs both backends (`crf`, the default,
+and `rules`) over every labelled issue we have (the shipped corpus, tests/fixtures,
+tests/data/f13_digest, the shared seed when present), their 22-character hard-wrapped
+copies, seeded layout variants and a two-page split of each, and writes every article's
+fields and every noise line per issue. For the crf backend it also records a digest of
+the exact feature sequences handed to both taggers (as multisets per item), so a change
+that alters a feature the output happens not to depend on still shows. Compare two runs
+with `diff` or `--compare A.json B.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+_LATER_FIELDS = {"topic", "topic_scores", "topic_evidence", "topic_confident", "summary", "summary_method", "summary_model"}
+
+
+class _Recorder:
+    """Stands in for a pycrfsuite Tagger: tags as it does and digests what it was given."""
+
+    def __init__(self, tagger: Any) -> None:
+        self.tagger = tagger
+        self.digest = hashlib.sha256()
+
+    def tag(self, xseq: list[list[str]]) -> list[str]:
+        for item in xseq:
+            self.digest.update("\x1f".join(sorted(item)).encode("utf-8"))
+            self.digest.update(b"\x1e")
+        self.digest.update(b"\x1d")
+        return self.tagger.tag(xseq)
+
+
+def _fixtures() -> list[Any]:
+    from pipeline.segmentation import SHIPPED_CORPUS, shipped_path
+    from pipeline.segmentation.augment import augment, hard_wrapped
+    from pipeline.segmentation.gold import load_fixtures
+
+    dirs = [shipped_path(SHIPPED_CORPUS), REPO / "tests" / "fixtures", REPO / "tests" / "data" / "f13_digest"]
+    shared = REPO.parent / "shared" / "fixtures"
+    if shared.is_dir():
+        dirs.append(shared)
+    base = load_fixtures(*[d for d in dirs if Path(d).is_dir()])
+    out = list(base)
+    out += [hard_wrapped(fx, 22) for fx in base]
+    out += augment(base, per_issue=2, seed=7)
+    return out
+
+
+def _issue_record(issue: Any) -> dict[str, Any]:
+    arts = []
+    for a in issue.articles:
+        d = {k: v for k, v in dataclasses.asdict(a).items() if k not in _LATER_FIELDS}
+        arts.append(d)
+    noise = [dataclasses.asdict(n) for n in issue.noise]
+    return json.loads(json.dumps({"articles": arts, "noise": noise}, ensure_ascii=False))
+
+
+def fingerprint() -> dict[str, Any]:
+    from pipeline.config import load_config
+    from pipeline.document import Issue
+    from pipeline.stages.segment import SegmentStage
+
+    out: dict[str, Any] = {}
+    stages = {b: SegmentStage(load_config(None, [f"segmenter.backend={b}"], ["segment"])) for b in ("crf", "rules")}
+    seg = stages["crf"].segmenter
+    layout_rec, struct_rec = _Recorder(seg.layout), _Recorder(seg.structure)
+    seg.layout, seg.structure = layout_rec, struct_rec
+    for fx in _fixtures():
+        text = fx.text.replace("\r\n", "\n")
+        cut = text.find("\n\n", len(text) // 2)
+        layouts: dict[str, list[tuple[str | None, int, int]]] = {"one": []}
+        if cut > 0:
+            layouts["paged"] = [("1", 0, cut), ("A2", cut, len(text))]
+        for lname, pages in layouts.items():
+            for backend, stage in stages.items():
+                layout_rec.digest, struct_rec.digest = hashlib.sha256(), hashlib.sha256()
+                issue = stage.process(Issue(fx.name, fx.name, text, pages=list(pages)))
+                rec = _issue_record(issue)
+                if backend == "crf":
+                    rec["layout_features"] = layout_rec.digest.hexdigest()
+                    rec["structure_features"] = struct_rec.digest.hexdigest()
+                out[f"{fx.name}|{lname}|{backend}"] = rec
+    return out
+
+
+def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    diffs = [f"only in first: {k}" for k in a.keys() - b.keys()]
+    diffs += [f"only in second: {k}" for k in b.keys() - a.keys()]
+    for k in sorted(a.keys() & b.keys()):
+        if a[k] != b[k]:
+            what = [f for f in a[k] if a[k].get(f) != b[k].get(f)]
+            diffs.append(f"{k}: {', '.join(what)} differ")
+    return diffs
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("out", nargs="?", help="write the fingerprint JSON here")
+    ap.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two fingerprint files")
+    args = ap.parse_args()
+    if args.compare:
+        a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
+        diffs = compare(a, b)
+        print("\n".join(diffs[:50]) or f"identical: {len(a)} runs")
+        return 1 if diffs else 0
+    if not args.out:
+        ap.error("give OUT.json or --compare A B")
+    fp = fingerprint()
+    Path(args.out).write_text(json.dumps(fp, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+    n_art = sum(len(v["articles"]) for v in fp.values())
+    print(f"{len(fp)} runs, {n_art} articles -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
