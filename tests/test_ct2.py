@@ -101,10 +101,28 @@ def test_cli_end_to_end(tiny, tmp_path):
         [sys.executable, "-m", "pipeline", "run", str(REPO / "examples" / "sample_issue.txt"), "-o", str(out),
          "--set", f"summarizer.model={tiny['mt5']}", "--set", "summarizer.engine=ctranslate2",
          "--set", f"summarizer.ct2_cache_dir={tmp_path / 'cache'}", "--set", "summarizer.generation.num_beams=2",
-         "--set", "summarizer.generation.max_new_tokens=12"],
+         "--set", "summarizer.generation.max_new_tokens=12",
+         "--set", "summarizer.faithfulness=flag"],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert records and all(r["summary_method"] == "abstractive" and r["summary"] for r in records)
     assert all(r["summary_model"] == tiny["mt5"] for r in records)
+    assert all(isinstance(r["summary_check"]["ok"], bool) for r in records)  # the guard saw every summary
+
+
+def test_rerank_candidates_come_from_the_ct2_beam(tiny, tmp_path):
+    """The faithfulness guard's rerank asks for n candidates: CTranslate2 returns the beam's n
+    hypotheses per input, the first being the summary it gives when asked for one."""
+    from pipeline.summarize.ct2 import CT2Summarizer
+
+    cfg = load_config(overrides=[f"summarizer.model={tiny['mt5']}", "summarizer.engine=ctranslate2",
+                                 f"summarizer.ct2_cache_dir={tmp_path / 'cache'}",
+                                 "summarizer.generation.num_beams=3", "summarizer.generation.max_new_tokens=10"])  # fmt: skip
+    s = CT2Summarizer.from_settings(cfg.summarizer)
+    texts = ["8月31日，推介会在长沙举行，吸引200余家企业参加。", "近年来，全市推动跨境电商综试区建设。"]
+    many = s.summarize(texts, candidates=3)
+    one = s.summarize(texts)
+    assert [len(x.candidates) for x in many] == [3, 3]
+    assert [x.text for x in many] == [x.text for x in one] == [x.candidates[0] for x in many]

@@ -51,7 +51,8 @@ def _finetune(tmp_path):
     assert "Base model" in card and "ROUGE-L" in card and "Steps" in card and str(tmp_path) not in card
 
     st = SummarizeStage(load_config(overrides=[f"summarizer.model={out}", "summarizer.generation.num_beams=1",
-                                               "summarizer.generation.max_new_tokens=16"]))  # fmt: skip
+                                               "summarizer.generation.max_new_tokens=16",
+                                               "summarizer.faithfulness=flag"]))  # fmt: skip
     gold = json.loads(data[0].read_text(encoding="utf-8"))
     issue = Issue("t", "t.txt", "", articles=[Article(paragraphs=a["text"].split("\n")) for a in gold["articles"][:3]])
     (done,) = list(st.pipe([issue]))

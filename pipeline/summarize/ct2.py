@@ -416,5 +416,16 @@ class CT2Summarizer(Seq2SeqSummarizer):
         return out
 
     def generate_ids(self, inputs: Sequence[Sequence[int]]) -> list[list[int]]:
-        """The best hypothesis per input, in input order (the torch engine's interface)."""
-        return [c[0] if c else [] for c in self.generate_candidates(inputs)]
+        """The torch engine's interface: the best hypothesis per input, in input order; with the
+        generation config's `num_return_sequences` n > 1 (the faithfulness guard's rerank), n per
+        input, input by input (a short list is padded with its last hypothesis)."""
+        n = max(1, int(getattr(self.generation_config, "num_return_sequences", None) or 1))
+        saved = self.options["num_hypotheses"]
+        self.options["num_hypotheses"] = min(n, self.options["beam_size"])
+        try:
+            found = self.generate_candidates(inputs)
+        finally:
+            self.options["num_hypotheses"] = saved
+        if n == 1:
+            return [c[0] if c else [] for c in found]
+        return [hyps[min(k, len(hyps) - 1)] if hyps else [] for hyps in found for k in range(n)]
