@@ -388,7 +388,7 @@ def write_card(out: Path, report: dict, labels: list[str]) -> None:
         "- data/topics/*.jsonl: original articles written for this project in the registers real",
         "  papers use (meeting reports, policy notices, wire copy, features, commentaries, briefs,",
         "  interviews, data reports, notices); `other` = out of scope (sport, entertainment, crime,",
-        "  health, weather). Plus the gold articles of tests/fixtures.",
+        "  health, weather, markets, accidents, science). Plus the gold articles of tests/fixtures.",
         f"- sha256 of the records: `{info['data_sha256']}`; trained {info['trained_at']}, C={info['C']}",
         "",
         "## Labels",

@@ -44,6 +44,7 @@ def test_wheel_runs_outside_the_repository(tmp_path: Path) -> None:
     (wheel,) = dist.glob("newspipe-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("pipeline/models/lexicon/default.yaml", "pipeline/models/linear/weights.safetensors",
+                    "pipeline/models/backoff/model.json", "pipeline/models/backoff/weights.safetensors",
                     "pipeline/presets/mt5_xlsum.yaml", "pipeline/resources/article.schema.json"):  # fmt: skip
         assert shipped in names
     assert not any(n.startswith(("tests/", "scripts/")) for n in names)
