@@ -109,6 +109,7 @@ NEW_ARTICLE_WEIGHTS = {
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+_KINDS_MEMO_MAX = 20000  # line kinds kept between `forget` calls
 _PEN_NAME_RE = re.compile(f"[{CJK}]{{2,3}}")
 
 
@@ -177,6 +178,8 @@ class Segmenter:
         the same texts; callers never change the returned dict."""
         found = self._kinds.get(s)
         if found is None:
+            if len(self._kinds) >= _KINDS_MEMO_MAX:
+                self._kinds.clear()  # callers that never `forget` (training over many issues)
             found = self._kinds[s] = self._line_kind(s)
         return found
 
