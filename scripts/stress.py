@@ -2,7 +2,7 @@
 uninterrupted run (not part of `make test`: it takes minutes).
 
     python scripts/stress.py --rounds 30            # all three kinds, 30 rounds each
-    python scripts/stress.py --kinds kill-worker --rounds 5 --issues 120
+    python scripts/stress.py --kinds kill-worker --rounds 5 --issues 120 --no-memory
 
 Kinds, each repeated `--rounds` times on one generated `.tar.gz` of `--issues` issues (the
 fixture issues with a distinct line each), stages segment+classify, `--workers 2`:
@@ -14,6 +14,10 @@ fixture issues with a distinct line each), stages segment+classify, `--workers 2
   the full output, without a resume;
 - `concurrent`: two runs on one `-o`, the second started at a random moment; one may be refused
   (exit 2, naming the other's PID); whatever they leave must be the full output.
+- `memory` (once, not per round): peak resident memory of a run (`--stages segment`,
+  `input.max_issue_mb=50`, 1 and 2 workers) on a filler `.tar.gz` (two pages with 20 x 45 MB
+  filler members between them) and a zip bomb (one paged issue of 10 x 45 MB pages), against
+  4 x max_issue_mb plus what the same run takes on one small issue (interpreter, libraries, models).
 
 A round is `identical` when the final output equals the uninterrupted run byte for byte;
 otherwise the summary says how it differs (lines missing, duplicated, extra, out of order, a
@@ -55,6 +59,64 @@ def make_archive(path: Path, n: int) -> None:
             info.size = len(data)
             info.mtime = 0
             tf.addfile(info, io.BytesIO(data))
+
+
+MEASURE = (
+    "import resource, runpy, sys\n"
+    "sys.argv = ['pipeline'] + sys.argv[1:]\n"
+    "try:\n    runpy.run_module('pipeline', run_name='__main__')\n"
+    "finally:\n"
+    "    me, kids = (resource.getrusage(w).ru_maxrss / 1024 for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+    "    print(f'MAXRSS_MB {me:.0f} {kids:.0f}', file=sys.stderr)\n"
+)
+
+
+def _tar_add(tf: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = 0
+    tf.addfile(info, io.BytesIO(data))
+
+
+def memory_check(work: Path) -> tuple[str, bool]:
+    """Peak RSS (driver, largest worker) on the filler and bomb archives against the issue's bound."""
+    import zipfile
+
+    pages = sorted(FIXTURES.glob("*.txt"))[:2]
+    small = work / "small.txt"
+    small.write_bytes(pages[0].read_bytes())
+    filler = work / "filler.tar.gz"
+    with tarfile.open(filler, "w:gz") as tf:
+        _tar_add(tf, "2024-09-01/01.txt", pages[0].read_bytes())
+        blob = b" " * 45_000_000
+        for k in range(20):
+            _tar_add(tf, f"filler_{k:02d}.txt", blob)
+        _tar_add(tf, "2024-09-01/02.txt", pages[1].read_bytes())
+    bomb = work / "bomb.zip"
+    page = ("本报讯 " + "数据" * 7_500_000).encode("utf-8")  # 45 MB a page
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for k in range(1, 11):
+            zf.writestr(f"2024-09-01/{k:02d}.txt", page)
+
+    def peak(src: Path, workers: int) -> tuple[float, float]:
+        out = work / f"mem_{src.name}_{workers}.jsonl"
+        cmd = [sys.executable, "-c", MEASURE, "run", str(src), "-o", str(out), "--stages", "segment",
+               "--workers", str(workers), "--no-progress", "--set", "input.max_issue_mb=50"]  # fmt: skip
+        env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        r = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+        line = [x for x in r.stderr.splitlines() if x.startswith("MAXRSS_MB")][-1].split()
+        return float(line[1]), float(line[2])
+
+    base = max(peak(small, 1))
+    bound = base + 4 * 50
+    parts, ok = [], True
+    for src in (filler, bomb):
+        for workers in (1, 2):
+            me, kids = peak(src, workers)
+            ok &= me <= bound and kids <= bound
+            parts.append(f"{src.name} x{workers}: driver {me:.0f} MB, largest worker {kids:.0f} MB")
+    verdict = f"memory: {'within' if ok else 'OVER'} {bound:.0f} MB (4 x 50 MB + {base:.0f} MB for a run on one small issue); " + "; ".join(parts)
+    return verdict, ok
 
 
 def command(archive: Path, out: Path, workers: int) -> list[str]:
@@ -202,6 +264,8 @@ def main() -> int:
     ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated: " + ", ".join(KINDS))
     ap.add_argument("--timeout", type=float, default=0.0, help="seconds before a round counts as hung (default: 4x a run, at least 20)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
+                    help="also measure peak memory on a filler tar.gz and a zip bomb (default: on)")
     ap.add_argument("--repo", type=Path, default=REPO, help="run another checkout's pipeline (e.g. an older commit)")
     args = ap.parse_args()
     REPO = args.repo.resolve()
@@ -237,6 +301,10 @@ def main() -> int:
             failed += args.rounds - same
             others = "".join(f"; {n} {v}" for v, n in results.most_common())
             print(f"{kind}: {same}/{args.rounds} identical ({landed} {LANDED[kind]}){others}", flush=True)
+        if args.memory:
+            verdict, ok = memory_check(work)
+            print(verdict, flush=True)
+            failed += not ok
         return 1 if failed else 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
