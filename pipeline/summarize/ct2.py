@@ -28,7 +28,13 @@ from typing import Any
 
 from pipeline.config import ConfigError
 from pipeline.summarize.presets import ModelSpec, resolve_model_spec
-from pipeline.summarize.seq2seq import ModelLoadError, Seq2SeqSummarizer, batch_defaults, load_pretrained
+from pipeline.summarize.seq2seq import (
+    ModelLoadError,
+    Seq2SeqSummarizer,
+    batch_defaults,
+    engine_settings,
+    load_pretrained,
+)
 
 log = logging.getLogger("pipeline.summarize")
 
@@ -360,15 +366,9 @@ class CT2Summarizer(Seq2SeqSummarizer):
     def from_settings(cls, cfg: Any) -> CT2Summarizer:  # type: ignore[override]
         return cls.load(
             resolve_model_spec(cfg),
-            device=cfg.device,
             compute_type=getattr(cfg, "compute_type", "auto"),
             cache_dir=getattr(cfg, "ct2_cache_dir", None),
-            local_files_only=cfg.local_files_only,
-            use_safetensors=cfg.use_safetensors,
-            max_summary_chars=cfg.max_summary_chars,
-            long_input=cfg.long_input,
-            token_budget=cfg.token_budget,
-            max_batch_size=cfg.max_batch_size,
+            **engine_settings(cfg),
         )
 
     def describe(self) -> dict[str, Any]:

@@ -209,6 +209,19 @@ class Summary:
 _CUDA_TOKENS_PER_GIB = 1024 * 512 // 27 // 2
 
 
+def engine_settings(cfg: Any) -> dict[str, Any]:
+    """The summarizer section's settings every engine's `load` takes (the engine adds its own)."""
+    return {
+        "device": cfg.device,
+        "local_files_only": cfg.local_files_only,
+        "use_safetensors": cfg.use_safetensors,
+        "max_summary_chars": cfg.max_summary_chars,
+        "long_input": cfg.long_input,
+        "token_budget": cfg.token_budget,
+        "max_batch_size": cfg.max_batch_size,
+    }
+
+
 def batch_defaults(device: Any) -> dict[str, int]:
     """Batch limits for a device when the config leaves them unset (null)."""
     if getattr(device, "type", str(device)) == "cuda":
@@ -302,17 +315,7 @@ class Seq2SeqSummarizer:
             from pipeline.summarize.ct2 import CT2Summarizer
 
             return CT2Summarizer.from_settings(cfg)
-        return cls.load(
-            resolve_model_spec(cfg),
-            device=cfg.device,
-            dtype=cfg.dtype,
-            local_files_only=cfg.local_files_only,
-            use_safetensors=cfg.use_safetensors,
-            max_summary_chars=cfg.max_summary_chars,
-            long_input=cfg.long_input,
-            token_budget=cfg.token_budget,
-            max_batch_size=cfg.max_batch_size,
-        )
+        return cls.load(resolve_model_spec(cfg), dtype=cfg.dtype, **engine_settings(cfg))
 
     # ---------------------------------------------------------------- generation settings
     def _generation_config(self, settings: dict[str, Any], static_cache: bool, compile: bool, mode: str) -> Any:
