@@ -54,11 +54,13 @@ class SegCounts:
 
 
 def score_issue(segment: Callable[[Issue], Issue], fx: Fixture) -> SegCounts:
-    """Exact-article and headline counts of one labelled issue (as `newspipe evaluate`)."""
+    """Exact-article and headline counts of one labelled issue, on the segment stage's road
+    (segment, join jumped parts, drop articles without body text), as `newspipe evaluate`."""
     from pipeline.continuations import link_continuations
+    from pipeline.segmentation.assemble import drop_bodiless
 
     issue = Issue(issue_id=fx.name, source=fx.path or fx.name, text=fx.text.replace("\r\n", "\n"))
-    issue = link_continuations(segment(issue))
+    issue = drop_bodiless(link_continuations(segment(issue)))
     golds = fx.gold.get("articles") or []
     preds = issue.articles
     matches = M.match_articles([p.text for p in preds], [g.get("text", "") for g in golds])
