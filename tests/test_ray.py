@@ -24,6 +24,7 @@ from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.executor import make_executor
 from pipeline.executor.base import ExecutorError, IssueTask
+from pipeline.io.inputs import IssuePlan, PartRef
 from pipeline.registry import register_stage, unregister_stage
 from pipeline.stages.base import Stage
 
@@ -194,6 +195,35 @@ def test_the_driver_only_lists_the_workers_read_hash_skip_and_fail_as_the_local_
     assert errors == Path("local/out.errors.jsonl").read_text(encoding="utf-8")
     errors = [json.loads(x) for x in errors.splitlines()]
     assert ("in/issue_0002.txt", "resume") in {(e["source"], e["stage"]) for e in errors}
+
+
+def test_a_stretch_of_one_tar_archive_is_read_by_few_tasks_files_by_many() -> None:
+    """A task can only read a tar member by passing through the stream before it: a stretch of one
+    tar archive becomes at most two units per CPU (each read in one pass), files and zip members
+    units of `size` issues, in input order, every task exactly once."""
+    ex = RayExecutor(load_config(None, [], ["segment"]))
+    ex.cpus = 2
+
+    def task(i: int, kind: str, archive: str | None) -> IssueTask:
+        ref = PartRef(f"s{i}", archive or f"f{i}.txt")
+        plan = IssuePlan(f"i{i}", f"s{i}", "g", [ref], None, archive, kind)
+        return IssueTask(i, f"i{i}", f"s{i}", "g", plan=plan)
+
+    tasks = [task(i, "file", None) for i in range(10)]
+    tasks += [task(i, "tar", "a.tar.gz") for i in range(10, 110)]
+    tasks += [task(i, "zip", "b.zip") for i in range(110, 117)]
+    tasks += [task(i, "tar", "c.tar") for i in range(117, 120)]
+    units = ex.units(tasks, 4)
+    assert [t.index for u in units for t in u] == list(range(120))
+    tars = [({t.plan.archive for t in u if t.plan}, len(u)) for u in units if _kind(u) == "tar"]
+    assert tars == [({"a.tar.gz"}, 25)] * 4 + [({"c.tar"}, 3)]
+    assert [len(u) for u in units if _kind(u) != "tar"] == [4, 4, 2, 4, 3]
+
+
+def _kind(unit: list[IssueTask]) -> str:
+    kinds = {t.plan.kind for t in unit if t.plan is not None}
+    assert len(kinds) == 1
+    return kinds.pop()
 
 
 # ---- faults ----------------------------------------------------------------------------------------

@@ -119,6 +119,8 @@ class Writer(Protocol):
 
     def is_done(self, issue_id: str, sha256: str) -> bool: ...
 
+    def held_sha256(self, issue_id: str) -> tuple[str, ...]: ...
+
     def add(self, *, issue_id: str, source: str, group: str, sha256: str, lines: bytes, records: int) -> None: ...
 
     def error(self, failure: dict[str, str]) -> None: ...
@@ -179,7 +181,6 @@ def tasks_from_plans(
     the output holds for its id (`held`), for a worker to read and settle (`read_tasks`). A plan
     that failed while listing fails here, as `read_issues` would fail it; stdin, which only this
     process can read, is read here (`tasks_from_inputs`)."""
-    held = getattr(writer, "held_sha256", None)
     for index, plan in enumerate(plans):
         if plan.kind == "stdin":
             task = next(tasks_from_inputs(read_issues([plan], max_bytes, max_issue_bytes), writer))
@@ -190,7 +191,7 @@ def tasks_from_plans(
                 task.failure = (plan.error.stage, plan.error.reason)
             else:
                 task.plan = plan
-                task.held = tuple(held(plan.issue_id)) if held is not None else ()
+                task.held = tuple(writer.held_sha256(plan.issue_id))
         yield task
 
 

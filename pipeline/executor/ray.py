@@ -3,24 +3,34 @@
 A second implementation of `pipeline.executor.base.Executor`, for archives one machine cannot
 finish. What it shares with the local engine is everything but where the work runs:
 
-- the **driver** lists and reads the inputs into tasks exactly as for the local engine (issues the
-  output already holds are skipped there), and the same `ResultCollector` hands every finished
-  issue to the same `RecordWriter` in input order, so the manifest (content hash + config hash),
-  resume, the error file and the bytes of the output are the local engine's;
+- the **driver** only lists the inputs (`tasks_from_plans`: per issue its paths as given, archive
+  members and sizes, and the content hash the output holds for its id; no bytes, so it neither
+  holds the archive nor becomes the cluster's bottleneck), and the same `ResultCollector` hands
+  every finished issue to the same `RecordWriter` in input order, so the manifest (content hash +
+  config hash), resume, the error file and the bytes of the output are the local engine's;
 - the **cluster** runs the work as one Ray Data dataset per window of tasks (`WINDOW_TASKS`
-  issues): rows are pickled chunks of tasks; decode -> segment -> classify run in CPU tasks
-  (`map_batches(_process_chunks)`, one `IssueProcessor` built per worker process); the stages
-  that want one loaded model (`main_process_only`: the summarizer) run in an actor pool
-  (`map_batches(_Finisher)`, one model per actor, `num_gpus=1` actors when the cluster has GPUs,
-  CPU actors otherwise), over `pipeline.batch_size` issues per call as on the driver (the same
-  token-budget batching inside the stage). Results come back in any order and are put back in
-  input order by `task.index`.
+  issues): rows are pickled units of tasks (`units`: a few issues each; a stretch of one tar
+  archive, readable only from the start of its stream, in at most two units per CPU). A CPU task
+  (`map_batches(_process_chunks)`, one `IssueProcessor` built per worker process) reads its unit
+  with the local engine's reader (`read_tasks` -> `pipeline.io.inputs.read_issues`: the same size
+  limits, zip-bomb and path guards, relative paths taken from the driver's directory), hashes
+  each issue and skips the ones the output holds or fails the ones edited since (as
+  `tasks_from_inputs` does on the local engine's driver), then runs decode -> segment -> classify
+  over them, a chunk of issues at a time; an input that fails to read is a failed result, in the
+  error file as on the local engine. Every node must see the inputs at the paths the driver
+  lists (a shared file system); stdin and `--input-format articles` lines are read by the driver.
+  The stages that want one loaded model (`main_process_only`: the summarizer) run in an actor
+  pool (`map_batches(_Finisher)`, one model per actor, `num_gpus=1` actors when the cluster has
+  GPUs, CPU actors otherwise), over `pipeline.batch_size` issues per call as on the driver (the
+  same token-budget batching inside the stage). Results come back in any order, with each
+  issue's content hash, and are put back in input order by `task.index`.
 
 Faults: a task whose worker dies (killed, out of memory, a node lost) is retried by Ray
-(`max_retries`, actor tasks `max_task_retries`); a chunk that still fails is dropped by the
+(`max_retries`, actor tasks `max_task_retries`); a unit that still fails is dropped by the
 dataset (`max_errored_blocks`) and its issues are run again one per task, so that only the issue
 that kills its worker fails (stage `worker`, in the error file). The driver takes one result per
-issue, so each issue is written exactly once whatever Ray retried.
+issue, so each issue is written exactly once whatever Ray retried; only the driver writes (the
+writer's commits: data, then the manifest vouching for it), so a killed task leaves nothing partial.
 
 Ray is an optional extra (`pip install 'newspipe[ray]'`); without it `--engine ray` says so.
 """
