@@ -534,6 +534,39 @@ def test_reading_part_of_a_tar_stops_after_its_last_member_and_paths_resolve_fro
     assert str(tmp_path) not in gone[0].error.reason
 
 
+def test_open_zips_parse_an_archive_once_across_reads_and_reopen_it_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tasks reading a few members each of one zip (a Ray worker) open it once; an archive
+    rewritten since is opened again and read as it is now."""
+    from pipeline.io.inputs import OpenZips
+
+    path = tmp_path / "pack.zip"
+    real = zipfile.ZipFile
+
+    def write(texts: list[str]) -> None:
+        with real(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for k, text in enumerate(texts):
+                zf.writestr(f"m_{k}.txt", text)
+
+    write([P1 + str(k) for k in range(6)])
+    plans = plan_inputs([str(path)])
+    opened: list[str] = []
+
+    def counting(file, *a, **k):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real(file, *a, **k)
+
+    monkeypatch.setattr(zipfile, "ZipFile", counting)
+    zips = OpenZips()
+    got = [r for k in range(0, 6, 2) for r in read_issues(plans[k : k + 2], zips=zips)]
+    assert [r.parts[0][2].decode() for r in got] == [P1 + str(k) for k in range(6)]
+    assert opened == [str(path)]  # three reads, one open
+    write(["changed " + P1 + str(k) for k in range(6)])
+    again = list(read_issues(plans[:1], zips=zips))
+    assert again[0].parts[0][2].decode() == "changed " + P1 + "0" and len(opened) == 2
+
+
 def test_traditional_to_simplified_and_encoding_in_provenance(tmp_path: Path) -> None:
     text = base_texts()[0]
     trad = opencc.OpenCC("s2t").convert(text)

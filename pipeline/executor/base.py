@@ -39,7 +39,7 @@ from pipeline.config import Config, ConfigError
 from pipeline.document import Issue
 from pipeline.io.assemble import Part, assemble_issue, content_sha256
 from pipeline.io.decode import InputError
-from pipeline.io.inputs import IssuePlan, RawInput, read_issues
+from pipeline.io.inputs import IssuePlan, OpenZips, RawInput, read_issues
 from pipeline.io.records import build_provenance, jsonl, render_records
 from pipeline.registry import register_stage
 from pipeline.runner import Pipeline, resolve_stages
@@ -196,18 +196,25 @@ def tasks_from_plans(
 
 
 def read_tasks(
-    tasks: Sequence[IssueTask], settings: Any, root: str | None = None, *, limit: int = 0, budget: int = 0
+    tasks: Sequence[IssueTask],
+    settings: Any,
+    root: str | None = None,
+    *,
+    limit: int = 0,
+    budget: int = 0,
+    zips: OpenZips | None = None,
 ) -> Iterator[list[IssueTask]]:
     """Where the work runs: read the tasks that carry a `plan` (`pipeline.io.inputs.read_issues`,
     with `settings`: the `input` config section's size limits; `root`: the directory the driver
     listed relative paths from), hash them and settle them against their `held` hashes exactly as
     `tasks_from_inputs` does on the driver. Yields the tasks in order, in lists of at most `limit`
     runnable tasks and about `budget` bytes (0: no bound), so that a long stretch of one archive
-    is never held whole."""
+    is never held whole. `zips`: zip archives kept open from one call to the next."""
     max_bytes = int(settings.max_file_mb * 1_000_000)
     max_issue = int(settings.max_issue_mb * 1_000_000)
     planned = [t for t in tasks if t.plan is not None]
-    raws = read_issues([t.plan for t in planned if t.plan is not None], max_bytes, max_issue, root=root)
+    plans = [t.plan for t in planned if t.plan is not None]
+    raws = read_issues(plans, max_bytes, max_issue, root=root, zips=zips)
     out: list[IssueTask] = []
     work = size = 0
     for task in tasks:

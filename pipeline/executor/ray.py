@@ -63,6 +63,7 @@ from pipeline.executor.base import (
     read_tasks,
     run_stages,
 )
+from pipeline.io.inputs import OpenZips
 from pipeline.io.records import build_provenance, jsonl, render_records
 from pipeline.registry import register_stage
 from pipeline.stages.base import Stage
@@ -86,6 +87,7 @@ def import_ray() -> Any:
 
 # ---- on the cluster ----------------------------------------------------------------------------
 _PROCESSOR: dict[str, IssueProcessor] = {}  # this worker process's processor, by run
+_ZIPS = OpenZips()  # the zip archives this worker process reads, kept open from task to task
 
 
 def _results(processor: IssueProcessor, tasks: list[IssueTask]) -> list[IssueResult]:
@@ -119,10 +121,9 @@ def _process_chunks(
         config, stages, render = args
         processor = _PROCESSOR[key] = IssueProcessor(config, stages, render=render)
     for unit, payload in zip(batch["chunk"], batch["tasks"], strict=True):
-        for tasks in read_tasks(
-            pickle.loads(payload), processor.config.input, root, limit=limit, budget=budget
-        ):
-            out = pickle.dumps(_results(processor, tasks), protocol=5)
+        tasks = pickle.loads(payload)
+        for part in read_tasks(tasks, processor.config.input, root, limit=limit, budget=budget, zips=_ZIPS):
+            out = pickle.dumps(_results(processor, part), protocol=5)
             yield {"chunk": np.array([unit]), "results": np.array([out], dtype=object)}
 
 

@@ -33,6 +33,7 @@ without its page part (`xxrb_20240901`), relative in the same way.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import glob
 import gzip
 import lzma
@@ -618,16 +619,43 @@ def _read_capped(fh, source: str, max_bytes: int | None) -> bytes:
     return _Budget(source, max_bytes, None).read(fh, source)
 
 
+class OpenZips:
+    """Zip archives kept open across calls of `read_issues`: a Ray worker reads the members of one
+    archive over many tasks, and parses its central directory (one entry per member) once, not once
+    per task. An archive whose size or mtime changed is opened again; at most `keep` stay open."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self.open: dict[str, tuple[tuple[int, int], zipfile.ZipFile]] = {}  # oldest first
+
+    def get(self, path: str) -> zipfile.ZipFile:
+        st = os.stat(path)
+        sig = (st.st_size, st.st_mtime_ns)
+        hit = self.open.pop(path, None)
+        if hit is not None and hit[0] == sig:
+            self.open[path] = hit
+            return hit[1]
+        if hit is not None:
+            hit[1].close()
+        zf = zipfile.ZipFile(path)
+        self.open[path] = (sig, zf)
+        while len(self.open) > self.keep:
+            self.open.pop(next(iter(self.open)))[1].close()
+        return zf
+
+
 def read_issues(
     plans: list[IssuePlan],
     max_bytes: int | None = None,
     max_issue_bytes: int | None = None,
     *,
     root: str | None = None,
+    zips: OpenZips | None = None,
 ) -> Iterator[RawInput]:
     """Yield one `RawInput` per plan, in plan order, reading archives in place. `root`: the
     directory relative paths were listed from, when reading happens elsewhere (a Ray worker whose
-    working directory is not the driver's); sources and reasons keep the paths as listed."""
+    working directory is not the driver's); sources and reasons keep the paths as listed. `zips`:
+    zip archives to keep open for later calls (else each call opens and closes its own)."""
     i = 0
     n = len(plans)
     while i < n:
@@ -637,7 +665,7 @@ def read_issues(
             while j < n and plans[j].archive == plan.archive:
                 j += 1
             if plan.kind == "zip":
-                yield from _read_zip(plans[i:j], max_bytes, max_issue_bytes, root)
+                yield from _read_zip(plans[i:j], max_bytes, max_issue_bytes, root, zips)
             else:
                 yield from _read_tar(plans[i:j], max_bytes, max_issue_bytes, root)
             i = j
@@ -701,20 +729,25 @@ _MEMBER_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, EOFError, NotImplem
 
 
 def _read_zip(
-    plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: int | None = None, root: str | None = None
+    plans: list[IssuePlan],
+    max_bytes: int | None,
+    max_issue_bytes: int | None = None,
+    root: str | None = None,
+    zips: OpenZips | None = None,
 ) -> Iterator[RawInput]:
     archive = plans[0].archive
     assert archive is not None
+    path = _at(root, archive)
     try:
         try:
-            zf = zipfile.ZipFile(_at(root, archive))
+            zf = zips.get(path) if zips is not None else zipfile.ZipFile(path)
         except OSError as exc:
-            raise _as_listed(exc, _at(root, archive), archive) from None
+            raise _as_listed(exc, path, archive) from None
     except (OSError, zipfile.BadZipFile) as exc:
         for plan in plans:
             yield _raw(plan, plan.error or InputError(archive, f"cannot read archive: {_one_line(exc)}", "read"))
         return
-    with zf:
+    with contextlib.nullcontext(zf) if zips is not None else zf:
         infos = zf.infolist()
         for plan in plans:
             if plan.error is not None:
