@@ -8,7 +8,9 @@
    an output that is an input or is locked by another run is refused, a resumed output is
    repaired to what its manifest vouches for, a changed config refused);
 3. lists the inputs (`pipeline.io.inputs.plan_inputs` / `read_issues`) into tasks, skipping the
-   issues the output already holds (`pipeline.executor.base.tasks_from_inputs`);
+   issues the output already holds (`pipeline.executor.base.tasks_from_inputs`); for an executor
+   whose workers read the inputs (`reads_inputs`: Ray), only lists them (`tasks_from_plans`: no
+   bytes on the driver) and the workers read, hash and skip;
 4. lets the executor run decode -> stages -> records over them, results committed whole issues at
    a time in input order, and commits what is done on the way out (also on Ctrl-C and SIGTERM,
    which end the same way: `summary.interrupted`, resumable).
@@ -31,7 +33,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline.config import Config
-from pipeline.executor.base import Executor, RunSummary, tasks_from_inputs
+from pipeline.executor.base import Executor, IssueTask, RunSummary, tasks_from_inputs, tasks_from_plans
 from pipeline.executor.local import LocalExecutor
 from pipeline.io.inputs import plan_inputs, read_issues
 from pipeline.io.writer import RecordWriter
@@ -101,9 +103,13 @@ def run_batch(
         executor = local
     writer = RecordWriter(Path(output), config.hash(), config.output, overwrite=overwrite, inputs=list(inputs))
     summary = RunSummary()
+    if executor.reads_inputs and not articles:  # the workers read: the driver only lists
+        tasks = tasks_from_plans(plans, writer, max_bytes, max_issue)
+    else:
+        tasks = tasks_from_inputs(raws, writer)
     with _sigterm_as_interrupt():
         try:
-            _run(executor, raws, n_tasks, writer, summary, progress, start)
+            _run(executor, tasks, n_tasks, writer, summary, progress, start)
         except KeyboardInterrupt as exc:  # raised while closing up: still an interrupt
             summary.interrupted = True
             summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
@@ -111,7 +117,7 @@ def run_batch(
     return summary
 
 
-def _run(executor: Executor, raws: Iterable, n_tasks: int, writer: RecordWriter, summary: RunSummary,
+def _run(executor: Executor, tasks: Iterable[IssueTask], n_tasks: int, writer: RecordWriter, summary: RunSummary,
          progress: bool | None, start: float) -> None:  # fmt: skip
     try:
         # a bar is for a person watching a terminal, never for a log file
@@ -128,7 +134,7 @@ def _run(executor: Executor, raws: Iterable, n_tasks: int, writer: RecordWriter,
                     bar.set_postfix_str(f"{articles / max(now - start, 1e-9):.0f} articles/s", refresh=False)
 
             try:
-                executor.run(tasks_from_inputs(raws, writer), writer, summary, advance)
+                executor.run(tasks, writer, summary, advance)
             except KeyboardInterrupt as exc:
                 summary.interrupted = True
                 summary.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"

@@ -315,9 +315,12 @@ def bench_batch(args: argparse.Namespace) -> None:
         for i in range(args.issues):
             name, data = texts[i % len(texts)]
             (src / f"issue_{i:05d}.txt").write_bytes(data)
+        if args.pack != "dir":  # the same issues as members of one archive, read in place
+            src = _pack(src, tmp / f"issues.{args.pack}")
         mean_kb = statistics.mean(len(d) for _, d in texts) / 1000
         print(
-            f"{args.issues} issues from {len(texts)} sample texts (mean {mean_kb:.1f} kB), stages {stages}, "
+            f"{args.issues} issues ({args.pack}) from {len(texts)} sample texts (mean {mean_kb:.1f} kB), "
+            f"stages {stages}, "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
         )
         if args.engine == "ray":
@@ -363,6 +366,23 @@ def bench_batch(args: argparse.Namespace) -> None:
               f"{'PASS' if max(best.values()) >= 200 else 'FAIL'}")  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pack(src: Path, dest: Path) -> Path:
+    """The files of `src` as members `issues/NAME` of one zip or tar.gz archive `dest`."""
+    import tarfile
+    import zipfile
+
+    files = sorted(src.iterdir())
+    if dest.suffix == ".zip":
+        with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for f in files:
+                zf.write(f, f"issues/{f.name}")
+    else:
+        with tarfile.open(dest, "w:gz") as tf:
+            for f in files:
+                tf.add(f, f"issues/{f.name}")
+    return dest
 
 
 def _bench_batch_ray(args: argparse.Namespace, src: Path, tmp: Path, stages: str) -> None:
@@ -424,6 +444,8 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--stages", default=None, help="default: segment,classify (segment when classify is absent)")
     p.add_argument("--sample-only", action="store_true", help="only the shared sample issue (sample-sized issues)")
+    p.add_argument("--pack", choices=["dir", "zip", "tar.gz"], default="dir",
+                   help="the issues as a directory of files (default) or as members of one archive")  # fmt: skip
     p.add_argument("--engine", choices=["local", "ray"], default="local",
                    help="ray: the Ray engine against the local engine, start-up timed apart")  # fmt: skip
 

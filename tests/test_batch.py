@@ -488,6 +488,85 @@ def test_globs_and_archives_are_read_in_place(corpus: Corpus, tmp_path: Path) ->
     assert set(os.listdir(corpus.root)) == before  # nothing extracted
 
 
+def test_reading_part_of_a_tar_stops_after_its_last_member_and_paths_resolve_from_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ray task reads a few issues of a tar archive: its pass ends at their last member, not at
+    the end of the stream (here 4 MB of members after it); relative paths listed in one directory
+    are read from another through `root`, and sources keep the paths as listed."""
+    import gzip
+
+    import pipeline.io.inputs as reader
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        for k, data in enumerate([P1.encode()] * 2 + [os.urandom(1 << 20) for _ in range(4)]):
+            info = tarfile.TarInfo(f"m_{k}.txt")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    (tmp_path / "pack.tar.gz").write_bytes(gzip.compress(buf.getvalue(), compresslevel=1))
+    monkeypatch.chdir(tmp_path)
+    plans = plan_inputs(["pack.tar.gz"])
+    assert [p.issue_id for p in plans] == [f"m_{k}" for k in range(6)]
+    monkeypatch.chdir(REPO)
+    seen = [0]
+    opened = reader._open_tar_stream
+
+    def counting(path):  # type: ignore[no-untyped-def]
+        stream = opened(path)
+        read = stream.read
+
+        def counted(n=-1):  # type: ignore[no-untyped-def]
+            data = read(n)
+            seen[0] += len(data)
+            return data
+
+        stream.read = counted
+        return stream
+
+    monkeypatch.setattr(reader, "_open_tar_stream", counting)
+    raws = list(read_issues(plans[:2], root=str(tmp_path)))
+    assert [r.error for r in raws] == [None, None] and raws[0].parts[0][2] == P1.encode()
+    assert [r.source for r in raws] == ["pack.tar.gz!m_0.txt", "pack.tar.gz!m_1.txt"]
+    assert seen[0] < 1 << 20  # the 4 MB after them were not inflated
+    gone = list(read_issues(plans[:1], root=str(tmp_path / "elsewhere")))  # not found: named as listed
+    assert gone[0].error is not None and "pack.tar.gz" in gone[0].error.reason
+    assert str(tmp_path) not in gone[0].error.reason
+
+
+def test_open_zips_parse_an_archive_once_across_reads_and_reopen_it_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tasks reading a few members each of one zip (a Ray worker) open it once; an archive
+    rewritten since is opened again and read as it is now."""
+    from pipeline.io.inputs import OpenZips
+
+    path = tmp_path / "pack.zip"
+    real = zipfile.ZipFile
+
+    def write(texts: list[str]) -> None:
+        with real(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for k, text in enumerate(texts):
+                zf.writestr(f"m_{k}.txt", text)
+
+    write([P1 + str(k) for k in range(6)])
+    plans = plan_inputs([str(path)])
+    opened: list[str] = []
+
+    def counting(file, *a, **k):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real(file, *a, **k)
+
+    monkeypatch.setattr(zipfile, "ZipFile", counting)
+    zips = OpenZips()
+    got = [r for k in range(0, 6, 2) for r in read_issues(plans[k : k + 2], zips=zips)]
+    assert [r.parts[0][2].decode() for r in got] == [P1 + str(k) for k in range(6)]
+    assert opened == [str(path)]  # three reads, one open
+    write(["changed " + P1 + str(k) for k in range(6)])
+    again = list(read_issues(plans[:1], zips=zips))
+    assert again[0].parts[0][2].decode() == "changed " + P1 + "0" and len(opened) == 2
+
+
 def test_traditional_to_simplified_and_encoding_in_provenance(tmp_path: Path) -> None:
     text = base_texts()[0]
     trad = opencc.OpenCC("s2t").convert(text)

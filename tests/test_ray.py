@@ -5,9 +5,13 @@ line a user without Ray gets."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import sys
+import tarfile
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -19,7 +23,8 @@ from pipeline.batch import run_batch
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.executor import make_executor
-from pipeline.executor.base import ExecutorError
+from pipeline.executor.base import ExecutorError, IssueTask
+from pipeline.io.inputs import IssuePlan, PartRef
 from pipeline.registry import register_stage, unregister_stage
 from pipeline.stages.base import Stage
 
@@ -96,6 +101,129 @@ def test_500_issue_archive_equals_the_local_engine_and_resumes(tmp_path: Path) -
     b = run_batch(inputs, other, cfg, executor=RayExecutor(cfg), progress=False)
     assert (b.done, b.skipped, b.failed) == (200, 300, 0)
     assert a.done == 500 and records(local) == records(other) and len(records(other)) == a.articles == 1500
+
+
+def _zip_with_a_corrupt_member(path: Path) -> None:
+    """Four issues; the third's deflate stream is corrupt: only reading it finds that out."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i in range(4):
+            zf.writestr(f"z/zip_{i}.txt", small_issue(100 + i))
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.infolist()[2]
+    raw[info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)] = 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def _tar_gz(path: Path, members: list[tuple[str, str]]) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        for name, text in members:
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            tf.addfile(info, io.BytesIO(data))
+    path.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
+
+
+def test_the_driver_only_lists_the_workers_read_hash_skip_and_fail_as_the_local_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relative inputs (files, a zip, a tar.gz with a paged issue) are listed on the driver into
+    tasks without bytes; a read on the driver fails the test. The workers read them with the local
+    engine's reader: the same records, and the same error records for a member that is corrupt
+    (found reading, on a worker), one over input.max_file_mb (found listing) and an empty file;
+    a re-run skips what is written, reports an edited issue (stage `resume`) and adds a new one."""
+    monkeypatch.chdir(tmp_path)  # relative paths: the workers' own directory is not this one
+    cfg = load_config(None, ["input.max_file_mb=0.05"], ["segment", "classify"])
+    archive(Path("in"), 6)
+    Path("in/empty.txt").write_bytes(b"")
+    Path("in/huge.txt").write_text(small_issue(7) * 200, encoding="utf-8")  # 70 kB: over 50
+    _zip_with_a_corrupt_member(Path("pack.zip"))
+    pages = [("2024-09-01/01.txt", small_issue(201)), ("t/tar_0.txt", small_issue(202))]
+    pages += [("2024-09-01/02.txt", small_issue(203)), ("t/tar_1.txt", small_issue(204))]
+    _tar_gz(Path("pack.tar.gz"), pages)
+    inputs = ["in", "pack.zip", "pack.tar.gz"]
+    Path("local").mkdir()
+    Path("ray").mkdir()
+    a = run_batch(inputs, Path("local/out.jsonl"), cfg, workers=1, progress=False)
+
+    import pipeline.io.inputs as reader
+
+    driver, read = os.getpid(), reader._Budget.read
+
+    def no_read_here(self, fh, source, hint=None):  # type: ignore[no-untyped-def]
+        assert os.getpid() != driver, f"the driver read {source}"
+        return read(self, fh, source, hint)
+
+    shipped: list[IssueTask] = []
+    execute = RayExecutor.execute
+
+    def spy(self, chunks, limit=None):  # type: ignore[no-untyped-def]
+        shipped.extend(t for c in chunks for t in c)
+        return execute(self, chunks, limit)
+
+    monkeypatch.setattr(reader._Budget, "read", no_read_here)
+    monkeypatch.setattr(RayExecutor, "execute", spy)
+    b = run_batch(inputs, Path("ray/out.jsonl"), cfg, executor=RayExecutor(cfg, chunk_size=2), progress=False)
+    assert shipped and all(not t.parts and t.plan is not None for t in shipped)  # no bytes left the driver
+    assert len(shipped) == 6 + 1 + 4 + 3  # all but the one refused while listing
+    assert (b.done, b.failed, b.articles) == (a.done, a.failed, a.articles) == (12, 3, 39)
+    assert Path("ray/out.jsonl").read_bytes() == Path("local/out.jsonl").read_bytes()
+    errors = Path("ray/out.errors.jsonl").read_text(encoding="utf-8")
+    assert errors == Path("local/out.errors.jsonl").read_text(encoding="utf-8")
+    assert {json.loads(x)["source"] for x in errors.splitlines()} == {
+        "in/empty.txt", "in/huge.txt", "pack.zip!z/zip_2.txt"
+    }  # fmt: skip
+    assert Path("ray/out.manifest.jsonl").read_bytes() == Path("local/out.manifest.jsonl").read_bytes()
+
+    # a re-run: one issue edited, one added; the workers hash and settle, the driver still reads nothing
+    edited = small_issue(2) + "\n丁村修桥\n\n本报讯 丁村新修桥一座。\n"
+    Path("in/issue_0002.txt").write_text(edited, encoding="utf-8")
+    Path("in/issue_0099.txt").write_text(small_issue(99), encoding="utf-8")
+    monkeypatch.setattr(reader._Budget, "read", read)
+    a2 = run_batch(inputs, Path("local/out.jsonl"), cfg, workers=1, progress=False)
+    monkeypatch.setattr(reader._Budget, "read", no_read_here)
+    shipped.clear()
+    ex = RayExecutor(cfg, chunk_size=2)
+    b2 = run_batch(inputs, Path("ray/out.jsonl"), cfg, executor=ex, progress=False)
+    assert all(not t.parts for t in shipped)
+    assert (b2.done, b2.skipped, b2.failed) == (a2.done, a2.skipped, a2.failed) == (1, 11, 4)
+    assert Path("ray/out.jsonl").read_bytes() == Path("local/out.jsonl").read_bytes()
+    assert Path("ray/out.manifest.jsonl").read_bytes() == Path("local/out.manifest.jsonl").read_bytes()
+    errors = Path("ray/out.errors.jsonl").read_text(encoding="utf-8")
+    assert errors == Path("local/out.errors.jsonl").read_text(encoding="utf-8")
+    errors = [json.loads(x) for x in errors.splitlines()]
+    assert ("in/issue_0002.txt", "resume") in {(e["source"], e["stage"]) for e in errors}
+
+
+def test_a_stretch_of_one_tar_archive_is_read_by_few_tasks_files_by_many() -> None:
+    """A task can only read a tar member by passing through the stream before it: a stretch of one
+    tar archive becomes at most two units per CPU (each read in one pass), files and zip members
+    units of `size` issues, in input order, every task exactly once."""
+    ex = RayExecutor(load_config(None, [], ["segment"]))
+    ex.cpus = 2
+
+    def task(i: int, kind: str, archive: str | None) -> IssueTask:
+        ref = PartRef(f"s{i}", archive or f"f{i}.txt")
+        plan = IssuePlan(f"i{i}", f"s{i}", "g", [ref], None, archive, kind)
+        return IssueTask(i, f"i{i}", f"s{i}", "g", plan=plan)
+
+    tasks = [task(i, "file", None) for i in range(10)]
+    tasks += [task(i, "tar", "a.tar.gz") for i in range(10, 110)]
+    tasks += [task(i, "zip", "b.zip") for i in range(110, 117)]
+    tasks += [task(i, "tar", "c.tar") for i in range(117, 120)]
+    units = ex.units(tasks, 4)
+    assert [t.index for u in units for t in u] == list(range(120))
+    tars = [({t.plan.archive for t in u if t.plan}, len(u)) for u in units if _kind(u) == "tar"]
+    assert tars == [({"a.tar.gz"}, 25)] * 4 + [({"c.tar"}, 3)]
+    assert [len(u) for u in units if _kind(u) != "tar"] == [4, 4, 2, 4, 3]
+
+
+def _kind(unit: list[IssueTask]) -> str:
+    kinds = {t.plan.kind for t in unit if t.plan is not None}
+    assert len(kinds) == 1
+    return kinds.pop()
 
 
 # ---- faults ----------------------------------------------------------------------------------------

@@ -5,7 +5,11 @@ A run has three parts, as in datatrove (`executor/`, `pipeline/writers/`):
 1. The **driver** lists the inputs (`pipeline.io.inputs`: files, directories, globs, archives
    read in place, page files grouped) and turns each issue into an `IssueTask`: its identity,
    its bytes and their sha256 (`tasks_from_inputs`). Issues the writer already holds are marked
-   `skip`; inputs that could not be read carry their `failure`.
+   `skip`; inputs that could not be read carry their `failure`. An executor whose workers read
+   the inputs themselves (`Executor.reads_inputs`: the Ray engine) gets tasks that carry only
+   where the issue lies (`tasks_from_plans`: its `IssuePlan`, no bytes) and the content hash the
+   output holds for its id; the worker reads, hashes and settles them (`read_tasks`) with the
+   same reading code, limits, skip and error rules.
 2. An **executor** runs `IssueProcessor` over the tasks, where it likes: the local process pool
    (`pipeline.executor.local`), a cluster engine later. `IssueProcessor` is the whole per-issue
    work as a pure function of (config, stages, task): assemble and decode the issue
@@ -35,7 +39,7 @@ from pipeline.config import Config, ConfigError
 from pipeline.document import Issue
 from pipeline.io.assemble import Part, assemble_issue, content_sha256
 from pipeline.io.decode import InputError
-from pipeline.io.inputs import RawInput
+from pipeline.io.inputs import IssuePlan, OpenZips, RawInput, read_issues
 from pipeline.io.records import build_provenance, jsonl, render_records
 from pipeline.registry import register_stage
 from pipeline.runner import Pipeline, resolve_stages
@@ -60,6 +64,8 @@ class IssueTask:
     sha256: str = ""
     skip: bool = False  # the output already holds it
     failure: tuple[str, str] | None = None  # (stage, reason) when it could not even be read
+    plan: IssuePlan | None = None  # not read yet: where its files lie (the worker reads them)
+    held: tuple[str, ...] = ()  # with `plan`: the sha256 the output holds for this issue id
 
     @property
     def runnable(self) -> bool:
@@ -80,6 +86,8 @@ class IssueResult:
     details: dict[str, dict[str, Any]] | None = None  # what the stages that ran describe of themselves
     failure: tuple[str, str] | None = None  # (stage, reason)
     fatal: str | None = None  # the stages cannot be built: the run stops
+    sha256: str = ""  # a task read by the worker: its content hash (the manifest's)
+    skip: bool = False  # ... which the output already holds
 
 
 @dataclass
@@ -111,6 +119,8 @@ class Writer(Protocol):
 
     def is_done(self, issue_id: str, sha256: str) -> bool: ...
 
+    def held_sha256(self, issue_id: str) -> tuple[str, ...]: ...
+
     def add(self, *, issue_id: str, source: str, group: str, sha256: str, lines: bytes, records: int) -> None: ...
 
     def error(self, failure: dict[str, str]) -> None: ...
@@ -127,24 +137,99 @@ CHANGED = (
 )
 
 
+def _settle(
+    task: IssueTask, raw: RawInput, done: Callable[[str], bool], changed: Callable[[str], bool]
+) -> None:
+    """Give `task` the bytes read into `raw`, their hash, and `skip` when the output holds them
+    (bytes dropped) or a `failure`: unreadable, or held with other content (an input edited
+    between runs), which fails rather than being appended a second time."""
+    task.parts = raw.parts
+    if raw.error is not None:
+        task.failure = (raw.error.stage, raw.error.reason)
+        return
+    task.sha256 = content_sha256(raw.parts)
+    if done(task.sha256):
+        task.skip = True
+        task.parts = []
+    elif changed(task.sha256):
+        task.failure = ("resume", CHANGED)
+        task.parts = []
+
+
 def tasks_from_inputs(raws: Iterable[RawInput], writer: Writer | None = None) -> Iterator[IssueTask]:
-    """One task per issue read by `pipeline.io.inputs.read_issues`, hashed; already-written issues
-    are marked `skip` (and their bytes dropped); an issue the output holds with other content (an
-    input edited between runs) fails rather than being appended a second time."""
-    changed = getattr(writer, "is_changed", None)
+    """One task per issue read by `pipeline.io.inputs.read_issues`, hashed and settled (`_settle`)
+    against what `writer` already holds."""
+    is_changed = getattr(writer, "is_changed", None)
     for index, raw in enumerate(raws):
-        task = IssueTask(index, raw.issue_id, raw.source, raw.group, raw.parts)
-        if raw.error is not None:
-            task.failure = (raw.error.stage, raw.error.reason)
-        else:
-            task.sha256 = content_sha256(raw.parts)
-            if writer is not None and writer.is_done(task.issue_id, task.sha256):
-                task.skip = True
-                task.parts = []
-            elif changed is not None and changed(task.issue_id, task.sha256):
-                task.failure = ("resume", CHANGED)
-                task.parts = []
+        task = IssueTask(index, raw.issue_id, raw.source, raw.group)
+        _settle(
+            task,
+            raw,
+            lambda sha, t=task: writer is not None and writer.is_done(t.issue_id, sha),
+            lambda sha, t=task: is_changed is not None and is_changed(t.issue_id, sha),
+        )
         yield task
+
+
+def tasks_from_plans(
+    plans: Iterable[IssuePlan],
+    writer: Writer,
+    max_bytes: int | None = None,
+    max_issue_bytes: int | None = None,
+) -> Iterator[IssueTask]:
+    """One task per listed issue, unread: its `plan` (paths, archive members, sizes) and the hashes
+    the output holds for its id (`held`), for a worker to read and settle (`read_tasks`). A plan
+    that failed while listing fails here, as `read_issues` would fail it; stdin, which only this
+    process can read, is read here (`tasks_from_inputs`)."""
+    for index, plan in enumerate(plans):
+        if plan.kind == "stdin":
+            task = next(tasks_from_inputs(read_issues([plan], max_bytes, max_issue_bytes), writer))
+            task.index = index
+        else:
+            task = IssueTask(index, plan.issue_id, plan.source, plan.group)
+            if plan.error is not None:
+                task.failure = (plan.error.stage, plan.error.reason)
+            else:
+                task.plan = plan
+                task.held = tuple(writer.held_sha256(plan.issue_id))
+        yield task
+
+
+def read_tasks(
+    tasks: Sequence[IssueTask],
+    settings: Any,
+    root: str | None = None,
+    *,
+    limit: int = 0,
+    budget: int = 0,
+    zips: OpenZips | None = None,
+) -> Iterator[list[IssueTask]]:
+    """Where the work runs: read the tasks that carry a `plan` (`pipeline.io.inputs.read_issues`,
+    with `settings`: the `input` config section's size limits; `root`: the directory the driver
+    listed relative paths from), hash them and settle them against their `held` hashes exactly as
+    `tasks_from_inputs` does on the driver. Yields the tasks in order, in lists of at most `limit`
+    runnable tasks and about `budget` bytes (0: no bound), so that a long stretch of one archive
+    is never held whole. `zips`: zip archives kept open from one call to the next."""
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+    max_issue = int(settings.max_issue_mb * 1_000_000)
+    planned = [t for t in tasks if t.plan is not None]
+    plans = [t.plan for t in planned if t.plan is not None]
+    raws = read_issues(plans, max_bytes, max_issue, root=root, zips=zips)
+    out: list[IssueTask] = []
+    work = size = 0
+    for task in tasks:
+        if task.plan is not None:
+            _settle(task, next(raws), lambda sha, t=task: sha in t.held, lambda sha, t=task: bool(t.held))
+            task.plan = None
+        out.append(task)
+        if task.runnable:
+            work += 1
+            size += sum(len(data) for _, _, data in task.parts)
+        if (limit and work >= limit) or (budget and size >= budget):
+            yield out
+            out, work, size = [], 0, 0
+    if out:
+        yield out
 
 
 # ---- stages ----------------------------------------------------------------------------------
@@ -359,6 +444,7 @@ class Executor(abc.ABC):
     `IssueProcessor` runs; it must call `collector.add(task, result)` for every task, in order."""
 
     name: str = ""
+    reads_inputs: bool = False  # its workers read the inputs (`tasks_from_plans`), not the driver
 
     def __init__(self, config: Config) -> None:
         self.config = config

@@ -3,24 +3,34 @@
 A second implementation of `pipeline.executor.base.Executor`, for archives one machine cannot
 finish. What it shares with the local engine is everything but where the work runs:
 
-- the **driver** lists and reads the inputs into tasks exactly as for the local engine (issues the
-  output already holds are skipped there), and the same `ResultCollector` hands every finished
-  issue to the same `RecordWriter` in input order, so the manifest (content hash + config hash),
-  resume, the error file and the bytes of the output are the local engine's;
+- the **driver** only lists the inputs (`tasks_from_plans`: per issue its paths as given, archive
+  members and sizes, and the content hash the output holds for its id; no bytes, so it neither
+  holds the archive nor becomes the cluster's bottleneck), and the same `ResultCollector` hands
+  every finished issue to the same `RecordWriter` in input order, so the manifest (content hash +
+  config hash), resume, the error file and the bytes of the output are the local engine's;
 - the **cluster** runs the work as one Ray Data dataset per window of tasks (`WINDOW_TASKS`
-  issues): rows are pickled chunks of tasks; decode -> segment -> classify run in CPU tasks
-  (`map_batches(_process_chunks)`, one `IssueProcessor` built per worker process); the stages
-  that want one loaded model (`main_process_only`: the summarizer) run in an actor pool
-  (`map_batches(_Finisher)`, one model per actor, `num_gpus=1` actors when the cluster has GPUs,
-  CPU actors otherwise), over `pipeline.batch_size` issues per call as on the driver (the same
-  token-budget batching inside the stage). Results come back in any order and are put back in
-  input order by `task.index`.
+  issues): rows are pickled units of tasks (`units`: a few issues each; a stretch of one tar
+  archive, readable only from the start of its stream, in at most two units per CPU). A CPU task
+  (`map_batches(_process_chunks)`, one `IssueProcessor` built per worker process) reads its unit
+  with the local engine's reader (`read_tasks` -> `pipeline.io.inputs.read_issues`: the same size
+  limits, zip-bomb and path guards, relative paths taken from the driver's directory), hashes
+  each issue and skips the ones the output holds or fails the ones edited since (as
+  `tasks_from_inputs` does on the local engine's driver), then runs decode -> segment -> classify
+  over them, a chunk of issues at a time; an input that fails to read is a failed result, in the
+  error file as on the local engine. Every node must see the inputs at the paths the driver
+  lists (a shared file system); stdin and `--input-format articles` lines are read by the driver.
+  The stages that want one loaded model (`main_process_only`: the summarizer) run in an actor
+  pool (`map_batches(_Finisher)`, one model per actor, `num_gpus=1` actors when the cluster has
+  GPUs, CPU actors otherwise), over `pipeline.batch_size` issues per call as on the driver (the
+  same token-budget batching inside the stage). Results come back in any order, with each
+  issue's content hash, and are put back in input order by `task.index`.
 
 Faults: a task whose worker dies (killed, out of memory, a node lost) is retried by Ray
-(`max_retries`, actor tasks `max_task_retries`); a chunk that still fails is dropped by the
+(`max_retries`, actor tasks `max_task_retries`); a unit that still fails is dropped by the
 dataset (`max_errored_blocks`) and its issues are run again one per task, so that only the issue
 that kills its worker fails (stage `worker`, in the error file). The driver takes one result per
-issue, so each issue is written exactly once whatever Ray retried.
+issue, so each issue is written exactly once whatever Ray retried; only the driver writes (the
+writer's commits: data, then the manifest vouching for it), so a killed task leaves nothing partial.
 
 Ray is an optional extra (`pip install 'newspipe[ray]'`); without it `--engine ray` says so.
 """
@@ -28,6 +38,8 @@ Ray is an optional extra (`pip install 'newspipe[ray]'`); without it `--engine r
 from __future__ import annotations
 
 import logging
+import math
+import os
 import pickle
 import sys
 import time
@@ -48,15 +60,18 @@ from pipeline.executor.base import (
     RunSummary,
     Writer,
     one_line,
+    read_tasks,
     run_stages,
 )
+from pipeline.io.inputs import OpenZips
 from pipeline.io.records import build_provenance, jsonl, render_records
 from pipeline.registry import register_stage
 from pipeline.stages.base import Stage
 
 INSTALL_HINT = "--engine ray needs Ray: pip install 'newspipe[ray]'"
 WINDOW_TASKS = 8192  # issues per dataset: bounds what the driver holds in memory at once
-WINDOW_BYTES = 512 << 20  # ... and the bytes of their inputs
+WINDOW_BYTES = 512 << 20  # ... and the bytes of the inputs it read itself (stdin, article lines)
+READ_BUDGET = 32 << 20  # a task processes what it has read once this many bytes are waiting
 WORKER_DIED = "the Ray worker died while processing this issue ({tries}: killed, out of memory, node lost?)"
 
 
@@ -72,11 +87,32 @@ def import_ray() -> Any:
 
 # ---- on the cluster ----------------------------------------------------------------------------
 _PROCESSOR: dict[str, IssueProcessor] = {}  # this worker process's processor, by run
+_ZIPS = OpenZips()  # the zip archives this worker process reads, kept open from task to task
 
 
-def _process_chunks(batch: dict[str, Any], *, key: str, args: tuple[Any, ...]) -> dict[str, Any]:
-    """CPU task: decode -> stages (-> records) for each row's chunk of tasks. The processor is
-    built once per worker process and run (Ray reuses its worker processes across tasks)."""
+def _results(processor: IssueProcessor, tasks: list[IssueTask]) -> list[IssueResult]:
+    """Process the runnable tasks of one read chunk; the others (skipped: the output holds them;
+    failed: unreadable, or edited since) come back as what they are, with their content hash."""
+    runnable = [t for t in tasks if t.runnable]
+    done = processor(runnable) if runnable else []
+    if any(r.fatal is not None for r in done):
+        return done  # the stages cannot be built: the driver stops the run
+    by_index = {r.index: r for r in done}
+    out: list[IssueResult] = []
+    for t in tasks:
+        r = by_index.get(t.index) or IssueResult(t.index, failure=t.failure, skip=t.skip)
+        r.sha256 = t.sha256
+        out.append(r)
+    return out
+
+
+def _process_chunks(
+    batch: dict[str, Any], *, key: str, args: tuple[Any, ...], root: str, limit: int, budget: int
+) -> Iterator[dict[str, Any]]:
+    """CPU task: read (`read_tasks`: the local engine's reading code, limits and skip rules), then
+    decode -> stages (-> records), for each row's unit of tasks, `limit` issues at a time (a unit
+    that is a long stretch of one tar archive is read in one pass, never held whole). The
+    processor is built once per worker process (Ray reuses its worker processes across tasks)."""
     import numpy as np
 
     processor = _PROCESSOR.get(key)
@@ -84,8 +120,11 @@ def _process_chunks(batch: dict[str, Any], *, key: str, args: tuple[Any, ...]) -
         _PROCESSOR.clear()
         config, stages, render = args
         processor = _PROCESSOR[key] = IssueProcessor(config, stages, render=render)
-    out = [pickle.dumps(processor(pickle.loads(payload)), protocol=5) for payload in batch["tasks"]]
-    return {"chunk": batch["chunk"], "results": np.array(out, dtype=object)}
+    for unit, payload in zip(batch["chunk"], batch["tasks"], strict=True):
+        tasks = pickle.loads(payload)
+        for part in read_tasks(tasks, processor.config.input, root, limit=limit, budget=budget, zips=_ZIPS):
+            out = pickle.dumps(_results(processor, part), protocol=5)
+            yield {"chunk": np.array([unit]), "results": np.array([out], dtype=object)}
 
 
 class _Finisher:
@@ -130,6 +169,12 @@ class _Finisher:
         return {"chunk": batch["chunk"], "results": np.array(out, dtype=object)}
 
 
+def _tar_of(task: IssueTask) -> str | None:
+    """The tar archive a task not yet read lies in (None: a file, a zip member, or read already)."""
+    plan = task.plan
+    return plan.archive if plan is not None and plan.kind == "tar" else None
+
+
 # ---- the driver -----------------------------------------------------------------------------------
 class RayExecutor(Executor):
     """Runs the pipeline on a Ray cluster: `address` None starts a local instance (all cores),
@@ -137,6 +182,7 @@ class RayExecutor(Executor):
     summarizer's actor pool (default: one per GPU, else half the cluster's CPUs)."""
 
     name = "ray"
+    reads_inputs = True  # the driver lists; the tasks read (`tasks_from_plans`, `read_tasks`)
 
     def __init__(
         self,
@@ -217,9 +263,11 @@ class RayExecutor(Executor):
         n = min(self.actors or max(1, self.cpus // 2), max(1, self.cpus - 1))
         return n, {"num_cpus": 1 if self.cpus > n else 0}
 
-    def execute(self, chunks: list[list[IssueTask]]) -> Iterator[IssueResult]:
-        """Run the chunks as one dataset; yields results as they come back (any order). A chunk whose
-        task failed beyond its retries gives nothing."""
+    def execute(self, chunks: list[list[IssueTask]], limit: int | None = None) -> Iterator[IssueResult]:
+        """Run the units of tasks (`units`) as one dataset, each read and processed `limit` issues at
+        a time; yields results as they come back (any order). A unit whose task failed beyond its
+        retries gives nothing (or part of its results)."""
+        limit = limit or max(len(c) for c in chunks)
         ray = self.ray
         ctx = ray.data.DataContext.get_current()
         saved = (ctx.max_errored_blocks, ctx.enable_progress_bars)
@@ -233,12 +281,18 @@ class RayExecutor(Executor):
                 ds = ds.map_batches(
                     _process_chunks,
                     batch_size=1,
-                    fn_kwargs={"key": self.key, "args": self.processor_args()},
+                    fn_kwargs={
+                        "key": self.key,
+                        "args": self.processor_args(),
+                        "root": os.getcwd(),  # relative inputs are the driver's: read them from there
+                        "limit": limit,
+                        "budget": READ_BUDGET,
+                    },
                     num_cpus=1,
                     max_retries=self.max_retries,
                 )
                 if self.driver_stages:
-                    per_chunk = max(1, sum(len(c) for c in chunks) // max(1, len(chunks)))
+                    per_chunk = max(1, min(limit, sum(len(c) for c in chunks) // max(1, len(chunks))))
                     actors, resources = self.finisher_options()
                     ds = ds.map_batches(
                         _Finisher,
@@ -264,6 +318,26 @@ class RayExecutor(Executor):
         if self.chunk_size:
             return self.chunk_size
         return max(1, min(64, n // (self.cpus * 8) or 1))
+
+    def units(self, tasks: list[IssueTask], size: int) -> list[list[IssueTask]]:
+        """The tasks (in input order) cut into the units one Ray task reads and processes: `size`
+        issues, except for a stretch of one tar archive, which a task can only read from the start
+        of its stream: such a stretch becomes at most two units per CPU (each read in one pass,
+        processed `size` issues at a time), not one per `size` issues each re-reading the stream."""
+        units: list[list[IssueTask]] = []
+        i = 0
+        while i < len(tasks):
+            tar = _tar_of(tasks[i])
+            j = i + 1
+            while j < len(tasks) and _tar_of(tasks[j]) == tar and (tar is not None or j - i < size):
+                j += 1
+            if tar is None:
+                units.append(tasks[i:j])
+            else:
+                per = math.ceil((j - i) / max(1, min(math.ceil((j - i) / size), 2 * self.cpus)))
+                units.extend(tasks[k : min(k + per, j)] for k in range(i, j, per))
+            i = j
+        return units
 
     # -- driver -----------------------------------------------------------------------------------
     def run(self, tasks: Iterable[IssueTask], writer: Writer, summary: RunSummary, progress: Progress | None = None) -> None:
@@ -298,12 +372,18 @@ class RayExecutor(Executor):
                 task = window[pos]
                 if task.runnable and task.index not in results:
                     break
-                collector.add(task, results.pop(task.index, None) if task.runnable else None)
+                collector.add(task, settle(task, results.pop(task.index, None)) if task.runnable else None)
                 pos += 1
             if pos > start:
                 writer.maybe_commit()
                 if progress is not None:
                     progress(pos - start, collector.summary.articles)
+
+        def settle(task: IssueTask, result: IssueResult | None) -> IssueResult | None:
+            """What the worker found reading a task: its hash, and whether the output holds it."""
+            if result is not None and result.sha256:
+                task.sha256, task.skip = result.sha256, result.skip
+            return result
 
         def take(result: IssueResult) -> None:
             if result.fatal is not None:
@@ -317,12 +397,13 @@ class RayExecutor(Executor):
         got: set[int] = set()
         hand_on()
         size = self.chunking(len(runnable))
+        units = self.units(runnable, size)
         if runnable:
-            for result in self.execute([runnable[i : i + size] for i in range(0, len(runnable), size)]):
+            for result in self.execute(units, size):
                 take(result)
                 hand_on()
         lost = [t for t in runnable if t.index not in got]
-        if lost and size > 1:
+        if lost and any(len(u) > 1 for u in units):
             self.redone += len(lost)
             for result in self.execute([[t] for t in lost]):
                 take(result)

@@ -33,6 +33,7 @@ without its page part (`xxrb_20240901`), relative in the same way.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import glob
 import gzip
 import lzma
@@ -618,10 +619,43 @@ def _read_capped(fh, source: str, max_bytes: int | None) -> bytes:
     return _Budget(source, max_bytes, None).read(fh, source)
 
 
+class OpenZips:
+    """Zip archives kept open across calls of `read_issues`: a Ray worker reads the members of one
+    archive over many tasks, and parses its central directory (one entry per member) once, not once
+    per task. An archive whose size or mtime changed is opened again; at most `keep` stay open."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self.open: dict[str, tuple[tuple[int, int], zipfile.ZipFile]] = {}  # oldest first
+
+    def get(self, path: str) -> zipfile.ZipFile:
+        st = os.stat(path)
+        sig = (st.st_size, st.st_mtime_ns)
+        hit = self.open.pop(path, None)
+        if hit is not None and hit[0] == sig:
+            self.open[path] = hit
+            return hit[1]
+        if hit is not None:
+            hit[1].close()
+        zf = zipfile.ZipFile(path)
+        self.open[path] = (sig, zf)
+        while len(self.open) > self.keep:
+            self.open.pop(next(iter(self.open)))[1].close()
+        return zf
+
+
 def read_issues(
-    plans: list[IssuePlan], max_bytes: int | None = None, max_issue_bytes: int | None = None
+    plans: list[IssuePlan],
+    max_bytes: int | None = None,
+    max_issue_bytes: int | None = None,
+    *,
+    root: str | None = None,
+    zips: OpenZips | None = None,
 ) -> Iterator[RawInput]:
-    """Yield one `RawInput` per plan, in plan order, reading archives in place."""
+    """Yield one `RawInput` per plan, in plan order, reading archives in place. `root`: the
+    directory relative paths were listed from, when reading happens elsewhere (a Ray worker whose
+    working directory is not the driver's); sources and reasons keep the paths as listed. `zips`:
+    zip archives to keep open for later calls (else each call opens and closes its own)."""
     i = 0
     n = len(plans)
     while i < n:
@@ -631,17 +665,29 @@ def read_issues(
             while j < n and plans[j].archive == plan.archive:
                 j += 1
             if plan.kind == "zip":
-                yield from _read_zip(plans[i:j], max_bytes, max_issue_bytes)
+                yield from _read_zip(plans[i:j], max_bytes, max_issue_bytes, root, zips)
             else:
-                yield from _read_tar(plans[i:j], max_bytes, max_issue_bytes)
+                yield from _read_tar(plans[i:j], max_bytes, max_issue_bytes, root)
             i = j
             continue
-        yield _read_plain(plan, max_bytes, max_issue_bytes)
+        yield _read_plain(plan, max_bytes, max_issue_bytes, root)
         i += 1
 
 
 def _raw(plan: IssuePlan, error: InputError | None = None) -> RawInput:
     return RawInput(plan.source, plan.issue_id, plan.group, [], error or plan.error)
+
+
+def _at(root: str | None, path: str) -> str:
+    """Where to open `path` (as listed) from: itself, or under `root` when it is relative."""
+    return path if root is None else os.path.join(root, path)
+
+
+def _as_listed(exc: OSError, path: str, listed: str) -> OSError:
+    """An error opening `path` that names the path as listed (no directory of the machine reading it)."""
+    if exc.filename == path:
+        exc.filename = listed
+    return exc
 
 
 def _open_regular(path: str):  # type: ignore[no-untyped-def]
@@ -657,7 +703,9 @@ def _open_regular(path: str):  # type: ignore[no-untyped-def]
         raise
 
 
-def _read_plain(plan: IssuePlan, max_bytes: int | None, max_issue_bytes: int | None = None) -> RawInput:
+def _read_plain(
+    plan: IssuePlan, max_bytes: int | None, max_issue_bytes: int | None = None, root: str | None = None
+) -> RawInput:
     if plan.error is not None:
         return _raw(plan)
     raw = _raw(plan)
@@ -667,7 +715,7 @@ def _read_plain(plan: IssuePlan, max_bytes: int | None, max_issue_bytes: int | N
             if plan.kind == "stdin":
                 data = budget.read(sys.stdin.buffer, ref.source)
             else:
-                with _open_regular(ref.path) as fh:
+                with _open_regular(_at(root, ref.path)) as fh:
                     data = budget.read(fh, ref.source, ref.size)
         except InputError as err:
             return _raw(plan, err)
@@ -680,16 +728,26 @@ def _read_plain(plan: IssuePlan, max_bytes: int | None, max_issue_bytes: int | N
 _MEMBER_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, EOFError, NotImplementedError, zlib.error, lzma.LZMAError)
 
 
-def _read_zip(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: int | None = None) -> Iterator[RawInput]:
+def _read_zip(
+    plans: list[IssuePlan],
+    max_bytes: int | None,
+    max_issue_bytes: int | None = None,
+    root: str | None = None,
+    zips: OpenZips | None = None,
+) -> Iterator[RawInput]:
     archive = plans[0].archive
     assert archive is not None
+    path = _at(root, archive)
     try:
-        zf = zipfile.ZipFile(archive)
+        try:
+            zf = zips.get(path) if zips is not None else zipfile.ZipFile(path)
+        except OSError as exc:
+            raise _as_listed(exc, path, archive) from None
     except (OSError, zipfile.BadZipFile) as exc:
         for plan in plans:
             yield _raw(plan, plan.error or InputError(archive, f"cannot read archive: {_one_line(exc)}", "read"))
         return
-    with zf:
+    with contextlib.nullcontext(zf) if zips is not None else zf:
         infos = zf.infolist()
         for plan in plans:
             if plan.error is not None:
@@ -700,6 +758,10 @@ def _read_zip(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: in
             for ref in plan.parts:
                 try:
                     assert ref.key is not None
+                    if ref.key >= len(infos) or infos[ref.key].filename != ref.member:
+                        raise InputError(
+                            ref.source, "archive member vanished while reading (the archive changed?)", "read"
+                        )
                     with zf.open(infos[ref.key]) as fh:
                         data = budget.read(fh, ref.source, infos[ref.key].file_size)
                 except InputError as err:
@@ -712,10 +774,12 @@ def _read_zip(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: in
             yield raw
 
 
-def _read_tar(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: int | None = None) -> Iterator[RawInput]:
-    """One sequential pass; a plan is emitted once all its members have gone by. Plans come in
-    the order their last member appears (`_plan_archive`), so only the pages of an issue not yet
-    whole are held, never whole issues lying between its pages."""
+def _read_tar(
+    plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: int | None = None, root: str | None = None
+) -> Iterator[RawInput]:
+    """One sequential pass, up to the last member `plans` need; a plan is emitted once all its
+    members have gone by. Plans come in the order their last member appears (`_plan_archive`), so
+    only the pages of an issue not yet whole are held, never whole issues lying between its pages."""
     archive = plans[0].archive
     assert archive is not None
     wanted: dict[int, int] = {}  # header offset -> plan index
@@ -751,8 +815,12 @@ def _read_tar(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: in
     try:
         # decompressed by us, in bounded steps: tarfile's own `r|gz` inflates a whole 10 kB read
         # at once, up to ~10 MB of filler for every step
-        with _open_tar_stream(Path(archive)) as stream, tarfile.open(fileobj=stream, mode="r|") as tf:
-            for info in tf:
+        try:
+            stream = _open_tar_stream(Path(_at(root, archive)))
+        except OSError as exc:
+            raise _as_listed(exc, _at(root, archive), archive) from None
+        with stream, tarfile.open(fileobj=stream, mode="r|") as tf:
+            for info in tf if wanted else ():
                 k = wanted.get(info.offset)
                 if k is None or k in failed:
                     continue
@@ -770,6 +838,8 @@ def _read_tar(plans: list[IssuePlan], max_bytes: int | None, max_issue_bytes: in
                 while emitted < len(plans) and ready(emitted):
                     yield emit(emitted)
                     emitted += 1
+                if emitted == len(plans):
+                    break  # every plan is whole: the rest of the stream is not needed
     except (OSError, tarfile.TarError, EOFError, zipfile.BadZipFile, zlib.error, lzma.LZMAError) as exc:
         err = InputError(archive, f"cannot read archive: {_one_line(exc)}", "read")
         for k in range(emitted, len(plans)):

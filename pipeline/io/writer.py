@@ -178,6 +178,12 @@ class RecordWriter:
         """Does the output already hold this issue with this content?"""
         return (issue_id, sha256) in self.manifest.done
 
+    def held_sha256(self, issue_id: str) -> tuple[str, ...]:
+        """The content hashes this output holds records of under `issue_id` (none, or one): what a
+        worker that reads the issue itself needs to decide `is_done` / `is_changed` there."""
+        held = self.manifest.written.get(issue_id)
+        return (held,) if held is not None else ()
+
     def is_changed(self, issue_id: str, sha256: str) -> bool:
         """Does the output hold this issue id with other content (the input was edited)?"""
         held = self.manifest.written.get(issue_id)
