@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import Counter
 
 import pytest
 from conftest import FIXTURES
 
+from pipeline.segmentation import grams
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import _BYLINE_CHAR_RE
 from pipeline.segmentation.features import _NOTICE_RE, notice_cues
@@ -80,11 +82,28 @@ def test_bigrams_of_a_join_from_its_parts() -> None:
         assert _joined_bigrams(parts) == _bigrams("".join(parts)), parts
 
 
+def _regex_bigrams(s: str) -> frozenset[int]:
+    """The plain form: every overlapping pair of CJK characters, as `grams.code` ints."""
+    return frozenset(grams.code(p[0], p[1]) for p in re.findall(rf"(?=([{P.CJK}]{{2}}))", s))
+
+
+def test_bigrams_of_a_page_in_one_pass_are_each_texts_bigrams() -> None:
+    texts = [*LINES, "", "株", "株洲", "a株洲b", "株\n洲", "\U00020000株洲\U00020000", "ｱ株洲。今日"]
+    grams.clear()
+    grams.prime(texts)  # one numpy pass over all of them
+    for s in texts:
+        assert grams.bigrams(s) == _regex_bigrams(s), s
+    grams.clear()
+    for s in texts[:400]:  # one at a time (short texts take the regex path)
+        assert grams.bigrams(s) == _regex_bigrams(s), s
+    assert grams.bigrams("株洲市") == {grams.code("株", "洲"), grams.code("洲", "市")}
+
+
 def test_idf_weights_from_the_count_table() -> None:
     sets = [_bigrams(s) for s in LINES[:80]]
     df = Counter(b for g in sets for b in g)
     w = _Weights(df, len(sets))
-    some = sorted(set().union(*sets))[:200] + ["不在"]
+    some = sorted(set().union(*sets))[:200] + [grams.code("不", "在")]
     for b in some:
         assert w[b] == math.log((len(sets) + 1) / (df.get(b, 0) + 0.5))
     assert w.total(some) == sum(math.log((len(sets) + 1) / (df.get(b, 0) + 0.5)) for b in some)
