@@ -31,6 +31,8 @@ CUE_WORDS = [
     "第 24001 期", "07:30 ", "新闻热线", "邮箱：", "客户端", "http://", "www.", "@abc.", ".com", ".cn",
     "株洲", "本报讯", "新华社长沙9月2日电", "（记者 王某）", "文/图", "张三", "，", "-", "摄", "供图", "新华社发",
     "图/王某", "（下转第2版）", "（上接第1版）", "▶▶下转04版", "通讯员", "本报记者",
+    "【快讯】", "[视点]", "■", "观察", "新气象", "专栏", "70周年", "·", "•", "2024年9月1日", "2024-09-01", "星期一",
+    "第3版", "A02", "\n",
 ]
 
 
@@ -65,6 +67,10 @@ def test_guards_let_through_every_string_the_patterns_match(strings: list[str]) 
             assert "转" in s, s
         if P.MARK_FROM_RE.search(s):
             assert "接" in s, s
+        if P.COLUMN_ANY_RE.match(s):
+            assert P.maybe_column(s), s
+        if P.PAGE_HEADER_RE.match(s):
+            assert len(s) <= 71 and re.search(r"\d{4}", s), s
 
 
 def test_one_column_pattern_is_any_of_the_column_shapes() -> None:

@@ -199,6 +199,7 @@ class CrfSegmenter:
             decisions = settle_layout(decisions, pin)
             units, layout_noise = reflow(pin.lines, pin.gaps, pin.indents, decisions)
             texts, kinds, columns = self.reader.units_view(pin, units)
+            grams.prime(texts)  # the units' bigrams in one pass, for the rules and the features
             rules = self.reader.rule_reading(pin, units) if self.rule_reading else None
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []

@@ -52,6 +52,7 @@ from pipeline.segmentation.patterns import (
     PAGE_NUMBER_ONLY_RE,
     PAGE_SECTION_RE,
     SENTENCE_INSIDE_RE,
+    maybe_column,
     ocr_fold,
 )
 from pipeline.text import fold_fullwidth
@@ -108,6 +109,7 @@ NEW_ARTICLE_WEIGHTS = {
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+_FOUR_DIGITS_RE = re.compile(r"\d{4}")  # every date of a page header opens so (`DATE_RE`); and `.{0,70}$` bounds it
 _KINDS_MEMO_MAX = 20000  # line kinds kept between `forget` calls
 _PEN_NAME_RE = re.compile(f"[{CJK}]{{2,3}}")
 
@@ -203,7 +205,9 @@ class Segmenter:
                 if m:
                     return MARK_FROM, {"page": _page(m.group("page"))}
             if not terminal and _HAS_NUMBER_RE.search(f) and (
-                PAGE_HEADER_RE.match(f) or PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)
+                (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
+                or PAGE_NUMBER_ONLY_RE.match(f)
+                or PAGE_SECTION_RE.match(f)
             ):
                 return NOISE, {"noise_kind": "page_header"}
             if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
@@ -231,7 +235,7 @@ class Segmenter:
         return True
 
     def is_column(self, s: str) -> bool:
-        return bool(COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
+        return bool(maybe_column(s) and COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
 
     def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
         """One unit per source line (`classify_units` for re-flowed layout units)."""
