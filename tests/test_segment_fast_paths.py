@@ -16,9 +16,11 @@ from collections import Counter
 import pytest
 from conftest import FIXTURES
 
+from pipeline.segmentation import features as F
 from pipeline.segmentation import grams
+from pipeline.segmentation import layout as L
 from pipeline.segmentation import patterns as P
-from pipeline.segmentation.bylines import _BYLINE_CHAR_RE
+from pipeline.segmentation.bylines import _BYLINE_CHAR_RE, looks_like_name
 from pipeline.segmentation.features import _NOTICE_RE, notice_cues
 from pipeline.segmentation.gold import load_fixtures
 from pipeline.segmentation.layout import ends_sentence
@@ -32,7 +34,7 @@ CUE_WORDS = [
     "株洲", "本报讯", "新华社长沙9月2日电", "（记者 王某）", "文/图", "张三", "，", "-", "摄", "供图", "新华社发",
     "图/王某", "（下转第2版）", "（上接第1版）", "▶▶下转04版", "通讯员", "本报记者",
     "【快讯】", "[视点]", "■", "观察", "新气象", "专栏", "70周年", "·", "•", "2024年9月1日", "2024-09-01", "星期一",
-    "第3版", "A02", "\n",
+    "第3版", "A02", "\n", " ", "\u3000", "“", "”", "「", "」", "王", "■ ", "记者：", "问：", "——", "编者按", "主持人:",
 ]
 
 
@@ -71,6 +73,16 @@ def test_guards_let_through_every_string_the_patterns_match(strings: list[str]) 
             assert P.maybe_column(s), s
         if P.PAGE_HEADER_RE.match(s):
             assert len(s) <= 71 and re.search(r"\d{4}", s), s
+        if F._TWO_PART_RE.search(s):
+            assert " " in s or "\u3000" in s, s
+        if F._QUOTED_RE.search(s):
+            assert "“" in s or "「" in s or "『" in s, s
+        if looks_like_name(s) or F._NAME_SHAPE_RE.fullmatch(s):
+            assert len(s.strip()) <= 4 or s[:1] in F._NAME_BULLETS, s
+        if F._QA_RE.match(s):
+            assert ":" in s[:7] or "：" in s[:7], s
+        if L._LEAD_MARK_RE.match(s):
+            assert s[0] in L._LEAD_FIRST, s
 
 
 def test_one_column_pattern_is_any_of_the_column_shapes() -> None:

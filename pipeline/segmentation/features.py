@@ -121,6 +121,7 @@ _NLINES = ("nlines=0", "nlines=1", "nlines=2", "nlines=3")
 _GAPB = ("gapb=0", "gapb=1", "gapb=2")
 _GAPA = ("gapa=0", "gapa=1", "gapa=2")
 _NAME_SHAPE_RE = re.compile(rf"[□■◎●]?\s*[{P.CJK}]{{2,3}}")
+_NAME_BULLETS = ("□", "■", "◎", "●")
 _AS_PREV = NeighbourView("p:", keep=_PREV_KEYS)
 _AS_NEXT = NeighbourView("n:", keep=_NEXT_KEYS)
 _AS_PP = NeighbourView("pp:", keep=_FAR_KEYS)
@@ -162,23 +163,25 @@ def unit_own_features(
     if is_column:
         f.append("column_shape")
     if len(s) <= 40:
-        if _TWO_PART_RE.search(s):
+        # each scan behind a character it cannot match without (a space, a quote, a colon …)
+        if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
             f.append("two_part")
-        if _QUOTED_RE.search(s):
+        if ("“" in s or "「" in s or "『" in s) and _QUOTED_RE.search(s):
             f.append("quoted")
         if _SUBJECT_FIRST_RE.match(s):
             f.append("subject_first")
         if _VERB_FIRST_RE.match(s):
             f.append("verb_first")
-        if looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s):
+        if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)):
             f.append("name_like")
         if "、" in s:
             f.append("enum")
     if _NEWS_LEAD_RE.search(s[:16]) or P.DATE_LEAD_RE.match(s):
         f.append("news_lead")
-    if _QA_RE.match(s) and len(s) > 12:
+    if len(s) > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
         f.append("qa")
-    if P.CAPTION_END_RE.search(s[-40:]):
+    tail = s[-40:]
+    if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
         f.append("caption_end")
     return f
 
