@@ -561,6 +561,7 @@ class Segmenter:
         body = "".join(cur.paragraphs)
         if f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body:
             return True
+        idf.weights  # noqa: B018 -- counted first, as in `new_article_features`
         k = j + 1 if j < len(units) and units[j].kind == BYLINE else j
         after = _joined_bigrams([u.text for u in _following_paragraphs(units, k, 4, skip_heads=True)])
         return _overlap(after, cur.bigrams(), idf) >= 0.075
@@ -590,6 +591,7 @@ class Segmenter:
         j: int,
         idf: _LazyIdf,
     ) -> dict[str, float]:
+        idf.weights  # noqa: B018 -- counted first: one pass over the page's paragraphs primes their bigrams
         text = "".join(u.text for u in run)
         own = _joined_bigrams([u.text for u in run])  # = _bigrams(text), from the lines' memo
         section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
