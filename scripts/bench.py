@@ -52,6 +52,19 @@ def best_rate(fn: Callable[[], int], repeats: int) -> float:
     return max(rates)
 
 
+def best_rate_cpu(fn: Callable[[], int], repeats: int) -> tuple[float, float]:
+    """(items per second, CPU milliseconds per item), each the best of `repeats` runs. On a
+    shared machine the CPU time (`time.process_time`) is the steadier figure: other
+    processes stretch the wall clock, much less the time this one spends computing."""
+    rates, cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        n = fn()
+        rates.append(n / (time.perf_counter() - t0))
+        cpu.append((time.process_time() - c0) * 1000 / max(n, 1))
+    return max(rates), min(cpu)
+
+
 # ---- segment ---------------------------------------------------------------------------------
 def bench_segment(args: argparse.Namespace) -> None:
     """Issues/s of decode + segmentation on one core, per backend, on the issues as printed and
@@ -87,8 +100,8 @@ def bench_segment(args: argparse.Namespace) -> None:
                 split_page(decode_bytes(data, name)[0])
             return len(corpus)
 
-        base = best_rate(floor, args.repeats)
-        print(f"[{layout}] baseline decode+split lines: {base:9.1f} issues/s")
+        base, base_cpu = best_rate_cpu(floor, args.repeats)
+        print(f"[{layout}] baseline decode+split lines: {base:9.1f} issues/s ({base_cpu:.2f} ms CPU per issue)")
         for backend in backends:
             stage = SegmentStage(load_config(None, [f"segmenter.backend={backend}"], ["segment"]))
 
@@ -98,13 +111,15 @@ def bench_segment(args: argparse.Namespace) -> None:
                     stage.process(Issue(name, name, text, enc))
                 return len(corpus)
 
-            rate = best_rate(full, args.repeats)
+            rate, cpu = best_rate_cpu(full, args.repeats)
             target = targets[layout]
             verdict = "PASS" if rate >= target else "FAIL"
             print(
                 f"[{layout}] {backend:5s} decode+segment: {rate:9.1f} issues/s "
-                f"({base / rate:.1f}x the I/O floor; target {target:.0f}: {rate / target:.2f}x -> {verdict})"
+                f"({base / rate:.1f}x the I/O floor; target {target:.0f}: {rate / target:.2f}x -> {verdict}); "
+                f"{cpu:.2f} ms CPU per issue, {cpu / base_cpu:.1f}x the floor's"
             )
+        print(f"[{layout}] load average: {os.getloadavg()[0]:.2f} (wall-clock rates are only meaningful near 0)")
 
 
 SUBCOMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], Callable[[argparse.ArgumentParser], None]]] = {}

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import Counter
 
 import pytest
 from conftest import FIXTURES
 
+from pipeline.segmentation import features as F
+from pipeline.segmentation import grams
+from pipeline.segmentation import layout as L
 from pipeline.segmentation import patterns as P
-from pipeline.segmentation.bylines import _BYLINE_CHAR_RE
+from pipeline.segmentation.bylines import _BYLINE_CHAR_RE, looks_like_name
 from pipeline.segmentation.features import _NOTICE_RE, notice_cues
 from pipeline.segmentation.gold import load_fixtures
 from pipeline.segmentation.layout import ends_sentence
@@ -29,6 +33,8 @@ CUE_WORDS = [
     "第 24001 期", "07:30 ", "新闻热线", "邮箱：", "客户端", "http://", "www.", "@abc.", ".com", ".cn",
     "株洲", "本报讯", "新华社长沙9月2日电", "（记者 王某）", "文/图", "张三", "，", "-", "摄", "供图", "新华社发",
     "图/王某", "（下转第2版）", "（上接第1版）", "▶▶下转04版", "通讯员", "本报记者",
+    "【快讯】", "[视点]", "■", "观察", "新气象", "专栏", "70周年", "·", "•", "2024年9月1日", "2024-09-01", "星期一",
+    "第3版", "A02", "\n", " ", "\u3000", "“", "”", "「", "」", "王", "■ ", "记者：", "问：", "——", "编者按", "主持人:",
 ]
 
 
@@ -63,6 +69,20 @@ def test_guards_let_through_every_string_the_patterns_match(strings: list[str]) 
             assert "转" in s, s
         if P.MARK_FROM_RE.search(s):
             assert "接" in s, s
+        if P.COLUMN_ANY_RE.match(s):
+            assert P.maybe_column(s), s
+        if P.PAGE_HEADER_RE.match(s):
+            assert len(s) <= 71 and re.search(r"\d{4}", s), s
+        if F._TWO_PART_RE.search(s):
+            assert " " in s or "\u3000" in s, s
+        if F._QUOTED_RE.search(s):
+            assert "“" in s or "「" in s or "『" in s, s
+        if looks_like_name(s) or F._NAME_SHAPE_RE.fullmatch(s):
+            assert len(s.strip()) <= 4 or s[:1] in F._NAME_BULLETS, s
+        if F._QA_RE.match(s):
+            assert ":" in s[:7] or "：" in s[:7], s
+        if L._LEAD_MARK_RE.match(s):
+            assert s[0] in L._LEAD_FIRST, s
 
 
 def test_one_column_pattern_is_any_of_the_column_shapes() -> None:
@@ -80,11 +100,28 @@ def test_bigrams_of_a_join_from_its_parts() -> None:
         assert _joined_bigrams(parts) == _bigrams("".join(parts)), parts
 
 
+def _regex_bigrams(s: str) -> frozenset[int]:
+    """The plain form: every overlapping pair of CJK characters, as `grams.code` ints."""
+    return frozenset(grams.code(p[0], p[1]) for p in re.findall(rf"(?=([{P.CJK}]{{2}}))", s))
+
+
+def test_bigrams_of_a_page_in_one_pass_are_each_texts_bigrams() -> None:
+    texts = [*LINES, "", "株", "株洲", "a株洲b", "株\n洲", "\U00020000株洲\U00020000", "ｱ株洲。今日"]
+    grams.clear()
+    grams.prime(texts)  # one numpy pass over all of them
+    for s in texts:
+        assert grams.bigrams(s) == _regex_bigrams(s), s
+    grams.clear()
+    for s in texts[:400]:  # one at a time (short texts take the regex path)
+        assert grams.bigrams(s) == _regex_bigrams(s), s
+    assert grams.bigrams("株洲市") == {grams.code("株", "洲"), grams.code("洲", "市")}
+
+
 def test_idf_weights_from_the_count_table() -> None:
     sets = [_bigrams(s) for s in LINES[:80]]
     df = Counter(b for g in sets for b in g)
     w = _Weights(df, len(sets))
-    some = sorted(set().union(*sets))[:200] + ["不在"]
+    some = sorted(set().union(*sets))[:200] + [grams.code("不", "在")]
     for b in some:
         assert w[b] == math.log((len(sets) + 1) / (df.get(b, 0) + 0.5))
     assert w.total(some) == sum(math.log((len(sets) + 1) / (df.get(b, 0) + 0.5)) for b in some)

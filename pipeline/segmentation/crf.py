@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Issue, SourceLine
+from pipeline.segmentation import grams
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.assemble import assemble, noise_lines, to_article
 from pipeline.segmentation.features import FEATURES_VERSION, structure_features
@@ -46,7 +47,7 @@ from pipeline.segmentation.layout import (
     shape_features,
     split_page,
 )
-from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions, _bigrams
+from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
 
 LAYOUT_FILE = "layout.crfsuite"
 STRUCTURE_FILE = "structure.crfsuite"
@@ -181,7 +182,7 @@ class CrfSegmenter:
         self.rule_reading = bool(self.card.get("rule_reading", False))
 
     def segment(self, issue: Issue) -> Issue:
-        _bigrams.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
+        grams.clear()  # the memo serves one issue; keeps benchmarks honest and memory flat
         self.rules.forget()
         ends_sentence.cache_clear()
         pages = issue.pages or [(None, 0, len(issue.text))]
@@ -198,6 +199,7 @@ class CrfSegmenter:
             decisions = settle_layout(decisions, pin)
             units, layout_noise = reflow(pin.lines, pin.gaps, pin.indents, decisions)
             texts, kinds, columns = self.reader.units_view(pin, units)
+            grams.prime(texts)  # the units' bigrams in one pass, for the rules and the features
             rules = self.reader.rule_reading(pin, units) if self.rule_reading else None
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []

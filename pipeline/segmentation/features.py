@@ -16,10 +16,11 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from itertools import chain
 
+from pipeline.segmentation import grams as _grams
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import looks_like_name
 from pipeline.segmentation.layout import LayoutUnit, NeighbourView, PageStats, neighbour_views, shape_features
-from pipeline.segmentation.segmenter import _bigrams, _Weights
+from pipeline.segmentation.segmenter import _Weights
 
 FEATURES_VERSION = 1
 
@@ -42,27 +43,26 @@ _SUBJECT_FIRST_RE = re.compile(
 )
 _VERB_FIRST_RE = re.compile(r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在|对|将|给|跑出|打造|推动|做好|坚持|聚焦|加快|抓好|念好|下好|织密|筑牢|守好)")
 _QA_RE = re.compile(r"^(?:记者|问|答|主持人|[^\s，。：:]{1,6})[:：]")
-_BIGRAM_RE = re.compile(rf"(?=([{P.CJK}]{{2}}))")
 _PREV_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "column", "name", "caption", "ellipsis", "news")
 _NEXT_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "news", "column", "caption", "name", "qa")
 _FAR_KEYS = ("kind", "term", "len")
 
 
-bigrams = _bigrams  # one cache for the rules and the features (cleared per issue)
+bigrams = _grams.bigrams  # one memo for the rules and the features (cleared per issue)
 
 
 class PageIdf:
     """Inverse document frequency of bigrams over a page's long units: words every article
     of the page shares say little about which article a line belongs to."""
 
-    def __init__(self, texts: list[str], asked: frozenset[str] | None = None) -> None:
+    def __init__(self, texts: list[str], asked: frozenset[int] | None = None) -> None:
         """`asked`: the only bigrams whose weight will be asked for (counting just those is
         faster, and their weights are the same)."""
         sets = [bigrams(t) for t in texts if len(t) >= 30]
         counted = sets if asked is None else [g & asked for g in sets]
         self.weights = _Weights(Counter(chain.from_iterable(counted)), len(sets))
 
-    def overlap(self, part: frozenset[str], whole: set[str] | frozenset[str]) -> float:
+    def overlap(self, part: frozenset[int], whole: set[int] | frozenset[int]) -> float:
         w = self.weights
         total = w.total(part)
         if total <= 0:
@@ -121,6 +121,7 @@ _NLINES = ("nlines=0", "nlines=1", "nlines=2", "nlines=3")
 _GAPB = ("gapb=0", "gapb=1", "gapb=2")
 _GAPA = ("gapa=0", "gapa=1", "gapa=2")
 _NAME_SHAPE_RE = re.compile(rf"[□■◎●]?\s*[{P.CJK}]{{2,3}}")
+_NAME_BULLETS = ("□", "■", "◎", "●")
 _AS_PREV = NeighbourView("p:", keep=_PREV_KEYS)
 _AS_NEXT = NeighbourView("n:", keep=_NEXT_KEYS)
 _AS_PP = NeighbourView("pp:", keep=_FAR_KEYS)
@@ -162,23 +163,25 @@ def unit_own_features(
     if is_column:
         f.append("column_shape")
     if len(s) <= 40:
-        if _TWO_PART_RE.search(s):
+        # each scan behind a character it cannot match without (a space, a quote, a colon …)
+        if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
             f.append("two_part")
-        if _QUOTED_RE.search(s):
+        if ("“" in s or "「" in s or "『" in s) and _QUOTED_RE.search(s):
             f.append("quoted")
         if _SUBJECT_FIRST_RE.match(s):
             f.append("subject_first")
         if _VERB_FIRST_RE.match(s):
             f.append("verb_first")
-        if looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s):
+        if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)):
             f.append("name_like")
         if "、" in s:
             f.append("enum")
     if _NEWS_LEAD_RE.search(s[:16]) or P.DATE_LEAD_RE.match(s):
         f.append("news_lead")
-    if _QA_RE.match(s) and len(s) > 12:
+    if len(s) > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
         f.append("qa")
-    if P.CAPTION_END_RE.search(s[-40:]):
+    tail = s[-40:]
+    if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
         f.append("caption_end")
     return f
 
@@ -205,6 +208,7 @@ def structure_features(
         )
         for i in range(n)
     ]
+    _grams.prime(texts)  # the page's texts in one pass
     grams = [bigrams(t) for t in texts]
     # IDF weights are asked for only of the short units' bigrams (`own_ovl` below)
     idf = PageIdf(texts, frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40]))

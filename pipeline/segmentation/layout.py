@@ -30,6 +30,7 @@ from pipeline.segmentation import patterns as P
 NOISE, START, CONT = "noise", "start", "cont"
 
 _LEAD_MARK_RE = re.compile(r"^(?:【|\[|■|□|●|◆|▲|★|☆|◎|▶|►|——|—|－|编者按|记者[:：]|问[:：]|答[:：]|主持人[:：])")
+_LEAD_FIRST = frozenset("【[■□●◆▲★☆◎▶►—－编记问答主")  # the first characters of those marks
 _NUMBERED_RE = P.NUMBERED_SUBHEAD_RE
 # wire copy's closing mark and a commentary's closing author line
 END_MARK_RE = re.compile(r"^[（(]\s*完\s*[)）]$")
@@ -174,6 +175,7 @@ def ends_sentence(s: str, sign_off: bool = True) -> bool:
 
 
 _LEN_LABELS = [f"len={_len_bucket(n)}" for n in range(101)]
+_COMMAS = ("commas=0", "commas=1", "commas=2", "commas=3")
 
 
 def shape_features(s: str) -> list[str]:
@@ -196,7 +198,7 @@ def shape_features(s: str) -> list[str]:
         f.append("digit_start")
     if last in _DIGITS:
         f.append("digit_end")
-    m = _LEAD_MARK_RE.match(s)
+    m = _LEAD_MARK_RE.match(s) if first in _LEAD_FIRST else None
     if m:
         f.append("lead=" + m.group(0)[:2])
     if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
@@ -213,7 +215,7 @@ def shape_features(s: str) -> list[str]:
     if P.SENTENCE_INSIDE_RE.search(s):
         f.append("sent_inside")
     commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
-    f.append(f"commas={min(commas, 3)}")
+    f.append(_COMMAS[min(commas, 3)])
     return f
 
 
@@ -232,7 +234,7 @@ class NeighbourView(dict):
         return v
 
     def of(self, feats: list[str]) -> list[str]:
-        return [y for y in map(self.__getitem__, feats) if y]
+        return list(filter(None, map(self.__getitem__, feats)))
 
 
 def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[list[str]]]:

@@ -74,17 +74,31 @@ GLUED_HEAD_RE = re.compile(
 BRACKET_AFTER_RE = re.compile(r"^\s*(?P<b>[（(][^（()）]{0,60}[)）])")
 
 # ---- column labels -----------------------------------------------------------------------
+_COLUMN_SUFFIXES = ("周年", "专栏", "系列报道", "特别报道", "特别策划", "专题", "系列评论")
+_COLUMN_WORDS = (
+    "观察", "关注", "聚焦", "视点", "时评", "快评", "热评", "短评", "特稿", "调查", "纪实", "走基层", "一线", "探访", "面对面",
+    "访谈", "看点", "新闻眼", "记忆", "档案", "巡礼", "简讯", "快讯", "短讯", "速递", "速览", "动态", "资讯", "声音", "人物",
+    "回眸", "寻访", "印记", "随笔", "漫谈", "锐评", "论坛", "进行时", "在行动", "大家谈", "看变化", "新气象",
+)  # fmt: skip
 COLUMN_RES = [
     re.compile(r"^【[^】]{1,24}】$"),
     re.compile(r"^\[[^\]]{1,24}\]$"),
     re.compile(r"^[■□◎●◆☆★]\s*[^，。,]{2,16}$"),
-    re.compile(rf"^[{CJK}0-9]{{2,16}}(?:周年|专栏|系列报道|特别报道|特别策划|专题|系列评论)$"),
+    re.compile(rf"^[{CJK}0-9]{{2,16}}(?:{'|'.join(_COLUMN_SUFFIXES)})$"),
     re.compile(rf"^[{CJK}]{{2,10}}[·•][{CJK}]{{2,10}}$"),
-    re.compile(
-        rf"^[{CJK}]{{0,6}}(?:观察|关注|聚焦|视点|时评|快评|热评|短评|特稿|调查|纪实|走基层|一线|探访|面对面|访谈|看点|新闻眼"
-        rf"|记忆|档案|巡礼|简讯|快讯|短讯|速递|速览|动态|资讯|声音|人物|回眸|寻访|印记|随笔|漫谈|锐评|论坛|进行时|在行动|大家谈|看变化|新气象)$"
-    ),
+    re.compile(rf"^[{CJK}]{{0,6}}(?:{'|'.join(_COLUMN_WORDS)})$"),
 ]
+# What a line needs to have any of those shapes: a bracket or bullet first, a middle dot, or
+# a label word's last character last (`$` also matches before a final newline: let those by)
+COLUMN_FIRST = frozenset("【[■□◎●◆☆★")
+COLUMN_LAST = frozenset(w[-1] for w in _COLUMN_SUFFIXES + _COLUMN_WORDS) | {"\n"}
+
+
+def maybe_column(s: str) -> bool:
+    """A necessary condition of `COLUMN_ANY_RE.match(s)`, without a regex scan."""
+    return bool(s) and (s[0] in COLUMN_FIRST or s[-1] in COLUMN_LAST or "·" in s or "•" in s)
+
+
 # all of COLUMN_RES in one pattern (each is anchored with ^, so `.match` == any member's `.search`)
 COLUMN_ANY_RE = re.compile("|".join(f"(?:{rx.pattern})" for rx in COLUMN_RES))
 NUMBERED_SUBHEAD_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[、.．](?!\d))")

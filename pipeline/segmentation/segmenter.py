@@ -22,10 +22,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
 from itertools import chain, repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
+from pipeline.segmentation import grams
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
 from pipeline.segmentation.layout import (
     LayoutUnit,
@@ -52,6 +52,7 @@ from pipeline.segmentation.patterns import (
     PAGE_NUMBER_ONLY_RE,
     PAGE_SECTION_RE,
     SENTENCE_INSIDE_RE,
+    maybe_column,
     ocr_fold,
 )
 from pipeline.text import fold_fullwidth
@@ -85,7 +86,6 @@ SPEECH_RE = re.compile(r"(?:介绍|表示|指出|认为|说|称|透露|获悉|�
 _QUOTED_RE = re.compile(r"[“「『][^”」』]{1,12}[”」』]")
 EXCLAIM_END_RE = re.compile(r"[！？!?][”’」』）)]*$")
 _TWO_PART_RE = re.compile(rf"[{CJK}”」』》）)!?！？][ \u3000]+[{CJK}“「『《（(]")
-_BIGRAM_RE = re.compile(rf"(?=([{CJK}]{{2}}))")  # overlapping CJK bigrams
 # Weights of the evidence that a headline-like run followed by body text opens a new article
 # (see Segmenter.new_article_features); the run opens one when the sum reaches the threshold.
 # Set by hand from journalistic convention, then the soft ones (cue words, overlaps) adjusted
@@ -109,6 +109,7 @@ NEW_ARTICLE_WEIGHTS = {
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+_FOUR_DIGITS_RE = re.compile(r"\d{4}")  # every date of a page header opens so (`DATE_RE`); and `.{0,70}$` bounds it
 _KINDS_MEMO_MAX = 20000  # line kinds kept between `forget` calls
 _PEN_NAME_RE = re.compile(f"[{CJK}]{{2,3}}")
 
@@ -204,7 +205,9 @@ class Segmenter:
                 if m:
                     return MARK_FROM, {"page": _page(m.group("page"))}
             if not terminal and _HAS_NUMBER_RE.search(f) and (
-                PAGE_HEADER_RE.match(f) or PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)
+                (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
+                or PAGE_NUMBER_ONLY_RE.match(f)
+                or PAGE_SECTION_RE.match(f)
             ):
                 return NOISE, {"noise_kind": "page_header"}
             if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
@@ -232,7 +235,7 @@ class Segmenter:
         return True
 
     def is_column(self, s: str) -> bool:
-        return bool(COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
+        return bool(maybe_column(s) and COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
 
     def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
         """One unit per source line (`classify_units` for re-flowed layout units)."""
@@ -558,6 +561,7 @@ class Segmenter:
         body = "".join(cur.paragraphs)
         if f"“{label}”" in body or f"《{label}》" in body or f"\"{label}\"" in body:
             return True
+        idf.weights  # noqa: B018 -- counted first, as in `new_article_features`
         k = j + 1 if j < len(units) and units[j].kind == BYLINE else j
         after = _joined_bigrams([u.text for u in _following_paragraphs(units, k, 4, skip_heads=True)])
         return _overlap(after, cur.bigrams(), idf) >= 0.075
@@ -587,8 +591,9 @@ class Segmenter:
         j: int,
         idf: _LazyIdf,
     ) -> dict[str, float]:
+        idf.weights  # noqa: B018 -- counted first: one pass over the page's paragraphs primes their bigrams
         text = "".join(u.text for u in run)
-        own = _bigrams(text)
+        own = _joined_bigrams([u.text for u in run])  # = _bigrams(text), from the lines' memo
         section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
         return {
             "bias": 1.0,
@@ -623,7 +628,7 @@ class Segmenter:
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
         self.forget()
-        _bigrams.cache_clear()
+        grams.clear()
         ends_sentence.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles: list[Article] = []
@@ -666,10 +671,10 @@ class _Draft:
     block_column: str | None = None
     byline_glued: bool = False
     last_role: str | None = None
-    _bigram_cache: set[str] = field(default_factory=set)
+    _bigram_cache: set[int] = field(default_factory=set)
     _bigram_upto: int = -1  # paragraphs already in the cache; -1: headline not yet
 
-    def bigrams(self) -> set[str]:
+    def bigrams(self) -> set[int]:
         """Bigrams of headline and body so far, updated incrementally (hot path)."""
         if self._bigram_upto < 0:
             self._bigram_cache |= _bigrams(self.headline or "")
@@ -772,16 +777,16 @@ class _Weights:
     the page's few distinct weights are computed once (a table by count) and sums over sets
     run as C-level maps: `total(s)` is the sum of the weights of `s`, in its iteration order."""
 
-    def __init__(self, df: Counter[str], n: int) -> None:
+    def __init__(self, df: Counter[int], n: int) -> None:
         self.df = df
         self.n1 = n + 1
         # df counts sets of bigrams, one per text, so no count exceeds n
         self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
 
-    def __getitem__(self, key: str) -> float:
+    def __getitem__(self, key: int) -> float:
         return self._by_count[self.df.get(key, 0)]
 
-    def total(self, keys: Iterable[str]) -> float:
+    def total(self, keys: Iterable[int]) -> float:
         return sum(map(self._by_count.__getitem__, map(self.df.get, keys, repeat(0))))
 
 
@@ -797,7 +802,9 @@ class _LazyIdf:
     @property
     def weights(self) -> _Weights:
         if self._w is None:
-            sets = [_bigrams(u.text) for u in self._units if u.kind in (PARA, GLUED)]
+            texts = [u.text for u in self._units if u.kind in (PARA, GLUED)]
+            grams.prime(texts)
+            sets = [_bigrams(t) for t in texts]
             self._w = _Weights(Counter(chain.from_iterable(sets)), len(sets))
         return self._w
 
@@ -805,7 +812,7 @@ class _LazyIdf:
         return self.weights[bigram]
 
 
-def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyIdf) -> float:
+def _overlap(part: frozenset[int], whole: set[int] | frozenset[int], idf: _LazyIdf) -> float:
     """IDF-weighted share of `part`'s bigrams found in `whole` (0 when `part` is empty)."""
     w = idf.weights
     total = w.total(part)  # C-level loop: this runs for every head line
@@ -813,18 +820,5 @@ def _overlap(part: frozenset[str], whole: set[str] | frozenset[str], idf: _LazyI
     return shared / total if total > 0 else 0.0
 
 
-@lru_cache(maxsize=8192)
-def _bigrams(text: str) -> frozenset[str]:
-    """CJK character bigrams of a text (cached: the same paragraph is asked for many times)."""
-    return frozenset(_BIGRAM_RE.findall(text))
-
-
-def _joined_bigrams(texts: list[str]) -> frozenset[str]:
-    """The bigrams of `"".join(texts)` (the same set), from each text's cached bigrams and
-    the pairs across the joins: the paragraphs under a head run are asked about again and
-    again, their concatenation never."""
-    parts = [t for t in texts if t]
-    if len(parts) <= 1:
-        return _bigrams(parts[0] if parts else "")
-    joins = "\n".join(a[-1] + b[0] for a, b in zip(parts, parts[1:], strict=False))  # `\n` pairs with nothing
-    return frozenset().union(*map(_bigrams, parts), _BIGRAM_RE.findall(joins))
+_bigrams = grams.bigrams  # CJK character bigrams as ints, memoised per issue (`grams.clear`)
+_joined_bigrams = grams.joined_bigrams

@@ -1,0 +1,90 @@
+"""CJK character bigrams of texts, as ints, for the segmenters' lexical cohesion measures.
+
+A bigram of two Han characters ``a b`` is the int ``ord(a) << 16 | ord(b)`` (every
+character of `patterns.CJK` is in the Basic Multilingual Plane), so the set of a text's
+bigrams is the same set as the overlapping two-character strings a regex would find,
+one to one, and sets of ints hash, intersect and count faster than sets of strings.
+
+`prime` computes the bigrams of many texts at once (one numpy pass over the page, not a
+regex scan per text); `bigrams` answers from that memo, or computes one text alone. The
+memo serves one issue: the segmenters `clear` it per issue (keeps benchmarks honest and
+memory flat), and it bounds itself for callers that never do (training).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from pipeline.text import HAN
+
+_MEMO_MAX = 20000  # texts kept between `clear` calls
+_memo: dict[str, frozenset[int]] = {}
+# the Han ranges of `pipeline.text.HAN` (extension A, unified, compatibility ideographs)
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_PAIR_RE = re.compile(f"(?=([{HAN}][{HAN}]))")  # overlapping Han pairs (one short text)
+_SHORT = 160  # below this many characters in all, a regex scan beats a numpy pass
+
+
+def is_han(c: str) -> bool:
+    o = ord(c)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
+
+
+def code(a: str, b: str) -> int:
+    """The int of the bigram `a b` (two Han characters)."""
+    return ord(a) << 16 | ord(b)
+
+
+def clear() -> None:
+    _memo.clear()
+
+
+def prime(texts: Iterable[str]) -> None:
+    """Compute and keep the bigrams of every text not yet known, in one pass."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _memo]
+    if not todo:
+        return
+    if len(_memo) + len(todo) > _MEMO_MAX:
+        _memo.clear()
+    if sum(map(len, todo)) < _SHORT:
+        for t in todo:
+            _memo[t] = frozenset([ord(p[0]) << 16 | ord(p[1]) for p in _PAIR_RE.findall(t)])
+        return
+    joined = "\n".join(todo)  # the separator pairs with nothing
+    a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    (lo0, hi0), (lo1, hi1), (lo2, hi2) = _HAN_RANGES
+    han = ((a >= lo1) & (a <= hi1)) | ((a >= lo0) & (a <= hi0)) | ((a >= lo2) & (a <= hi2))
+    pair = han[:-1] & han[1:]
+    codes = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair].tolist()
+    # before[k]: how many bigrams start before character k of `joined`
+    before = np.concatenate(([0], np.cumsum(pair))).tolist()
+    pos = 0
+    for t in todo:
+        end = pos + len(t)
+        _memo[t] = frozenset(codes[before[pos] : before[max(pos, end - 1)]])
+        pos = end + 1
+
+
+def bigrams(text: str) -> frozenset[int]:
+    """The Han bigrams of a text (memoised per issue; callers never change the set)."""
+    found = _memo.get(text)
+    if found is None:
+        prime((text,))
+        found = _memo[text]
+    return found
+
+
+def joined_bigrams(texts: list[str]) -> frozenset[int]:
+    """The bigrams of `"".join(texts)` (the same set), from each text's memoised bigrams and
+    the pairs across the joins: the paragraphs under a head run are asked about again and
+    again, their concatenation never."""
+    parts = [t for t in texts if t]
+    if len(parts) <= 1:
+        return bigrams(parts[0] if parts else "")
+    seams = [
+        code(a[-1], b[0]) for a, b in zip(parts, parts[1:], strict=False) if is_han(a[-1]) and is_han(b[0])
+    ]
+    return frozenset().union(*map(bigrams, parts), seams)
