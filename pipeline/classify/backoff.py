@@ -24,7 +24,6 @@ character features only (`features.words: false`), so it needs no word segmentat
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -125,39 +124,63 @@ class Backoff:
             fam, _, gram = f.partition(":")
             self.families.setdefault(fam, {})[gram] = i
         spec = model.spec
-        self.fast = set(self.families) <= {"c", "hc"} and (spec.headline_chars or "hc" not in self.families)
+        self.fast = (
+            set(self.families) <= {"c", "hc"}
+            and (spec.headline_chars or "hc" not in self.families)
+            and spec.char_ngram_max <= 3  # three 21-bit code points fill an int64
+        )
+        # per family and n: the n-grams' code points packed into one integer (sorted) -> feature index
+        self.codes: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+        if self.fast:
+            for fam, table in self.families.items():
+                by_n: dict[int, tuple[list[int], list[int]]] = {}
+                for gram, i in table.items():
+                    if spec.char_ngram_min <= len(gram) <= spec.char_ngram_max:
+                        keys, idx = by_n.setdefault(len(gram), ([], []))
+                        keys.append(gram_code(gram))
+                        idx.append(i)
+                self.codes[fam] = {}
+                for n, (keys, idx) in by_n.items():
+                    k, v = np.array(keys, dtype=np.int64), np.array(idx, dtype=np.int64)
+                    order = np.argsort(k, kind="stable")
+                    self.codes[fam][n] = (k[order], v[order])
 
     def features(self, zones: Zones) -> tuple[np.ndarray, np.ndarray]:
         """(sorted feature indices, L2-normalised tf-idf values): the same numbers as
-        `LinearModel`'s featurize + transform_one, without building prefixed strings (the
-        backoff's whole cost)."""
+        `LinearModel`'s featurize + transform_one, computed with numpy on the text's code points:
+        each n-gram is one integer (21 bits a character), looked up in a sorted table of the
+        vocabulary's, and the found feature indices are counted with `np.unique`."""
         m = self.model
         if not self.fast:
             return m.vectorizer.transform_one(m.features(zones))
         spec = m.spec
         lo, hi = spec.char_ngram_min, spec.char_ngram_max
         full = zones.full[: spec.max_chars] if spec.max_chars else zones.full
-        inds: list[int] = []
-        cnts: list[int] = []
+        found: list[np.ndarray] = []
         for fam, text in (("c", full), ("hc", zones.headline if spec.headline_chars else "")):
-            table = self.families.get(fam)
-            if not text or not table:
+            tables = self.codes.get(fam)
+            if not text or not tables:
                 continue
             # n-grams over the whole text: one that spans a non-CJK character is in no vocabulary
             # (the model's are CJK runs only), so this counts exactly what featurize counts
-            grams: list[str] = []
+            cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
             for n in range(lo, hi + 1):
-                grams += [text[i : i + n] for i in range(len(text) - n + 1)]
-            counts = Counter(grams)
-            keys = [g for g in counts if g in table]
-            inds += [table[g] for g in keys]
-            cnts += [counts[g] for g in keys]
-        if not inds:
+                if n not in tables or len(cps) < n:
+                    continue
+                code = cps[: len(cps) - n + 1].copy()
+                for k in range(1, n):
+                    code <<= _CODE_BITS
+                    code |= cps[k : len(cps) - n + 1 + k]
+                keys, idx = tables[n]
+                pos = np.searchsorted(keys, code)
+                pos[pos == len(keys)] = 0
+                hit = keys[pos] == code
+                found.append(idx[pos[hit]])
+        feats = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        if not len(feats):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ind = np.array(inds, dtype=np.int64)
-        order = np.argsort(ind)
-        ind, cnt = ind[order], np.array(cnts, dtype=np.float64)[order]
-        val = (1.0 + np.log(cnt)) * m.vectorizer.idf[ind]
+        ind, cnt = np.unique(feats, return_counts=True)
+        val = (1.0 + np.log(cnt.astype(np.float64))) * m.vectorizer.idf[ind]
         norm = float(np.sqrt(np.dot(val, val)))
         return ind, (val / norm if norm > 0 else val)
 
@@ -193,6 +216,17 @@ class Backoff:
             "backoff_features": len(self.model.vectorizer.vocabulary),
             "backoff_data_sha256": self.model.meta.get("data_sha256"),
         }
+
+
+_CODE_BITS = 21  # every code point fits in 21 bits; three of them in a non-negative int64
+
+
+def gram_code(gram: str) -> int:
+    """An n-gram (n <= 3) as one integer: its code points, 21 bits each, first one highest."""
+    code = 0
+    for ch in gram:
+        code = (code << _CODE_BITS) | ord(ch)
+    return code
 
 
 def safe_log(p: np.ndarray) -> np.ndarray:
