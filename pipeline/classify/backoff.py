@@ -105,12 +105,16 @@ class Backoff:
     the others), so they are decided by the lexicon alone.
     """
 
-    def __init__(self, model: LinearModel, path: str, labels: list[str], renames: dict[str, str], other: str | None):
+    def __init__(
+        self, model: LinearModel, path: str, labels: list[str], renames: dict[str, str], other: str | None
+    ):
         self.model = model
         self.path = path
         self.calibration = Calibration.from_meta(model.meta)
         if model.spec.words:
-            raise ConfigError(f"classifier.backoff: {path} uses word features; a backoff model has character n-grams only")
+            raise ConfigError(
+                f"classifier.backoff: {path} uses word features; a backoff model has character n-grams only"
+            )
         src = {v: k for k, v in renames.items()}  # new name -> model's name
         self.cols: list[int | None] = []
         for lab in labels:
