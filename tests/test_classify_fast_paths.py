@@ -131,3 +131,28 @@ def test_backoff_features_equal_the_model_features_bit_for_bit(classifiers) -> N
         i1, v1 = backoff.features(z)
         i2, v2 = backoff.model.vectorizer.transform_one(backoff.model.features(z))
         assert i1.dtype == i2.dtype and np.array_equal(i1, i2) and np.array_equal(v1, v2), z
+
+
+def test_context_by_bisection_is_the_walked_context() -> None:
+    from pipeline.classify.base import ContextRule
+    from pipeline.classify.lexicon import _SENTENCE_END, _context_ok, _context_ok_at
+
+    rng = random.Random(4)
+    pool = ["运输", "毒品", "公司", "。", "；", "\n", "！", "?", "港", "的", "走私"]
+    rules = [
+        ContextRule(never_with=["毒品", "走私"]),
+        ContextRule(**{"with": ["公司"]}),
+        ContextRule(**{"with": ["公司"], "never_with": ["毒品"], "window": 3}),
+        ContextRule(never_with=["。港"], window=1),
+    ]
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 25)))
+        ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+        start = rng.randrange(len(text))
+        end = rng.randint(start + 1, len(text))
+        for rule in rules:
+            assert _context_ok_at(text, start, end, rule, ends) == _context_ok(text, start, end, rule), (
+                text,
+                start,
+                end,
+            )

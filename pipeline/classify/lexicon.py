@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -407,6 +408,7 @@ class LexiconClassifier:
                 for t in with_rules:
                     del plain[t]
                 offsets: list[int] | None = None
+                ends: list[int] | None = None  # where the zone's sentences end (for sentence-wide rules)
                 n_tok = len(tokens)
                 for i in _positions(tokens, surnames.union(with_rules)):
                     t = tokens[i]
@@ -428,7 +430,9 @@ class LexiconClassifier:
                     if term in with_rules and j == i:
                         for li in term_labels[term]:
                             rule = rules.get((term, li))
-                            if rule is None or _context_ok(text, start, end, rule):
+                            if rule is not None and rule.window is None and ends is None:
+                                ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+                            if rule is None or _context_ok_at(text, start, end, rule, ends):
                                 checked[(term, li)] = checked.get((term, li), 0) + 1
             for t, n in plain.items():
                 if n > 0:
@@ -763,6 +767,22 @@ def _context_ok(text: str, start: int, end: int, rule: ContextRule) -> bool:
             a -= 1
         m = _SENTENCE_END.search(text, end)
         near = text[a:start] + "\x00" + text[end : m.start() if m else len(text)]
+    if rule.never_with and any(w in near for w in rule.never_with):
+        return False
+    return not rule.with_ or any(w in near for w in rule.with_)
+
+
+def _context_ok_at(text: str, start: int, end: int, rule: ContextRule, ends: list[int] | None) -> bool:
+    """`_context_ok` with the sentence found by bisection in `ends` (every index of `text` that
+    `_SENTENCE_END` matches, ascending) instead of a walk back one character at a time."""
+    if rule.window is not None:
+        near = text[max(0, start - rule.window) : start] + "\x00" + text[end : end + rule.window]
+    else:
+        assert ends is not None
+        k = bisect_left(ends, start)  # ends[k - 1]: the last sentence end before the term
+        a = ends[k - 1] + 1 if k > 0 else 0
+        k = bisect_left(ends, end, k)  # ends[k]: the first at or after its end
+        near = text[a:start] + "\x00" + text[end : ends[k] if k < len(ends) else len(text)]
     if rule.never_with and any(w in near for w in rule.never_with):
         return False
     return not rule.with_ or any(w in near for w in rule.with_)
