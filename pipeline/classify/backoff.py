@@ -128,63 +128,85 @@ class Backoff:
             fam, _, gram = f.partition(":")
             self.families.setdefault(fam, {})[gram] = i
         spec = model.spec
+        lo, hi = spec.char_ngram_min, spec.char_ngram_max
+        # the fast path's one sorted table: an n-gram as one integer, the dense ids (1..N) of its
+        # characters `bits` bits each, first one highest (so n-grams of different n never meet),
+        # plus one bit above them all for the `hc` family; id N + 1 stands for any other character
+        grams = [(fam, g, i) for fam, t in self.families.items() for g, i in t.items() if lo <= len(g) <= hi]
+        chars = sorted({ch for _, g, _ in grams for ch in g})
+        self.bits = (len(chars) + 1).bit_length()
+        self.hc_bit = 1 << (self.bits * hi)
         self.fast = (
             set(self.families) <= {"c", "hc"}
             and (spec.headline_chars or "hc" not in self.families)
-            and spec.char_ngram_max <= 3  # three 21-bit code points fill an int64
+            and bool(chars)
+            and self.bits * hi + 1 <= 63  # a non-negative int64
+            and "\x00" not in chars  # what the fast path puts between the article and its headline
         )
-        # per family and n: the n-grams' code points packed into one integer (sorted) -> feature index
-        self.codes: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
-        if self.fast:
-            for fam, table in self.families.items():
-                by_n: dict[int, tuple[list[int], list[int]]] = {}
-                for gram, i in table.items():
-                    if spec.char_ngram_min <= len(gram) <= spec.char_ngram_max:
-                        keys, idx = by_n.setdefault(len(gram), ([], []))
-                        keys.append(gram_code(gram))
-                        idx.append(i)
-                self.codes[fam] = {}
-                for n, (keys, idx) in by_n.items():
-                    k, v = np.array(keys, dtype=np.int64), np.array(idx, dtype=np.int64)
-                    order = np.argsort(k, kind="stable")
-                    self.codes[fam][n] = (k[order], v[order])
+        self.chars = np.array([ord(ch) for ch in chars], dtype=np.int64)
+        ids = {ch: k + 1 for k, ch in enumerate(chars)}
+        keys: list[int] = []
+        for fam, g, _ in grams:
+            code = 0
+            for ch in g:
+                code = (code << self.bits) | ids[ch]
+            keys.append(code | (self.hc_bit if fam == "hc" else 0))
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self.keys = np.array(keys, dtype=np.int64)[order]
+        self.key_index = np.array([i for _, _, i in grams], dtype=np.int64)[order]
 
     def features(self, zones: Zones) -> tuple[np.ndarray, np.ndarray]:
         """(sorted feature indices, L2-normalised tf-idf values): the same numbers as
-        `LinearModel`'s featurize + transform_one, computed with numpy on the text's code points:
-        each n-gram is one integer (21 bits a character), looked up in a sorted table of the
-        vocabulary's, and the found feature indices are counted with `np.unique`."""
+        `LinearModel`'s featurize + transform_one, computed with numpy: the article (cut to
+        max_chars) and, after a separator, its headline become arrays of character ids; every
+        n-gram of both is one integer (the headline's with the `hc` bit), looked up in one sorted
+        table with one `searchsorted`, and the feature indices found are counted."""
         m = self.model
         if not self.fast:
             return m.vectorizer.transform_one(m.features(zones))
         spec = m.spec
-        lo, hi = spec.char_ngram_min, spec.char_ngram_max
+        lo, hi, bits = spec.char_ngram_min, spec.char_ngram_max, self.bits
         full = zones.full[: spec.max_chars] if spec.max_chars else zones.full
-        found: list[np.ndarray] = []
-        for fam, text in (("c", full), ("hc", zones.headline if spec.headline_chars else "")):
-            tables = self.codes.get(fam)
-            if not text or not tables:
-                continue
-            # n-grams over the whole text: one that spans a non-CJK character is in no vocabulary
-            # (the model's are CJK runs only), so this counts exactly what featurize counts
-            cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
-            for n in range(lo, hi + 1):
-                if n not in tables or len(cps) < n:
-                    continue
-                code = cps[: len(cps) - n + 1].copy()
-                for k in range(1, n):
-                    code <<= _CODE_BITS
-                    code |= cps[k : len(cps) - n + 1 + k]
-                keys, idx = tables[n]
-                pos = np.searchsorted(keys, code)
-                pos[pos == len(keys)] = 0
-                hit = keys[pos] == code
-                found.append(idx[pos[hit]])
-        feats = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        head = zones.headline if spec.headline_chars and "hc" in self.families else ""
+        text = full + "\x00" + head if head else full
+        if not text:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        # n-grams over the whole text: one that spans a non-CJK character (or the separator) holds an
+        # id in no table (the model's are CJK runs only), so this counts exactly what featurize counts
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
+        chars = self.chars
+        pos = np.searchsorted(chars, cps)
+        pos[pos == len(chars)] = 0
+        ids = np.where(chars[pos] == cps, pos + 1, len(chars) + 1)
+        fam = np.zeros(len(ids), dtype=np.int64)
+        if head:
+            fam[len(full) + 1 :] = self.hc_bit
+        n_all = len(ids)
+        codes = []
+        for n in range(lo, hi + 1):
+            if n_all < n:
+                break
+            code = ids[: n_all - n + 1].copy()
+            for k in range(1, n):
+                code <<= bits
+                code |= ids[k : n_all - n + 1 + k]
+            code |= fam[: n_all - n + 1]
+            codes.append(code)
+        code = np.concatenate(codes)
+        keys = self.keys
+        at = np.searchsorted(keys, code)
+        at[at == len(keys)] = 0
+        feats = self.key_index[at[keys[at] == code]]
         if not len(feats):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ind, cnt = np.unique(feats, return_counts=True)
-        val = (1.0 + np.log(cnt.astype(np.float64))) * m.vectorizer.idf[ind]
+        feats.sort()
+        first = np.empty(len(feats), dtype=bool)  # where each run of one feature index starts
+        first[0] = True
+        np.not_equal(feats[1:], feats[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        ind = feats[starts]
+        cnt = np.diff(np.append(starts, len(feats))).astype(np.float64)
+        val = (1.0 + np.log(cnt)) * m.vectorizer.idf[ind]
         norm = float(np.sqrt(np.dot(val, val)))
         return ind, (val / norm if norm > 0 else val)
 
@@ -220,17 +242,6 @@ class Backoff:
             "backoff_features": len(self.model.vectorizer.vocabulary),
             "backoff_data_sha256": self.model.meta.get("data_sha256"),
         }
-
-
-_CODE_BITS = 21  # every code point fits in 21 bits; three of them in a non-negative int64
-
-
-def gram_code(gram: str) -> int:
-    """An n-gram (n <= 3) as one integer: its code points, 21 bits each, first one highest."""
-    code = 0
-    for ch in gram:
-        code = (code << _CODE_BITS) | ord(ch)
-    return code
 
 
 def safe_log(p: np.ndarray) -> np.ndarray:
