@@ -156,3 +156,28 @@ def test_context_by_bisection_is_the_walked_context() -> None:
                 start,
                 end,
             )
+
+
+def test_evidence_terms_are_the_key_sorted_ones(classifiers) -> None:
+    """Strongest first, ties by term, equal (weight, term) pairs in their order: as sorting the
+    contributions by (-weight, term) gives."""
+    clf = classifiers["default"]
+    rng = random.Random(6)
+    terms = ["港口", "物流", "学校", "历史", "abc"]
+    for _ in range(500):
+        contribs = [
+            (rng.choice([0.0, -1.0, 0.5, 1.0, 2.25, rng.random()]), rng.choice(terms), rng.randrange(3))
+            for _ in range(rng.randint(0, 12))
+        ]
+        pos = [1.0, 1.0, 1.0, 0.0, 0.0]
+        got = clf._evidence(contribs, 0, 1, pos, "lexicon", None, None)
+        want = []
+        for label, k in ((0, clf.cfg.evidence_top_k), (1, 2)):
+            best = sorted((c for c in contribs if c[2] == label and c[0] > 0), key=lambda c: (-c[0], c[1]))[
+                :k
+            ]
+            want += [
+                {"term": t, "weight": round(c, 3), "label": clf.labels[li], "path": "lexicon"}
+                for c, t, li in best
+            ]
+        assert got == want, contribs

@@ -634,14 +634,17 @@ class LexiconClassifier:
         strongest for it, then the runner-up's two strongest lexicon terms (what it lost to)."""
         kk = self.cfg.evidence_top_k
 
+        # each label's positive contributions as (-c, term): sorted, strongest first, then by term
+        # (equal pairs keep their order: the sort is stable), as sorting by (-c, term) would
+        by_label: dict[int, list[tuple[float, str]]] = {}
+        for c, t, li in contribs:
+            if c > 0:
+                by_label.setdefault(li, []).append((-c, t))
+
         def lex_terms(label: int, k: int) -> list[dict[str, Any]]:
-            best = sorted((c for c in contribs if c[2] == label and c[0] > 0), key=lambda c: (-c[0], c[1]))[
-                :k
-            ]
-            return [
-                {"term": t, "weight": round(c, 3), "label": self.labels[li], "path": "lexicon"}
-                for c, t, li in best
-            ]
+            best = sorted(by_label.get(label, ()))[:k]
+            name = self.labels[label]
+            return [{"term": t, "weight": round(-nc, 3), "label": name, "path": "lexicon"} for nc, t in best]
 
         def back_terms(label: int, k: int) -> list[dict[str, Any]]:
             if self.backoff is None or ind is None or val is None:
