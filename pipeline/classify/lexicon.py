@@ -322,6 +322,11 @@ class LexiconClassifier:
         self._term_labels: dict[str, tuple[int, ...]] = {
             t: tuple(li for li, _ in e) for t, e in index.items()
         }
+        # term -> ((term, label index), how many times index lists that label), labels in order
+        self._term_keys: dict[str, tuple[tuple[tuple[str, int], int], ...]] = {
+            t: tuple(((t, li), lis.count(li)) for li in dict.fromkeys(lis))
+            for t, lis in self._term_labels.items()
+        }
         self._weights: dict[tuple[str, int], tuple[float, ...]] = {
             (t, li): tuple(w for lj, w in e if lj == li)
             for t, e in index.items()
@@ -392,6 +397,7 @@ class LexiconClassifier:
         """
         tf: dict[tuple[str, int], float] = {}
         vocab, ruled, rules, term_labels = self.vocab, self.ruled, self.rules, self._term_labels
+        term_keys = self._term_keys
         in_vocab = vocab.__contains__
         log1p = math.log1p
         cut = self.tokenizer.cut
@@ -400,7 +406,9 @@ class LexiconClassifier:
             hits = list(filter(in_vocab, tokens))
             if not hits:
                 continue
-            plain = Counter(hits)
+            plain = dict.fromkeys(hits, 0)  # a Counter, in order of first occurrence
+            for t in hits:
+                plain[t] += 1
             checked: dict[tuple[str, int], int] = {}
             surnames = _SURNAMES.intersection(tokens)
             with_rules = ruled.intersection(plain) if ruled else ()
@@ -434,12 +442,14 @@ class LexiconClassifier:
                                 ends = [m.start() for m in _SENTENCE_END.finditer(text)]
                             if rule is None or _context_ok_at(text, start, end, rule, ends):
                                 checked[(term, li)] = checked.get((term, li), 0) + 1
-            for t, n in plain.items():
-                if n > 0:
-                    for li in term_labels[t]:
-                        checked[(t, li)] = checked.get((t, li), 0) + n
+            # the ruled terms that counted, then the others: keys of the two never meet, so each
+            # (term, label)'s count is final here (a label listed twice for a term counts twice)
             for key, n in checked.items():
                 tf[key] = tf.get(key, 0.0) + zw * log1p(n)
+            for t, n in plain.items():
+                if n > 0:
+                    for key, times in term_keys[t]:
+                        tf[key] = tf.get(key, 0.0) + zw * log1p(n * times)
         return tf
 
     def term_hits_plain(self, zones: Zones) -> dict[tuple[str, int], float]:
