@@ -125,6 +125,7 @@ def test_backoff_features_equal_the_model_features_bit_for_bit(classifiers) -> N
         Zones("", "", ""),
         Zones("港", "", ""),
         Zones("", "a", "𠀋𠀋港口"),
+        Zones("港\udc80口", "\x00港口", "物\x00流"),
         Zones("港口物流\n", "1958年", "TEU abc"),
     ]
     for z in _records() + _fuzz(classifiers["default"], 300, seed=9) + odd:

@@ -140,6 +140,7 @@ class Backoff:
             set(self.families) <= {"c", "hc"}
             and (spec.headline_chars or "hc" not in self.families)
             and bool(chars)
+            and hi >= lo >= 1
             and self.bits * hi + 1 <= 63  # a non-negative int64
             and "\x00" not in chars  # what the fast path puts between the article and its headline
         )
@@ -173,7 +174,7 @@ class Backoff:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         # n-grams over the whole text: one that spans a non-CJK character (or the separator) holds an
         # id in no table (the model's are CJK runs only), so this counts exactly what featurize counts
-        cps = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
         chars = self.chars
         pos = np.searchsorted(chars, cps)
         pos[pos == len(chars)] = 0
@@ -192,6 +193,8 @@ class Backoff:
                 code |= ids[k : n_all - n + 1 + k]
             code |= fam[: n_all - n + 1]
             codes.append(code)
+        if not codes:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         code = np.concatenate(codes)
         keys = self.keys
         at = np.searchsorted(keys, code)
