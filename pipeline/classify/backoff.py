@@ -24,7 +24,6 @@ character features only (`features.words: false`), so it needs no word segmentat
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -106,12 +105,16 @@ class Backoff:
     the others), so they are decided by the lexicon alone.
     """
 
-    def __init__(self, model: LinearModel, path: str, labels: list[str], renames: dict[str, str], other: str | None):
+    def __init__(
+        self, model: LinearModel, path: str, labels: list[str], renames: dict[str, str], other: str | None
+    ):
         self.model = model
         self.path = path
         self.calibration = Calibration.from_meta(model.meta)
         if model.spec.words:
-            raise ConfigError(f"classifier.backoff: {path} uses word features; a backoff model has character n-grams only")
+            raise ConfigError(
+                f"classifier.backoff: {path} uses word features; a backoff model has character n-grams only"
+            )
         src = {v: k for k, v in renames.items()}  # new name -> model's name
         self.cols: list[int | None] = []
         for lab in labels:
@@ -125,38 +128,87 @@ class Backoff:
             fam, _, gram = f.partition(":")
             self.families.setdefault(fam, {})[gram] = i
         spec = model.spec
-        self.fast = set(self.families) <= {"c", "hc"} and (spec.headline_chars or "hc" not in self.families)
+        lo, hi = spec.char_ngram_min, spec.char_ngram_max
+        # the fast path's one sorted table: an n-gram as one integer, the dense ids (1..N) of its
+        # characters `bits` bits each, first one highest (so n-grams of different n never meet),
+        # plus one bit above them all for the `hc` family; id N + 1 stands for any other character
+        grams = [(fam, g, i) for fam, t in self.families.items() for g, i in t.items() if lo <= len(g) <= hi]
+        chars = sorted({ch for _, g, _ in grams for ch in g})
+        self.bits = (len(chars) + 1).bit_length()
+        self.hc_bit = 1 << (self.bits * hi)
+        self.fast = (
+            set(self.families) <= {"c", "hc"}
+            and (spec.headline_chars or "hc" not in self.families)
+            and bool(chars)
+            and hi >= lo >= 1
+            and self.bits * hi + 1 <= 63  # a non-negative int64
+            and "\x00" not in chars  # what the fast path puts between the article and its headline
+        )
+        self.chars = np.array([ord(ch) for ch in chars], dtype=np.int64)
+        ids = {ch: k + 1 for k, ch in enumerate(chars)}
+        keys: list[int] = []
+        for fam, g, _ in grams:
+            code = 0
+            for ch in g:
+                code = (code << self.bits) | ids[ch]
+            keys.append(code | (self.hc_bit if fam == "hc" else 0))
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self.keys = np.array(keys, dtype=np.int64)[order]
+        self.key_index = np.array([i for _, _, i in grams], dtype=np.int64)[order]
 
     def features(self, zones: Zones) -> tuple[np.ndarray, np.ndarray]:
         """(sorted feature indices, L2-normalised tf-idf values): the same numbers as
-        `LinearModel`'s featurize + transform_one, without building prefixed strings (the
-        backoff's whole cost)."""
+        `LinearModel`'s featurize + transform_one, computed with numpy: the article (cut to
+        max_chars) and, after a separator, its headline become arrays of character ids; every
+        n-gram of both is one integer (the headline's with the `hc` bit), looked up in one sorted
+        table with one `searchsorted`, and the feature indices found are counted."""
         m = self.model
         if not self.fast:
             return m.vectorizer.transform_one(m.features(zones))
         spec = m.spec
-        lo, hi = spec.char_ngram_min, spec.char_ngram_max
+        lo, hi, bits = spec.char_ngram_min, spec.char_ngram_max, self.bits
         full = zones.full[: spec.max_chars] if spec.max_chars else zones.full
-        inds: list[int] = []
-        cnts: list[int] = []
-        for fam, text in (("c", full), ("hc", zones.headline if spec.headline_chars else "")):
-            table = self.families.get(fam)
-            if not text or not table:
-                continue
-            # n-grams over the whole text: one that spans a non-CJK character is in no vocabulary
-            # (the model's are CJK runs only), so this counts exactly what featurize counts
-            grams: list[str] = []
-            for n in range(lo, hi + 1):
-                grams += [text[i : i + n] for i in range(len(text) - n + 1)]
-            counts = Counter(grams)
-            keys = [g for g in counts if g in table]
-            inds += [table[g] for g in keys]
-            cnts += [counts[g] for g in keys]
-        if not inds:
+        head = zones.headline if spec.headline_chars and "hc" in self.families else ""
+        text = full + "\x00" + head if head else full
+        if not text:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ind = np.array(inds, dtype=np.int64)
-        order = np.argsort(ind)
-        ind, cnt = ind[order], np.array(cnts, dtype=np.float64)[order]
+        # n-grams over the whole text: one that spans a non-CJK character (or the separator) holds an
+        # id in no table (the model's are CJK runs only), so this counts exactly what featurize counts
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
+        chars = self.chars
+        pos = np.searchsorted(chars, cps)
+        pos[pos == len(chars)] = 0
+        ids = np.where(chars[pos] == cps, pos + 1, len(chars) + 1)
+        fam = np.zeros(len(ids), dtype=np.int64)
+        if head:
+            fam[len(full) + 1 :] = self.hc_bit
+        n_all = len(ids)
+        codes = []
+        for n in range(lo, hi + 1):
+            if n_all < n:
+                break
+            code = ids[: n_all - n + 1].copy()
+            for k in range(1, n):
+                code <<= bits
+                code |= ids[k : n_all - n + 1 + k]
+            code |= fam[: n_all - n + 1]
+            codes.append(code)
+        if not codes:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        code = np.concatenate(codes)
+        keys = self.keys
+        at = np.searchsorted(keys, code)
+        at[at == len(keys)] = 0
+        feats = self.key_index[at[keys[at] == code]]
+        if not len(feats):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        feats.sort()
+        first = np.empty(len(feats), dtype=bool)  # where each run of one feature index starts
+        first[0] = True
+        np.not_equal(feats[1:], feats[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        ind = feats[starts]
+        cnt = np.diff(np.append(starts, len(feats))).astype(np.float64)
         val = (1.0 + np.log(cnt)) * m.vectorizer.idf[ind]
         norm = float(np.sqrt(np.dot(val, val)))
         return ind, (val / norm if norm > 0 else val)
