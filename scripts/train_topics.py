@@ -84,14 +84,34 @@ def load_fixtures(dirs: list[str]) -> list[dict]:
     return recs
 
 
+def load_corpus(roots: list[str]) -> list[dict]:
+    """Gold articles of a labelled segmentation corpus: one directory per layout family
+    (pipeline/corpus/segmentation/fNN_*), every article with a `topic`. The family is the group:
+    a fold never trains on an issue of the family it scores."""
+    out: list[dict] = []
+    for root in roots:
+        dirs = sorted(d for d in Path(root).iterdir() if d.is_dir() and any(d.glob("*.gold.json")))
+        if not dirs:
+            raise SystemExit(f"train_topics: {root}: no family directories with *.gold.json")
+        for d in dirs:
+            for r in gold_records([d]):
+                r["group"] = "family:" + d.name
+                r["source"] = "corpus:" + d.name.split("_")[0]
+                r["register"] = "corpus:" + d.name
+                out.append(r)
+    return out
+
+
 def fold_ids(recs: list[dict]) -> np.ndarray:
-    """Leave-one-register-out; fixture issues spread over the register folds."""
+    """Leave-one-register-out; corpus families and fixture issues (whole groups) spread over the
+    register folds in turn."""
     registers = sorted({r["group"] for r in recs if r["group"].startswith("register:")})
     fold_of = {g: i for i, g in enumerate(registers)}
     k = max(len(registers), 2)
-    issues = sorted({r["group"] for r in recs if not r["group"].startswith("register:")})
-    for j, g in enumerate(issues):
-        fold_of[g] = j % k
+    for prefix in ("family:", "issue:"):
+        groups = sorted({r["group"] for r in recs if r["group"].startswith(prefix)})
+        for j, g in enumerate(groups):
+            fold_of[g] = j % k
     return np.array([fold_of[r["group"]] for r in recs])
 
 
@@ -136,7 +156,9 @@ def fit_mode(pos: np.ndarray, back: np.ndarray, y: np.ndarray, prior: float, ope
 
     lp_fixed = lp_for(2.0)
     x0 = np.array([1.0, 1.0] + ([np.log(2.0)] if open_mode else []))
-    res = minimize(combined_loss, x0, method="Nelder-Mead", options={"maxiter": 2000, "xatol": 1e-4, "fatol": 1e-6})
+    res = minimize(
+        combined_loss, x0, method="Nelder-Mead", options={"maxiter": 2000, "xatol": 1e-4, "fatol": 1e-6}
+    )
     a, b = float(res.x[0]), float(res.x[1])
     s_o = float(np.exp(res.x[2])) if open_mode else 2.0
     lp = lp_for(s_o)
@@ -147,7 +169,9 @@ def fit_mode(pos: np.ndarray, back: np.ndarray, y: np.ndarray, prior: float, ope
         return nll(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), y)
 
     a0 = float(minimize(lex_loss, np.array([1.0]), method="Nelder-Mead").x[0])
-    cal = ModeCalibration(lex_temp=a0, lex_weight=a, backoff_weight=b, other_prior=s_o, gate=1.01, threshold=0.5)
+    cal = ModeCalibration(
+        lex_temp=a0, lex_weight=a, backoff_weight=b, other_prior=s_o, gate=1.01, threshold=0.5
+    )
     always, _ = probs_of(lp, lb, cal)
     acc_always = float(np.mean(always.argmax(1) == y))
     gate = 1.01
@@ -185,7 +209,13 @@ def threshold_curve(p: np.ndarray, y: np.ndarray) -> list[list[float]]:
     out = []
     for t in np.arange(0.3, 1.0, 0.05):
         m = top >= t
-        out.append([round(float(t), 2), round(float(m.mean()), 4), round(float(right[m].mean()), 4) if m.any() else None])
+        out.append(
+            [
+                round(float(t), 2),
+                round(float(m.mean()), 4),
+                round(float(right[m].mean()), 4) if m.any() else None,
+            ]
+        )
     return out
 
 
@@ -209,18 +239,71 @@ def figures(labels: list[str], y: np.ndarray, p: np.ndarray, threshold: float, r
     }
 
 
+def subset_of(rec: dict) -> str:
+    """Which data set an article comes from, for the per-set figures."""
+    src = rec["source"]
+    if src.startswith("corpus:"):
+        return "corpus_f01_f12" if src < "corpus:f13" else "corpus_f14_f23"
+    return "fixtures" if src == "fixtures" else "data_topics"
+
+
+def by_subset(y: np.ndarray, p: np.ndarray, threshold: float, subsets: list[str], other: int | None) -> dict:
+    """Accuracy, macro-F1 and confidence per data set (in-scope articles), and the out-of-scope
+    articles sent to `other` where there is one."""
+    out = {}
+    pred, top = p.argmax(1), p.max(1)
+    sub = np.array(subsets)
+    for name in sorted(set(subsets)):
+        s = sub == name
+        ins = s & (y != other) if other is not None else s
+        n_lab = p.shape[1] - (1 if other is not None else 0)
+        f = classification_figures(
+            [(int(a), int(b)) for a, b in zip(y[ins], pred[ins], strict=True)], list(range(n_lab))
+        )
+        conf = ins & (top >= threshold)
+        row = {
+            "n": int(ins.sum()),
+            "accuracy": round(float(f["accuracy"] or 0), 4),
+            "macro_f1": round(float(f["macro_f1"] or 0), 4),
+            "share_confident": round(float(conf.sum() / max(ins.sum(), 1)), 4),
+            "confident_accuracy": round(float((pred == y)[conf].mean()), 4) if conf.any() else None,
+        }
+        if other is not None:
+            o = s & (y == other)
+            row["out_of_scope"] = int(o.sum())
+            row["other_recall"] = round(float((pred[o] == other).mean()), 4) if o.any() else None
+            row["in_scope_sent_to_other"] = (
+                round(float((pred[ins] == other).mean()), 4) if ins.any() else None
+            )
+        out[name] = row
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", nargs="*", default=[], help="labelled JSONL (label/topic, headline, text, register)")
+    ap.add_argument(
+        "--data", nargs="*", default=[], help="labelled JSONL (label/topic, headline, text, register)"
+    )
     ap.add_argument("--fixtures", nargs="*", default=[], help="fixture dirs of *.gold.json")
+    ap.add_argument(
+        "--corpus",
+        nargs="*",
+        default=[],
+        help="labelled segmentation corpora (pipeline/corpus/segmentation): one directory per family",
+    )
     ap.add_argument("--out", type=Path, help="backoff model directory to write")
     ap.add_argument("--figures", type=Path, help="write the cross-validated figures here (JSON)")
+    ap.add_argument("--dump", type=Path, help="write every article's out-of-fold predictions here (JSONL)")
+    ap.add_argument("--oof-cache", type=Path, help="keep the out-of-fold backoff probabilities here (.npz)")
     ap.add_argument("--C", type=float, default=10.0)
     ap.add_argument("--min-df", type=int, default=2)
     ap.add_argument("--max-features", type=int, default=60000)
     ap.add_argument("--char-ngrams", default="1,3")
     ap.add_argument(
-        "--max-chars", type=int, default=400, help="n-grams of the first N characters only (0: all): backoff speed"
+        "--max-chars",
+        type=int,
+        default=400,
+        help="n-grams of the first N characters only (0: all): backoff speed",
     )
     ap.add_argument(
         "--target",
@@ -236,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.stages.classify import ClassifierSection
 
     t0 = time.perf_counter()
-    recs = load_jsonl(args.data) + load_fixtures(args.fixtures)
+    recs = load_jsonl(args.data) + load_fixtures(args.fixtures) + load_corpus(args.corpus)
     if not recs:
         ap.error("no records: give --data and/or --fixtures")
     lo, hi = (int(x) for x in args.char_ngrams.split(","))
@@ -249,26 +332,47 @@ def main(argv: list[str] | None = None) -> int:
     back_labels = sorted(set(y_all))
     unknown = set(back_labels) - set(LEX_LABELS) - {OTHER_CLASS}
     if unknown:
-        raise SystemExit(f"train_topics: labels {sorted(unknown)} are neither lexicon labels nor '{OTHER_CLASS}'")
+        raise SystemExit(
+            f"train_topics: labels {sorted(unknown)} are neither lexicon labels nor '{OTHER_CLASS}'"
+        )
     folds = fold_ids(recs)
     cfg = ClassifierSection(backoff=None, other_label=OTHER_CLASS)
     lex = LexiconClassifier(cfg)  # open mode: the five labels' scores, then the out-of-scope words'
     pos_open = np.array([lex.evidence_scores(z)[0] for z in zones], dtype=float)
     pos = pos_open[:, : len(LEX_LABELS)]
 
-    # out-of-fold backoff probabilities, columns in back_labels order
-    oof = np.zeros((len(recs), len(back_labels)))
-    for k in sorted(set(folds)):
-        tr = np.where(folds != k)[0]
-        te = np.where(folds == k)[0]
-        vec = Vectorizer.fit([feats[i] for i in tr], min_df=args.min_df, max_features=args.max_features)
-        clf = fit_lr(vec.transform([feats[i] for i in tr]), [y_all[i] for i in tr], args.C)
-        pr = clf.predict_proba(vec.transform([feats[i] for i in te]))
-        for j, c in enumerate(clf.classes_):
-            oof[te, back_labels.index(c)] = pr[:, j]
-    print(f"{len(recs)} records, {len(set(folds))} folds, out-of-fold backoff in {time.perf_counter() - t0:.1f}s")
+    # out-of-fold backoff probabilities, columns in back_labels order (they do not depend on the
+    # lexicon: --oof-cache keeps them between runs that only change the lexicon or calibration)
+    key = hashlib.sha256(
+        json.dumps(
+            [[r["topic"], r["group"], zones[i].full] for i, r in enumerate(recs)]
+            + [args.C, args.min_df, args.max_features, lo, hi, args.max_chars, folds.tolist()],
+            ensure_ascii=False,
+        ).encode("utf-8")
+    ).hexdigest()
+    oof = None
+    if args.oof_cache and args.oof_cache.exists():
+        cached = np.load(args.oof_cache, allow_pickle=False)
+        if str(cached["key"]) == key:
+            oof = cached["oof"]
+    if oof is None:
+        oof = np.zeros((len(recs), len(back_labels)))
+        for k in sorted(set(folds)):
+            tr = np.where(folds != k)[0]
+            te = np.where(folds == k)[0]
+            vec = Vectorizer.fit([feats[i] for i in tr], min_df=args.min_df, max_features=args.max_features)
+            clf = fit_lr(vec.transform([feats[i] for i in tr]), [y_all[i] for i in tr], args.C)
+            pr = clf.predict_proba(vec.transform([feats[i] for i in te]))
+            for j, c in enumerate(clf.classes_):
+                oof[te, back_labels.index(c)] = pr[:, j]
+        if args.oof_cache:
+            np.savez(args.oof_cache, key=np.array(key), oof=oof)
+    print(
+        f"{len(recs)} records, {len(set(folds))} folds, out-of-fold backoff in {time.perf_counter() - t0:.1f}s"
+    )
 
     regs = [str(r.get("register")) for r in recs]
+    subsets = [subset_of(r) for r in recs]
     report: dict = {"records": len(recs), "label_counts": dict(sorted(Counter(y_all).items()))}
     cal = Calibration()
     # closed: the lexicon's labels only, articles of those labels
@@ -286,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         "lexicon": figures(LEX_LABELS, y5[m], raw_lex, 0.4, regs5),
         "backoff": figures(LEX_LABELS, y5[m], np.exp(lb5), cal.closed.threshold, regs5),
         "combined": figures(LEX_LABELS, y5[m], p5, cal.closed.threshold, regs5),
+        "by_data_set": by_subset(
+            y5[m], p5, cal.closed.threshold, [x for x, keep in zip(subsets, m, strict=True) if keep], None
+        ),
         "lexicon_no_evidence": int((pos[m].sum(1) == 0).sum()),
         "out_of_scope_articles_with_out_of_scope_words": int((pos_open[~m, -1] > 0).sum()),
     }
@@ -305,7 +412,11 @@ def main(argv: list[str] | None = None) -> int:
             pb, _ = probs_of(lp6, lb6, cal.open)
             pred = pb.argmax(1)
             curve.append(
-                (float(bias), float((pred[oth] == len(LEX_LABELS)).mean()), float((pred[~oth] == y6[~oth]).mean()))
+                (
+                    float(bias),
+                    float((pred[oth] == len(LEX_LABELS)).mean()),
+                    float((pred[~oth] == y6[~oth]).mean()),
+                )
             )
         ok = [c for c in curve if c[2] >= closed_acc - 0.015]
         best = max(ok, key=lambda c: (c[1] + c[2], -abs(c[0]))) if ok else (0.0, 0, 0)
@@ -322,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             "calibration": cal.open.__dict__,
             "lexicon_only_backoff_share": round(float(1 - lex_only6.mean()), 4),
             "combined": fig6,
+            "by_data_set": by_subset(y6, p6, cal.open.threshold, subsets, len(LEX_LABELS)),
         }
     else:
         cal.open = ModeCalibration(**{**cal.closed.__dict__})
@@ -331,12 +443,41 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{mode}: accuracy {c['accuracy']:.3f} macro-F1 {c['macro_f1']:.3f} confident {c['share_confident']:.3f} "
                 f"(right {c['confident_accuracy']}) threshold {report[mode]['calibration']['threshold']}"
-                + (f" other recall {c['other_recall']} in-scope {c['in_scope_accuracy']}" if mode == "open" else "")
+                + (
+                    f" other recall {c['other_recall']} in-scope {c['in_scope_accuracy']}"
+                    if mode == "open"
+                    else ""
+                )
             )
     print(
         f"closed: lexicon alone {report['closed']['lexicon']['accuracy']:.3f}, backoff alone "
         f"{report['closed']['backoff']['accuracy']:.3f}"
     )
+    for mode in ("closed", "open"):
+        for name, row in report.get(mode, {}).get("by_data_set", {}).items():
+            print(f"  {mode} {name}: {row}")
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as fh:
+            idx5 = np.where(m)[0]
+            p5_of = {int(i): p5[j] for j, i in enumerate(idx5)}
+            for i, r in enumerate(recs):
+                row = {
+                    "id": r.get("id") or f"{r.get('issue_id')}#{r.get('index')}",
+                    "set": subsets[i],
+                    "register": regs[i],
+                    "fold": int(folds[i]),
+                    "label": y_all[i],
+                    "headline": r.get("headline"),
+                    "lexicon": [round(float(x), 3) for x in pos_open[i]],
+                    "backoff": {lab: round(float(oof[i, j]), 3) for j, lab in enumerate(back_labels)},
+                }
+                if i in p5_of:
+                    row["closed"] = [round(float(x), 3) for x in p5_of[i]]
+                    row["closed_pred"] = LEX_LABELS[int(p5_of[i].argmax())]
+                if "open" in report:
+                    row["open"] = [round(float(x), 3) for x in p6[i]]
+                    row["open_pred"] = labels6[int(p6[i].argmax())]
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     blob = "\n".join(json.dumps(r, ensure_ascii=False, sort_keys=True, default=str) for r in recs)
     info = {
