@@ -602,14 +602,17 @@ def write_card(out: Path, report: dict, labels: list[str]) -> None:
         "- data/topics/*.jsonl: original articles written for this project in the registers real",
         "  papers use (meeting reports, policy notices, wire copy, features, commentaries, briefs,",
         "  interviews, data reports, notices); `other` = out of scope (sport, entertainment, crime,",
-        "  health, weather, markets, accidents, science). Plus the gold articles of tests/fixtures.",
+        "  health, weather, markets, accidents, science). Plus the gold articles of tests/fixtures",
+        "  and of the labelled segmentation corpus (pipeline/corpus/segmentation, one directory per",
+        "  layout family f01-f23, `topic` per article, `other` = out of scope), written by helpers",
+        "  who never saw the classifier.",
         f"- sha256 of the records: `{info['data_sha256']}`; trained {info['trained_at']}, C={info['C']}",
         "",
         "## Labels",
         "",
         ", ".join(labels) + f" (`{OTHER_CLASS}` is used only with `classifier.other_label`)",
         "",
-        "## Cross-validated figures (leave one register out; fixture issues spread over the folds)",
+        "## Cross-validated figures (leave one register out; corpus families and fixture issues, whole, spread over the folds)",
         "",
         f"- five labels, lexicon + backoff: accuracy **{c['accuracy']:.3f}**, macro-F1 {c['macro_f1']:.3f}; "
         f"lexicon alone {report['closed']['lexicon']['accuracy']:.3f}, backoff alone {report['closed']['backoff']['accuracy']:.3f}",
@@ -623,6 +626,27 @@ def write_card(out: Path, report: dict, labels: list[str]) -> None:
             f"{o['in_scope_accuracy']} (in-scope sent to other {o['in_scope_sent_to_other']})"
         )
     lines += [
+        "",
+        "Per data set (in-scope accuracy, confident share / right; with `other_label`: out of scope sent to it):",
+        "",
+    ]
+    oset = report.get("open", {}).get("by_data_set", {})
+    for name, row in report["closed"]["by_data_set"].items():
+        o = oset.get(name, {})
+        lines.append(
+            f"- {name}: {row['accuracy']:.3f} ({row['n']}), confident {row['share_confident']:.3f} / "
+            f"{row['confident_accuracy']}"
+            + (
+                f"; other_label: {o['other_recall']} of {o['out_of_scope']}, in-scope {o['accuracy']:.3f}"
+                if o
+                else ""
+            )
+        )
+    cal = report["closed"]["calibration"]
+    lines += [
+        "",
+        f"The backoff is computed for {report['closed']['lexicon_only_backoff_share']:.1%} of the articles in CV "
+        f"(lexicon-only gate {cal['gate']}, capped for speed by --max-backoff-share).",
         "",
         "Full figures: docs/topics.md. The calibration numbers are fitted on the same out-of-fold",
         "predictions these figures come from (four numbers per mode, so the optimism is small).",
