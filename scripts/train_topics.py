@@ -3,20 +3,23 @@
 cross-validated figures.
 
     python scripts/train_topics.py --data data/topics/*.jsonl --fixtures tests/fixtures \
-        --out pipeline/models/backoff --figures docs/topics.json
+        --corpus pipeline/corpus/segmentation --out pipeline/models/backoff --figures docs/topics.json
 
 Data: JSONL records with `label` (or `topic`), `headline`, `text` and optionally `register`,
 `kicker`, `id` (data/topics/*.jsonl: original articles, `other` = out of scope), read with
-`datasets`; plus the gold articles of fixture issues (`--fixtures`).
+`datasets`; plus the gold articles of fixture issues (`--fixtures`) and of a labelled
+segmentation corpus, one directory per layout family (`--corpus`).
 
 Cross-validation is grouped so that a fold never shares a register (meeting report, brief, ...)
 with its training data, the harder and more honest test (the writers' style of one register does
-not leak); a fixture issue is a group of its own. For each fold a character n-gram TF-IDF +
+not leak); a corpus family and a fixture issue are groups of their own, spread over the folds. For each fold a character n-gram TF-IDF +
 logistic regression (scikit-learn) is fitted on the rest and predicts the held-out fold; the
 lexicon needs no fitting. On these out-of-fold predictions the script fits the few calibration
 numbers of pipeline/classify/backoff.py (temperatures and weights by log-loss, the lexicon-only
-gate, the out-of-scope pseudo-score) and picks the threshold at which confident predictions are
-right >= --target of the time. The shipped model is then refitted on all records and written as
+gate within a cap on how often the costly backoff runs, the out-of-scope pseudo-score and bias
+within an in-scope cost bound on every data set) and picks the threshold at which confident
+predictions are right >= --target of the time, pooled and on every data set (--target-each).
+Figures come pooled and per data set (data/topics, fixtures, corpus f01-f12, corpus f14-f23). The shipped model is then refitted on all records and written as
 JSON + safetensors (no pickle) with a model card.
 """
 

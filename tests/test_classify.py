@@ -82,18 +82,12 @@ def test_shared_sample_gets_gold_topics():
     from pipeline.io.assemble import assemble_issue
 
     cfg = load_config(stages=["segment", "classify"])
-    issue = Pipeline(cfg)(
-        assemble_issue([(None, str(SAMPLE), SAMPLE.read_bytes())], str(SAMPLE), "sample", cfg.input)
-    )
+    issue = Pipeline(cfg)(assemble_issue([(None, str(SAMPLE), SAMPLE.read_bytes())], str(SAMPLE), "sample", cfg.input))
     gold = json.loads(SAMPLE.with_name("zhuzhou_daily_sample.gold.json").read_text(encoding="utf-8"))
     got = [a.topic for a in issue.articles]
     want = [a["topic"] for a in gold["articles"]]
     assert len(got) == len(want)
-    misses = [
-        (a.headline, a.topic, w, a.topic_evidence[:3])
-        for a, w in zip(issue.articles, want, strict=True)
-        if a.topic != w
-    ]
+    misses = [(a.headline, a.topic, w, a.topic_evidence[:3]) for a, w in zip(issue.articles, want, strict=True) if a.topic != w]
     # at most one of the nine: since the backoff learnt the segmentation corpus (newspaper registers),
     # the people's-congress 70th-anniversary retrospective (gold history) reads as civic to it in its
     # first 400 characters (meeting vocabulary); the lexicon still says history (docs/topics.md)
@@ -205,10 +199,7 @@ def test_context_rules_and_names_from_config():
     hits = {t for t, _ in ClassifyStage(base).classifier.term_hits(Zones("", text, ""))}
     assert "码头" in hits
     cfg = load_config(
-        overrides=[
-            "classifier.labels.logistics.context={码头: {never_with: [参观]}}",
-            "classifier.names=[苏家坳]",
-        ],
+        overrides=["classifier.labels.logistics.context={码头: {never_with: [参观]}}", "classifier.names=[苏家坳]"],
         stages=["segment", "classify"],
     )
     hits = {t for t, _ in ClassifyStage(cfg).classifier.term_hits(Zones("", text, ""))}
@@ -418,35 +409,18 @@ def test_transformers_fine_tune_on_a_tiny_local_bert(tmp_path):
         pytest.skip("need fixture issues covering all five labels")
     torch.manual_seed(0)
     base = _tiny_bert(tmp_path / "tiny-bert", [(r["headline"] or "") + r["text"] for r in recs])
-    spec = importlib.util.spec_from_file_location(
-        "train_classifier", REPO / "scripts" / "train_classifier.py"
-    )
+    spec = importlib.util.spec_from_file_location("train_classifier", REPO / "scripts" / "train_classifier.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     out = tmp_path / "tx"
     args = ["--from-fixtures", str(FIXTURES), "--out", str(out), "--backend", "transformers"]
-    args += [
-        "--base-model",
-        str(base),
-        "--epochs",
-        "2",
-        "--max-length",
-        "128",
-        "--batch-size",
-        "16",
-        "--device",
-        "cpu",
-    ]
+    args += ["--base-model", str(base), "--epochs", "2", "--max-length", "128", "--batch-size", "16", "--device", "cpu"]
     assert mod.main(args) == 0
     assert (out / "model.safetensors").exists() and (out / "newspipe.json").exists()
     assert "Held-out" in (out / "README.md").read_text(encoding="utf-8")
 
     cfg = load_config(
-        overrides=[
-            "classifier.backend=transformers",
-            f"classifier.model_path={out}",
-            "classifier.batch_size=4",
-        ],
+        overrides=["classifier.backend=transformers", f"classifier.model_path={out}", "classifier.batch_size=4"],
         stages=["segment", "classify"],
     )
     stage = ClassifyStage(cfg)
@@ -474,9 +448,7 @@ def test_shipped_resources_are_named_by_package_name(tmp_path):
     d = ClassifyStage(cfg).describe()
     assert d["model_path"] == "pipeline:models/linear" and d["backend"] == "linear"
     with pytest.raises(ConfigError, match="the shipped one is named pipeline:models/linear"):
-        ClassifyStage(
-            load_config(overrides=["classifier.backend=linear", "classifier.model_path=models/linear"])
-        )
+        ClassifyStage(load_config(overrides=["classifier.backend=linear", "classifier.model_path=models/linear"]))
     lex = tmp_path / "lex.yaml"
     lex.write_text("labels:\n  a: {keywords: {货运: 1}}\n  b: {keywords: {学校: 1}}\n", encoding="utf-8")
     d = ClassifyStage(load_config(overrides=[f"classifier.lexicon={lex}"])).describe()
