@@ -165,12 +165,14 @@ def _build_model(args: argparse.Namespace, device: Any, dtype: Any) -> tuple[Any
             feed_forward_proj="gated-gelu",
             dropout_rate=0.0,
         )
+        config.tie_word_embeddings = False  # mT5's output projection is its own (transformers 5 ties it on init)
         torch.manual_seed(args.seed)
         with torch.device(device):
             model = MT5ForConditionalGeneration(config)
         model.to(dtype)
         model.generation_config = GenerationConfig(decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
-        return model.eval(), None, "random mT5-base (582M params)"
+        n = sum(p.numel() for p in model.parameters())
+        return model.eval(), None, f"random mT5-base ({n / 1e6:.0f}M params)"
     path = args.model
     if path is None:
         from pipeline.summarize.tiny import build_tiny_bart, build_tiny_mt5
