@@ -38,7 +38,11 @@ def offline(monkeypatch):
 def _content(ids, s):
     """Token ids without decoder start, end and padding tokens."""
     gc = s.generation_config
-    drop = {s.pad_id, gc.decoder_start_token_id, *([gc.eos_token_id] if isinstance(gc.eos_token_id, int) else gc.eos_token_id)}
+    drop = {
+        s.pad_id,
+        gc.decoder_start_token_id,
+        *([gc.eos_token_id] if isinstance(gc.eos_token_id, int) else gc.eos_token_id),
+    }
     return [i for i in ids if i not in drop]
 
 
@@ -90,7 +94,9 @@ def test_conversion_is_cached_and_int8_runs(tiny, tmp_path):
 def test_missing_ctranslate2_is_one_config_line(tiny, monkeypatch):
     monkeypatch.setitem(sys.modules, "ctranslate2", None)  # import fails
     with pytest.raises(ConfigError) as err:
-        SummarizeStage(load_config(overrides=[f"summarizer.model={tiny['mt5']}", "summarizer.engine=ctranslate2"]))
+        SummarizeStage(
+            load_config(overrides=[f"summarizer.model={tiny['mt5']}", "summarizer.engine=ctranslate2"])
+        )
     msg = str(err.value)
     assert "\n" not in msg and "pip install" in msg and "summarizer.engine=torch" in msg
 

@@ -479,6 +479,12 @@ class CT2Summarizer(Seq2SeqSummarizer):
                     vocab, zh_token, sorted(i for i in specials if isinstance(i, int))
                 )
                 load = with_vocab_map(path, text, cache_dir)
+                log.info(
+                    "summarizer: vocabulary map %s: %d of %d tokens always scored",
+                    vocab_map,
+                    mapped,
+                    len(vocab),
+                )
             elif vocab_map != "none":
                 raise ModelLoadError(
                     f"summarizer.ct2_vocab_map '{vocab_map}': expected one of {', '.join(VOCAB_MAPS)}"
