@@ -187,6 +187,9 @@ def _build_model(args: argparse.Namespace, device: Any, dtype: Any) -> tuple[Any
         torch.manual_seed(args.seed)
         with torch.device(device):
             model = MT5ForConditionalGeneration(config)
+        model.encoder.embed_tokens = model.decoder.embed_tokens = (
+            model.shared
+        )  # one input embedding, as mT5's
         model.to(dtype)
         model.generation_config = GenerationConfig(decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
         n = sum(p.numel() for p in model.parameters())
