@@ -38,7 +38,11 @@ def offline(monkeypatch):
 def _content(ids, s):
     """Token ids without decoder start, end and padding tokens."""
     gc = s.generation_config
-    drop = {s.pad_id, gc.decoder_start_token_id, *([gc.eos_token_id] if isinstance(gc.eos_token_id, int) else gc.eos_token_id)}
+    drop = {
+        s.pad_id,
+        gc.decoder_start_token_id,
+        *([gc.eos_token_id] if isinstance(gc.eos_token_id, int) else gc.eos_token_id),
+    }
     return [i for i in ids if i not in drop]
 
 
@@ -90,7 +94,9 @@ def test_conversion_is_cached_and_int8_runs(tiny, tmp_path):
 def test_missing_ctranslate2_is_one_config_line(tiny, monkeypatch):
     monkeypatch.setitem(sys.modules, "ctranslate2", None)  # import fails
     with pytest.raises(ConfigError) as err:
-        SummarizeStage(load_config(overrides=[f"summarizer.model={tiny['mt5']}", "summarizer.engine=ctranslate2"]))
+        SummarizeStage(
+            load_config(overrides=[f"summarizer.model={tiny['mt5']}", "summarizer.engine=ctranslate2"])
+        )
     msg = str(err.value)
     assert "\n" not in msg and "pip install" in msg and "summarizer.engine=torch" in msg
 
@@ -126,3 +132,75 @@ def test_rerank_candidates_come_from_the_ct2_beam(tiny, tmp_path):
     one = s.summarize(texts)
     assert [len(x.candidates) for x in many] == [3, 3]
     assert [x.text for x in many] == [x.text for x in one] == [x.candidates[0] for x in many]
+
+
+def test_zh_token_keeps_what_chinese_summaries_are_made_of():
+    from pipeline.summarize.ct2 import vocab_map_text, zh_token
+
+    for tok in ["▁中国", "。", "，", "“", "2024", "▁3.5", "%", "℃", "▁A", "GD", "▁", "##市", "《"]:
+        assert zh_token(tok), tok
+    for tok in ["▁hello", "GDP", "こんにちは", "▁Москва", "한국", "▁café"]:
+        assert not zh_token(tok), tok
+    vocab = ["<pad>", "</s>", "<unk>", "▁中国", "▁hello", "a b", "▁world"]
+    text, n = vocab_map_text(vocab, zh_token, always=[0, 1])
+    lines = text.splitlines()
+    assert lines[0] == "\t<pad> </s> ▁中国" and n == 3  # always scored
+    # every other usable token is scored when an input holds it; a token with a space cannot be mapped
+    assert lines[1:] == ["<unk>\t<unk>", "▁hello\t▁hello", "▁world\t▁world"]
+
+
+def test_vocab_map_restricts_ct2_output_and_a_full_map_changes_nothing(tiny, tmp_path):
+    from pipeline.summarize.ct2 import CT2Summarizer, ensure_converted, open_translator, with_vocab_map
+    from pipeline.summarize.presets import resolve_model_spec
+
+    over = [f"summarizer.model={tiny['mt5']}", *GREEDY, f"summarizer.ct2_cache_dir={tmp_path / 'cache'}",
+            "summarizer.engine=ctranslate2", "summarizer.compute_type=float32"]  # fmt: skip
+    cfg = load_config(overrides=over).summarizer
+    plain = CT2Summarizer.from_settings(cfg)
+    rows = plain._encode(ARTICLES)
+    want = plain.generate_ids(rows)
+    path = ensure_converted(resolve_model_spec(cfg), "float32", cache_dir=tmp_path / "cache")
+    specials = {plain.pad_id, plain.eos_id, plain.start_id}
+
+    def through(text):
+        s = CT2Summarizer.open(path, resolve_model_spec(cfg), compute_type="float32")
+        s.translator = open_translator(with_vocab_map(path, text, tmp_path / "cache"), "cpu", "float32")
+        s.use_vocab_map("test", 0)
+        return s.generate_ids(rows)
+
+    # a map that always scores every token: output identical, token for token
+    assert through("\t" + " ".join(plain.vocab) + "\n") == want
+    # a map without any token the unrestricted model chose (and no input tokens): none of them appears
+    used = {t for ids in want for t in ids} - specials
+    allowed = [t for i, t in enumerate(plain.vocab) if i not in used and " " not in t]
+    got = through("\t" + " ".join(allowed) + "\n")
+    assert got != want and all(len(g) > 1 for g in got)
+    assert not ({t for ids in got for t in ids} & used)
+    assert not (path / "vmap.txt").exists()  # the converted directory itself is left alone
+
+
+def test_zh_vocab_map_setting_end_to_end(tiny, tmp_path):
+    from pipeline.summarize.ct2 import zh_token
+
+    over = [f"summarizer.model={tiny['mt5']}", *GREEDY, f"summarizer.ct2_cache_dir={tmp_path / 'cache'}",
+            "summarizer.engine=ctranslate2", "summarizer.compute_type=float32"]  # fmt: skip
+    plain = SummarizeStage(load_config(overrides=over)).abstractive
+    mapped = SummarizeStage(load_config(overrides=[*over, "summarizer.ct2_vocab_map=zh"])).abstractive
+    assert plain.describe()["vocab_map"] == "none" and "use_vmap" not in plain.options
+    assert mapped.describe()["vocab_map"] == "zh" and mapped.options["use_vmap"] is True
+    assert 0 < mapped.vocab_map_size < len(mapped.vocab)
+    rows = mapped._encode(ARTICLES)
+    got = mapped.generate_ids(rows)
+    specials = {mapped.pad_id, mapped.eos_id, mapped.start_id, *mapped.tokenizer.all_special_ids}
+    inputs = {t for r in rows for t in r}
+    # every output token is one a Chinese summary is made of, a special token, or one the batch's inputs hold
+    assert all(zh_token(mapped.vocab[t]) or t in specials or t in inputs for ids in got for t in ids)
+    want = plain.generate_ids(rows)
+    for g, w in zip(got, want, strict=True):  # where the model stayed inside the map, nothing changed
+        if all(zh_token(plain.vocab[t]) or t in specials or t in inputs for t in w):
+            assert g == w
+    assert all(s.text for s in mapped.summarize(ARTICLES[:3]))
+    # a second load reuses the map's directory
+    again = SummarizeStage(load_config(overrides=[*over, "summarizer.ct2_vocab_map=zh"])).abstractive
+    assert again.generate_ids(rows) == got
+    assert len([p for p in (tmp_path / "cache").iterdir() if "-vmap-" in p.name]) == 1

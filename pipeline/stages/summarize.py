@@ -85,6 +85,12 @@ class SummarizerSection(Section):
     ct2_cache_dir: str | None = Field(
         None, description="where first-use conversions go (null: $NEWSPIPE_CT2_CACHE, else ~/.cache/newspipe/ct2)"
     )
+    ct2_vocab_map: Literal["none", "zh"] = Field(
+        "none",
+        description="ctranslate2 engine only; zh: score only the tokens a Chinese summary uses (Han, CJK "
+        "punctuation, digits, short Latin pieces) plus the input's own tokens: a faster output layer "
+        "(docs/summarizer.md)",
+    )
     max_summary_chars: int = Field(120, ge=10)
     extractive_max_chars: int = Field(120, ge=10, description="extractive summaries never exceed this")
     extractive_min_chars: int = Field(

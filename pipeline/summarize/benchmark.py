@@ -43,15 +43,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-tokens", type=int, default=512)
     p.add_argument("--new-tokens", type=int, default=64, help="min_new_tokens = max_new_tokens (default 64)")
     p.add_argument(
-        "--naive-limit", type=int, default=None, help="time the per-article loop on this many articles (default all)"
+        "--naive-limit",
+        type=int,
+        default=None,
+        help="time the per-article loop on this many articles (default all)",
     )
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
     p.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="auto")
     p.add_argument(
-        "--token-budget", type=int, default=None, help="padded input tokens per batch (default: rows x --max-tokens)"
+        "--token-budget",
+        type=int,
+        default=None,
+        help="padded input tokens per batch (default: rows x --max-tokens)",
     )
     p.add_argument(
-        "--max-batch-size", default="64", help="rows per batch; a list (512,1024,2048) measures each (default 64)"
+        "--max-batch-size",
+        default="64",
+        help="rows per batch; a list (512,1024,2048) measures each (default 64)",
     )
     p.add_argument(
         "--encoder-batch-size", type=int, default=None, help="encode batches in slices of this many rows"
@@ -66,10 +74,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="replay the decoding step as CUDA graphs: torch.compile mode reduce-overhead (implies --compile)",
     )
-    p.add_argument("--compile-mode", default=None, help="torch.compile mode (default: default, or reduce-overhead)")
+    p.add_argument(
+        "--compile-mode", default=None, help="torch.compile mode (default: default, or reduce-overhead)"
+    )
     p.add_argument("--repeats", type=int, default=2, help="best of this many timed runs, for both paths")
     p.add_argument(
-        "--warmup", type=int, default=None, help="warm-up batches use this many articles (default: one full batch)"
+        "--warmup",
+        type=int,
+        default=None,
+        help="warm-up batches use this many articles (default: one full batch)",
     )
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--seed", type=int, default=0)
@@ -81,13 +94,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--check", action="store_true", help="also check batched output == naive output")
     p.add_argument(
-        "--time-limit", type=float, default=None, help="skip remaining batch sizes once this many seconds have passed"
+        "--time-limit",
+        type=float,
+        default=None,
+        help="skip remaining batch sizes once this many seconds have passed",
     )
     p.add_argument(
         "--ct2",
         default="auto",
         help="also measure the CTranslate2 engine with this compute type (int8, int8_float32, float32, "
         "bfloat16, int8_bfloat16); auto: int8 on CPU, bfloat16 on CUDA when ctranslate2 is installed; none: skip",
+    )
+    p.add_argument(
+        "--ct2-vmap-size",
+        default=None,
+        help="also measure CTranslate2 through a vocabulary map (summarizer.ct2_vocab_map) that always scores "
+        "this many tokens (a list 20000,40000 measures each); the default engine is measured first",
     )
 
 
@@ -159,12 +181,19 @@ def _build_model(args: argparse.Namespace, device: Any, dtype: Any) -> tuple[Any
             feed_forward_proj="gated-gelu",
             dropout_rate=0.0,
         )
+        config.tie_word_embeddings = (
+            False  # mT5's output projection is its own (transformers 5 ties it on init)
+        )
         torch.manual_seed(args.seed)
         with torch.device(device):
             model = MT5ForConditionalGeneration(config)
+        model.encoder.embed_tokens = model.decoder.embed_tokens = (
+            model.shared
+        )  # one input embedding, as mT5's
         model.to(dtype)
         model.generation_config = GenerationConfig(decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
-        return model.eval(), None, "random mT5-base (582M params)"
+        n = sum(p.numel() for p in model.parameters())
+        return model.eval(), None, f"random mT5-base ({n / 1e6:.0f}M params)"
     path = args.model
     if path is None:
         from pipeline.summarize.tiny import build_tiny_bart, build_tiny_mt5
@@ -219,8 +248,11 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     device = resolve_device(args.device)
     dtype = resolve_dtype(args.dtype, device)
     model, tok, what = _build_model(args, device, dtype)
-    print(f"model:    {what} on {device} in {str(dtype).replace('torch.', '')}; "
-          f"ready after {time.perf_counter() - started:.1f}s", flush=True)
+    print(
+        f"model:    {what} on {device} in {str(dtype).replace('torch.', '')}; "
+        f"ready after {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
     new = args.new_tokens
     spec = ModelSpec(
         model="bench",
@@ -239,7 +271,9 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         compile_mode=args.compile_mode,
     )
     cfg = model.config
-    specials = {x for x in (cfg.pad_token_id, cfg.eos_token_id, cfg.decoder_start_token_id, 2, 3, 4) if x is not None}
+    specials = {
+        x for x in (cfg.pad_token_id, cfg.eos_token_id, cfg.decoder_start_token_id, 2, 3, 4) if x is not None
+    }
     eos = cfg.eos_token_id if isinstance(cfg.eos_token_id, int) else 1
     articles = _articles(args, cfg.vocab_size, specials, eos)
     lengths = [len(a) for a in articles]
@@ -257,7 +291,9 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         outs = []
         for ids in items:
             x = torch.tensor([ids], device=device)
-            outs.append(model.generate(input_ids=x, attention_mask=torch.ones_like(x), generation_config=naive_gc)[0])
+            outs.append(
+                model.generate(input_ids=x, attention_mask=torch.ones_like(x), generation_config=naive_gc)[0]
+            )
         return [o.tolist() for o in outs]
 
     naive(articles[:1])  # warm-up: CUDA context, kernels
@@ -296,7 +332,9 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             _sync(device)
             naive_s = min(naive_s, time.perf_counter() - t0)
             naive_cpu = min(naive_cpu, (time.process_time() - c0) / naive_n)
-        naive_mem = max(naive_mem, torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else rss.peak)
+        naive_mem = max(
+            naive_mem, torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else rss.peak
+        )
         for size in warm:
             if rep and args.time_limit and time.perf_counter() - started > args.time_limit:
                 break
@@ -335,14 +373,19 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             flush=True,
         )
         if args.check:
-            same = sum(1 for a, b in zip(out[:naive_n], naive_out, strict=True) if _strip(a, cfg) == _strip(b, cfg))
+            same = sum(
+                1 for a, b in zip(out[:naive_n], naive_out, strict=True) if _strip(a, cfg) == _strip(b, cfg)
+            )
             print(f"check:    {same}/{naive_n} batched outputs identical to the naive loop's", flush=True)
         if rate > result["batched"]:
             result.update(batched=rate, ratio=rate / naive_rate, batched_cpu=cpu_of[size])
     if args.profile:
         _profile(summarizer, articles[: args.profile], device)
-    print(f"best:     {result['batched']:.2f} articles/s batched vs {naive_rate:.2f} naive = {result['ratio']:.1f}x "
-          f"(total {time.perf_counter() - started:.0f}s)", flush=True)
+    print(
+        f"best:     {result['batched']:.2f} articles/s batched vs {naive_rate:.2f} naive = {result['ratio']:.1f}x "
+        f"(total {time.perf_counter() - started:.0f}s)",
+        flush=True,
+    )
     ctype = _ct2_type(args.ct2, device)
     if ctype:
         tmp = tempfile.TemporaryDirectory(prefix="bench-ct2-")
@@ -426,23 +469,65 @@ def _convert(model: Any, tok: Any, device: Any, ctype: str, out: Path) -> Path:
     return convert_model(vocab, src, out, quantization=ctype, ref="bench", source="bench")
 
 
-def _bench_ct2(args, ct2_dir, convert_s, tok, cfg, gen_config, spec, sizes, articles, ctype, result, torch_out):
-    """CTranslate2 phase: same articles, same batch plan; best of --repeats; peak memory."""
-    import ctranslate2
+def _bench_ct2(
+    args, ct2_dir, convert_s, tok, cfg, gen_config, spec, sizes, articles, ctype, result, torch_out
+):
+    """CTranslate2 phase: same articles, same batch plan, the translator opened as the engine opens it
+    (`open_translator`: its thread settings); best of --repeats; peak memory. Then, per
+    `--ct2-vmap-size`, the same through a vocabulary map of that many always-scored tokens."""
+    import random
+
     import torch
 
-    from pipeline.summarize.ct2 import CT2Summarizer, _read_vocab
+    from pipeline.summarize.ct2 import (
+        CT2Summarizer,
+        _read_vocab,
+        open_translator,
+        vocab_map_text,
+        with_vocab_map,
+    )
 
-    device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
-    threads = args.threads or torch.get_num_threads()
+    device = (
+        "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
+    )
     size_mib = sum(p.stat().st_size for p in ct2_dir.rglob("*") if p.is_file()) / 2**20
-    with PeakRSS() as load_rss:
-        translator = ctranslate2.Translator(str(ct2_dir), device=device, compute_type=ctype, inter_threads=1,
-                                            intra_threads=threads)  # fmt: skip
-    s = CT2Summarizer(tok, translator, cfg, gen_config, _read_vocab(ct2_dir), spec, ref="bench", device=device,
-                      compute_type=ctype)  # fmt: skip
-    print(f"ct2:      converted to {ctype} in {convert_s:.0f}s ({size_mib:.0f} MiB on disk); "
-          f"loaded on {device} with {threads} threads, resident {load_rss.peak:.2f} GiB", flush=True)  # fmt: skip
+    vocab = _read_vocab(ct2_dir)
+    out: dict[str, float] = {}
+    for vmap in [0, *_vmap_sizes(args.ct2_vmap_size)]:
+        load, label = ct2_dir, ctype
+        if vmap:
+            # stand-in for a language's map (the benchmark's model has no real tokenizer): `vmap` tokens
+            # drawn at random are always scored, every other one when an input holds it, as with `zh`
+            keep = set(random.Random(args.seed).sample(range(len(vocab)), min(vmap, len(vocab))))
+            specials = {cfg.pad_token_id, cfg.eos_token_id, cfg.decoder_start_token_id}
+            text, _ = vocab_map_text(
+                vocab, lambda t: False, sorted(keep | {i for i in specials if i is not None})
+            )
+            load, label = with_vocab_map(ct2_dir, text, ct2_dir.parent / "vmap"), f"{ctype} + vmap {vmap}"
+        with PeakRSS() as load_rss:
+            translator = open_translator(load, device, ctype, args.threads)
+        s = CT2Summarizer(tok, translator, cfg, gen_config, vocab, spec, ref="bench", device=device,
+                          compute_type=ctype)  # fmt: skip
+        if vmap:
+            s.use_vocab_map(f"random-{vmap}", vmap)
+        threads = args.threads or (
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        )
+        print(f"ct2:      converted to {ctype} in {convert_s:.0f}s ({size_mib:.0f} MiB on disk); "
+              f"loaded on {device} ({threads} threads) as {label}, resident {load_rss.peak:.2f} GiB", flush=True)  # fmt: skip
+        figures = _time_ct2(args, s, sizes, articles, label, result, torch_out, cfg, device)
+        key = "ct2" if not vmap else f"ct2_vmap{vmap}"
+        out.update({key if k == "ct2" else k.replace("ct2", key, 1): v for k, v in figures.items()})
+        del s, translator
+        gc.collect()
+    return out
+
+
+def _vmap_sizes(text: str | None) -> list[int]:
+    return [int(x) for x in (text or "").split(",") if x.strip()]
+
+
+def _time_ct2(args, s, sizes, articles, label, result, torch_out, cfg, device):
     best_rate, best_size, best_mem, best_cpu, out = 0.0, 0, 0.0, 0.0, []
     for size in sizes:
         s.max_batch_size = size
@@ -462,17 +547,27 @@ def _bench_ct2(args, ct2_dir, convert_s, tok, cfg, gen_config, spec, sizes, arti
     mem = "" if device == "cuda" else f", {best_cpu:.2f} CPU-s/article, peak {best_mem:.2f} GiB resident set"
     cpu_ratio = result["batched_cpu"] / best_cpu if best_cpu and result["batched_cpu"] else 0.0
     print(f"ct2:      {best_rate:10.2f} articles/s  ({len(articles)} in {len(articles) / best_rate:.2f}s, best of "
-          f"{args.repeats}; max {best_size} rows{mem})  -> {ratio:.1f}x torch batched, "
+          f"{args.repeats}; max {best_size} rows{mem}; {label})  -> {ratio:.1f}x torch batched, "
           f"{best_rate / result['naive']:.1f}x naive", flush=True)  # fmt: skip
     if device == "cpu":
         print(f"ct2:      CPU time per article: torch batched / ct2 = {cpu_ratio:.1f}x (steadier than wall time "
-              "when other processes share the CPU)", flush=True)  # fmt: skip
+              f"when other processes share the CPU; load average now {_loadavg()})", flush=True)  # fmt: skip
     same = sum(1 for a, b in zip(out, torch_out, strict=False) if _strip(a, cfg)[1:] == _strip(b, cfg)[1:])
-    print(f"ct2:      {same}/{len(out)} outputs identical to torch's ({ctype}; only float32 is expected to match)")
+    print(
+        f"ct2:      {same}/{len(out)} outputs identical to torch's ({label}; only float32 is expected to match)"
+    )
     if device == "cpu" and args.random_mt5_base:
-        print(f"target (CPU, mT5-base): CTranslate2 {ctype} batched >= 3x torch float32 batched -> "
-              f"{'PASS' if ratio >= 3 else 'FAIL'} ({ratio:.2f}x)")  # fmt: skip
+        print(f"target (CPU, mT5-base): CTranslate2 {label} batched >= 3x torch float32 batched -> "
+              f"{'PASS' if ratio >= 3 else 'FAIL'} ({ratio:.2f}x wall, {cpu_ratio:.2f}x CPU time)")  # fmt: skip
     return {"ct2": best_rate, "ct2_ratio": ratio, "ct2_cpu": best_cpu, "ct2_cpu_ratio": cpu_ratio}
+
+
+def _loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as fh:
+            return " ".join(fh.read().split()[:3])
+    except OSError:
+        return "n/a"
 
 
 def _strip(seq: list[int], cfg: Any) -> list[int]:

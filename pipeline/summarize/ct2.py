@@ -11,6 +11,13 @@ Face tokenizer, config and generation config, so the directory alone is enough t
 First-use conversions go to a cache directory (`summarizer.ct2_cache_dir`, else
 `$NEWSPIPE_CT2_CACHE`, else `~/.cache/newspipe/ct2`) keyed by model, revision (for a local directory:
 its files' sizes and times) and compute type. `summarizer.model` may also name a converted directory.
+
+`summarizer.ct2_vocab_map: zh` (opt-in) restricts the output layer to a vocabulary map, CTranslate2's
+`use_vmap`: the tokens a Chinese summary is made of (`zh_token`) are always scored, every other token
+only when the batch's inputs contain it. mT5's 250,112-row output projection is about half of a
+decoding step on CPU, so this is a speed setting; it changes an output only where the model would
+have picked a token outside the map (docs/summarizer.md). The map is written next to the conversion
+cache, into a directory of links to the converted files plus `vmap.txt`.
 """
 
 from __future__ import annotations
@@ -40,7 +47,17 @@ log = logging.getLogger("pipeline.summarize")
 
 HF_SUBDIR = "hf"  # the Hugging Face side of a converted directory (CTranslate2 owns config.json)
 META = "newspipe_ct2.json"
-COMPUTE_TYPES = ("auto", "float32", "int8", "int8_float32", "bfloat16", "int8_bfloat16", "float16", "int8_float16")
+VOCAB_MAPS = ("none", "zh")
+COMPUTE_TYPES = (
+    "auto",
+    "float32",
+    "int8",
+    "int8_float32",
+    "bfloat16",
+    "int8_bfloat16",
+    "float16",
+    "int8_float16",
+)
 MISSING = (
     "summarizer.engine: ctranslate2 is not installed; install it with `pip install 'newspipe[fast]'` "
     "(or `pip install ctranslate2`), or use --set summarizer.engine=torch"
@@ -64,7 +81,9 @@ def resolve_device(name: str = "auto") -> str:
     if name == "cuda" and not cuda:
         raise ModelLoadError("summarizer.device is 'cuda' but CTranslate2 sees no CUDA device", "device")
     if name not in ("cpu", "cuda"):
-        raise ModelLoadError(f"summarizer.device '{name}': the ctranslate2 engine runs on cpu or cuda", "device")
+        raise ModelLoadError(
+            f"summarizer.device '{name}': the ctranslate2 engine runs on cpu or cuda", "device"
+        )
     return name
 
 
@@ -102,7 +121,9 @@ def cache_key(spec: ModelSpec, quantization: str) -> str:
     if os.path.isdir(name):
         root = Path(name).resolve()
         files = sorted(p for p in root.rglob("*") if p.is_file())
-        ident = [str(root)] + [f"{p.relative_to(root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+        ident = [str(root)] + [
+            f"{p.relative_to(root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files
+        ]
     else:
         ident = [spec.model, spec.revision or "main"]
     digest = hashlib.sha256("\n".join([*ident, quantization]).encode()).hexdigest()[:16]
@@ -171,8 +192,12 @@ def _fix_special_tokens(work: Path, model: Any) -> None:
         return None
 
     cfg["eos_token"] = tok(gc.eos_token_id, mc.eos_token_id) or cfg.get("eos_token")
-    cfg["decoder_start_token"] = tok(gc.decoder_start_token_id, mc.decoder_start_token_id) or cfg.get("decoder_start_token")
-    cfg["bos_token"] = cfg.get("bos_token") or tok(gc.bos_token_id, mc.bos_token_id) or cfg["decoder_start_token"]
+    cfg["decoder_start_token"] = tok(gc.decoder_start_token_id, mc.decoder_start_token_id) or cfg.get(
+        "decoder_start_token"
+    )
+    cfg["bos_token"] = (
+        cfg.get("bos_token") or tok(gc.bos_token_id, mc.bos_token_id) or cfg["decoder_start_token"]
+    )
     cfg["unk_token"] = cfg.get("unk_token") or cfg["eos_token"]
     (work / "config.json").write_text(json.dumps(cfg, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -199,15 +224,20 @@ def convert_spec(
     import torch
 
     tokenizer, model, ref = load_pretrained(
-        spec, device=torch.device("cpu"), dtype=torch.float32,
-        local_files_only=local_files_only, use_safetensors=use_safetensors,
+        spec,
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+        local_files_only=local_files_only,
+        use_safetensors=use_safetensors,
     )
     try:
         return convert_model(tokenizer, model, out_dir, quantization=quantization, ref=ref, source=spec.model)
     except ConfigError:
         raise
     except Exception as exc:  # unsupported architecture, disk full, ...
-        raise ModelLoadError(f"CTranslate2 conversion failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        raise ModelLoadError(
+            f"CTranslate2 conversion failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from exc
 
 
 def ensure_converted(
@@ -234,7 +264,102 @@ def ensure_converted(
         return target
     log.info("summarizer: converting %s for CTranslate2 (%s), once", spec.model, quantization)
     return convert_spec(
-        spec, target, quantization=quantization, local_files_only=local_files_only, use_safetensors=use_safetensors
+        spec,
+        target,
+        quantization=quantization,
+        local_files_only=local_files_only,
+        use_safetensors=use_safetensors,
+    )
+
+
+def _zh_char(c: str) -> bool:
+    o = ord(c)
+    return (
+        0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
+        or 0x3400 <= o <= 0x4DBF  # extension A
+        or 0xF900 <= o <= 0xFAFF  # compatibility ideographs
+        or 0x3000 <= o <= 0x303F  # CJK symbols and punctuation: 。、《》「」
+        or 0xFF00 <= o <= 0xFFEF  # full-width forms: ，：；（）％
+        or 0x2000 <= o <= 0x206F  # general punctuation: “”‘’—…
+        or o in (0xB0, 0xB7, 0xD7, 0xF7, 0x2103, 0x2116)  # ° · × ÷ ℃ №
+        or (o < 0x80 and not c.isalpha() and c.isprintable())  # ASCII digits and punctuation
+    )
+
+
+def zh_token(token: str) -> bool:
+    """Can a Chinese summary use this vocabulary token without having seen it in its input? Han
+    characters, CJK and ASCII punctuation, digits, and Latin pieces of at most two letters (so any
+    Latin name can still be spelled); a word-start mark (SentencePiece's ▁, WordPiece's ##) is
+    ignored. Longer Latin words, kana, Hangul, Cyrillic, ... are scored only when the input has them."""
+    body = token.replace("\u2581", "").removeprefix("##")
+    letters = 0
+    for c in body:
+        if c.isascii() and c.isalpha():
+            letters += 1
+        elif not _zh_char(c):
+            return False
+    return letters <= 2
+
+
+def _mappable(token: str) -> bool:
+    return bool(token) and not any(c in token for c in " \t\n\r")  # vmap.txt separates tokens by these
+
+
+def vocab_map_text(vocab: Sequence[str], keep: Any, always: Sequence[int] = ()) -> tuple[str, int]:
+    """The text of a CTranslate2 `vmap.txt` and the number of tokens it always scores: one line with
+    an empty source listing the kept tokens (`keep(token)` true, or their id in `always`), then one
+    line `token<TAB>token` per other token, so that a token in a batch's input is scored too."""
+    ids = set(always)
+    fixed = [t for i, t in enumerate(vocab) if _mappable(t) and (i in ids or keep(t))]
+    seen = set(fixed)
+    lines = ["\t" + " ".join(fixed)]
+    for t in vocab:
+        if t not in seen and _mappable(t):
+            seen.add(t)
+            lines.append(f"{t}\t{t}")
+    return "\n".join(lines) + "\n", len(fixed)
+
+
+def with_vocab_map(model_dir: str | Path, text: str, cache_dir: str | Path | None = None) -> Path:
+    """A directory holding `model_dir`'s files (linked, else copied) plus `vmap.txt` with `text`,
+    in the conversion cache (the converted directory itself is left as it is)."""
+    src = Path(model_dir).resolve()
+    stamp = src / "model.bin"
+    ident = f"{src}\n{stamp.stat().st_size}:{stamp.stat().st_mtime_ns}\n{text}"
+    digest = hashlib.sha256(ident.encode("utf-8")).hexdigest()[:16]
+    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in src.name)[:48]
+    target = root / f"{stem}-vmap-{digest}"
+    if (target / "vmap.txt").is_file() and is_converted(target):
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=root))
+    try:
+        for entry in src.iterdir():
+            if entry.name == "vmap.txt":
+                continue
+            try:
+                os.symlink(entry, tmp / entry.name, target_is_directory=entry.is_dir())
+            except OSError:  # no links here: copy
+                (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, tmp / entry.name)
+        (tmp / "vmap.txt").write_text(text, encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)  # a stale entry (its links broken)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def open_translator(path: str | Path, device: str, compute_type: str, threads: int | None = None) -> Any:
+    """A `ctranslate2.Translator` as the engine runs it: one batch at a time (inter_threads=1) on all
+    the CPUs this process may use (measured: two half-size batches in parallel on one thread each
+    cost 25% more CPU time per article than one batch on two threads)."""
+    ct2 = import_ct2()
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return ct2.Translator(
+        str(path), device=device, compute_type=compute_type, inter_threads=1, intra_threads=threads
     )
 
 
@@ -249,7 +374,7 @@ def _decode_options(gc: Any, max_len: int) -> dict[str, Any]:
         "length_penalty": float(gc.length_penalty if gc.length_penalty is not None else 1.0),
         "num_hypotheses": max(1, int(getattr(gc, "num_return_sequences", None) or 1)),
         "max_input_length": 0,  # our own limits apply (chunking/truncation happen before)
-        "return_scores": True,
+        "return_scores": False,  # nothing reads them (measured: no cost either way on CPU)
     }
     if opts["num_hypotheses"] > opts["beam_size"]:
         opts["num_hypotheses"] = opts["beam_size"]
@@ -294,7 +419,16 @@ class CT2Summarizer(Seq2SeqSummarizer):
         if len(ends) > 1:  # several end tokens (the converted config holds one)
             self.options["end_token"] = [vocab[i] for i in ends if 0 <= i < len(vocab)]
         forced = getattr(gc, "forced_bos_token_id", None)
-        self.target_prefix = [vocab[forced]] if isinstance(forced, int) else None  # mBART-style language token
+        self.target_prefix = (
+            [vocab[forced]] if isinstance(forced, int) else None
+        )  # mBART-style language token
+        self.vocab_map = "none"
+        self.vocab_map_size = 0
+
+    def use_vocab_map(self, name: str, size: int) -> None:
+        """Decode through the translator's vmap.txt (`size` tokens always scored)."""
+        self.vocab_map, self.vocab_map_size = name, size
+        self.options["use_vmap"] = True
 
     @classmethod
     def open(
@@ -306,10 +440,12 @@ class CT2Summarizer(Seq2SeqSummarizer):
         compute_type: str = "int8",
         ref: str | None = None,
         threads: int | None = None,
+        vocab_map: str = "none",
+        cache_dir: str | Path | None = None,
         **options: Any,
     ) -> CT2Summarizer:
-        """Load a converted directory."""
-        ct2 = import_ct2()
+        """Load a converted directory (with `vocab_map: zh`, through a vocabulary map: see `zh_token`)."""
+        import_ct2()
         from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
         path = Path(path)
@@ -321,21 +457,53 @@ class CT2Summarizer(Seq2SeqSummarizer):
                 gen = GenerationConfig.from_pretrained(hf, local_files_only=True)
             except OSError:
                 gen = GenerationConfig.from_model_config(config)
-            if threads is None:
-                threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-            translator = ct2.Translator(
-                str(path), device=device, compute_type=compute_type, inter_threads=1, intra_threads=threads
-            )
             vocab = _read_vocab(path)
+            load, mapped = path, 0
+            if vocab_map == "zh":
+                specials = set(getattr(tokenizer, "all_special_ids", None) or [])
+                specials |= {
+                    i
+                    for i in (gen.decoder_start_token_id, getattr(gen, "forced_bos_token_id", None))
+                    if isinstance(i, int)
+                }
+                specials |= set(
+                    gen.eos_token_id if isinstance(gen.eos_token_id, list) else [gen.eos_token_id]
+                )
+                if sum(1 for t in vocab if any(0x4E00 <= ord(c) <= 0x9FFF for c in t)) < 100:
+                    raise ModelLoadError(
+                        "summarizer.ct2_vocab_map: zh needs a vocabulary that spells Chinese characters as text; "
+                        "this model's does not (byte-level BPE?): use ct2_vocab_map: none",
+                        "other",
+                    )
+                text, mapped = vocab_map_text(
+                    vocab, zh_token, sorted(i for i in specials if isinstance(i, int))
+                )
+                load = with_vocab_map(path, text, cache_dir)
+                log.info(
+                    "summarizer: vocabulary map %s: %d of %d tokens always scored",
+                    vocab_map,
+                    mapped,
+                    len(vocab),
+                )
+            elif vocab_map != "none":
+                raise ModelLoadError(
+                    f"summarizer.ct2_vocab_map '{vocab_map}': expected one of {', '.join(VOCAB_MAPS)}"
+                )
+            translator = open_translator(load, device, compute_type, threads)
         except ModelLoadError:
             raise
         except Exception as exc:
-            raise ModelLoadError(f"cannot open the CTranslate2 model: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
+            raise ModelLoadError(
+                f"cannot open the CTranslate2 model: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+            ) from exc
         if ref is None:
             meta = path / META
             ref = json.loads(meta.read_text(encoding="utf-8")).get("ref") if meta.is_file() else None
-        return cls(tokenizer, translator, config, gen, vocab, spec, ref=ref or spec.model, device=device,
-                   compute_type=compute_type, **options)
+        made = cls(tokenizer, translator, config, gen, vocab, spec, ref=ref or spec.model, device=device,
+                   compute_type=compute_type, **options)  # fmt: skip
+        if vocab_map != "none":
+            made.use_vocab_map(vocab_map, mapped)
+        return made
 
     @classmethod
     def load(  # type: ignore[override]
@@ -356,11 +524,17 @@ class CT2Summarizer(Seq2SeqSummarizer):
             if key in ("token_budget", "max_batch_size") and options.get(key) is None:
                 options[key] = value
         path = ensure_converted(
-            spec, ctype, cache_dir=cache_dir, local_files_only=local_files_only, use_safetensors=use_safetensors
+            spec,
+            ctype,
+            cache_dir=cache_dir,
+            local_files_only=local_files_only,
+            use_safetensors=use_safetensors,
         )
         name = os.path.expanduser(spec.model)
-        ref = spec.model if os.path.isdir(name) else None  # local: the path as given; hub: id@commit from the meta
-        return cls.open(path, spec, device=dev, compute_type=ctype, ref=ref, **options)
+        ref = (
+            spec.model if os.path.isdir(name) else None
+        )  # local: the path as given; hub: id@commit from the meta
+        return cls.open(path, spec, device=dev, compute_type=ctype, ref=ref, cache_dir=cache_dir, **options)
 
     @classmethod
     def from_settings(cls, cfg: Any) -> CT2Summarizer:  # type: ignore[override]
@@ -368,6 +542,7 @@ class CT2Summarizer(Seq2SeqSummarizer):
             resolve_model_spec(cfg),
             compute_type=getattr(cfg, "compute_type", "auto"),
             cache_dir=getattr(cfg, "ct2_cache_dir", None),
+            vocab_map=getattr(cfg, "ct2_vocab_map", "none"),
             **engine_settings(cfg),
         )
 
@@ -381,10 +556,17 @@ class CT2Summarizer(Seq2SeqSummarizer):
             "engine": "ctranslate2",
             "device": self.device,
             "dtype": self.compute_type,
+            "vocab_map": self.vocab_map,
             "max_input_tokens": self.input_limit,
             "generation": {
                 k: getattr(gc, k)
-                for k in ("num_beams", "max_new_tokens", "min_new_tokens", "no_repeat_ngram_size", "length_penalty")
+                for k in (
+                    "num_beams",
+                    "max_new_tokens",
+                    "min_new_tokens",
+                    "no_repeat_ngram_size",
+                    "length_penalty",
+                )
             },
         }
 
