@@ -90,6 +90,10 @@ def _merge(issue: Issue, first: Article, frag: Article) -> None:
             kept_roles.append((start, role))
     issue.noise.sort(key=lambda n: n.span[0])
     paras = list(frag.paragraphs)
+    if "byline" in jump_roles and paras and any(role == "byline+text" for _, role in frag.line_roles):
+        # a second byline glued to the continuation's first paragraph: its line stays with
+        # the text (it carries body), so the byline stays in the text too, never dropped
+        paras[0] = f"{frag.byline} {paras[0]}"
     if paras and first.paragraphs and not is_terminal(first.paragraphs[-1]):
         first.paragraphs[-1] = first.paragraphs[-1] + paras.pop(0)
     first.paragraphs.extend(paras)

@@ -125,3 +125,15 @@ def test_invariants_on_fixtures_with_lines_dropped_or_duplicated(data: st.DataOb
             j = (k // 7) % len(lines)
             lines[i], lines[j] = lines[j], lines[i]
     check_invariants("\n".join(lines), backend)
+
+
+@BACKENDS
+def test_a_second_glued_byline_on_a_continuation_is_kept(backend: str) -> None:
+    """Found by the property above: a `本报讯(记者 …) …` paragraph swapped to just after
+    `(上接第1版)` made a continuation with its own glued byline; joined to a first part that
+    has a byline, that byline's characters were lost."""
+    lines = list(LINES)
+    lines.insert(0, lines[0])
+    i, j = 1765 % len(lines), (1765 // 7) % len(lines)
+    lines[i], lines[j] = lines[j], lines[i]
+    check_invariants("\n".join(lines), backend)
