@@ -72,7 +72,10 @@ def page_of_header(s: str) -> str | None:
     if not (section or P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}\s", s)):
         return None
     # `今日8版` / `共8版` count the issue's pages: a masthead, not a page header
-    m = next((m for m in _PAGE_IN_HEADER.finditer(s) if not re.search(r"(?:今日|共|本期)\s*$", s[: m.start()])), None)
+    m = next(
+        (m for m in _PAGE_IN_HEADER.finditer(s) if not re.search(r"(?:今日|共|本期)\s*$", s[: m.start()])),
+        None,
+    )
     if not m and section:
         m = re.match(r"(\d{2})\s+", s)  # `01 要闻`
         return m.group(1) if m else None
@@ -153,7 +156,9 @@ def _tagger(path: Path) -> Any:
 class CrfSegmenter:
     """Segment issues with a trained layout + structure CRF pair."""
 
-    def __init__(self, model_dir: Path, options: SegmenterOptions | None = None, name: str | None = None) -> None:
+    def __init__(
+        self, model_dir: Path, options: SegmenterOptions | None = None, name: str | None = None
+    ) -> None:
         self.model_dir = Path(model_dir)
         self.name = name or str(model_dir)
         card_path = self.model_dir / CARD_FILE
@@ -173,7 +178,9 @@ class CrfSegmenter:
             )
         for f in (LAYOUT_FILE, STRUCTURE_FILE):
             if not (self.model_dir / f).is_file():
-                raise SegmenterModelError(f"{self.name}: {f} missing; retrain with `newspipe train segmenter`")
+                raise SegmenterModelError(
+                    f"{self.name}: {f} missing; retrain with `newspipe train segmenter`"
+                )
         self.layout = _tagger(self.model_dir / LAYOUT_FILE)
         self.structure = _tagger(self.model_dir / STRUCTURE_FILE)
         self.rules = Segmenter(options)
@@ -203,10 +210,11 @@ class CrfSegmenter:
             rules = self.reader.rule_reading(pin, units) if self.rule_reading else None
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []
-            labels = dispatch_opens_article(no_bylined_noise(labels, kinds), kinds)
+            labels = body_after_head(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds))
             if rules is not None:
                 labels = column_after_lead(labels, kinds, rules, texts)
                 labels = kicker_from_rules(labels, kinds, rules)
+                labels = subhead_before_jump(labels, kinds, rules)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -236,7 +244,9 @@ def no_bylined_noise(labels: list[str], kinds: list[str]) -> list[str]:
         while j > 0 and out[j - 1] == "noise" and kinds[j - 1] in ("head", "column"):
             j -= 1
         for k in range(j, i):
-            out[k] = ("B-" if k == j else "I-") + ("column" if kinds[k] == "column" and k == j else "headline")
+            out[k] = ("B-" if k == j else "I-") + (
+                "column" if kinds[k] == "column" and k == j else "headline"
+            )
         out[i] = ("B-" if j == i else "I-") + kinds[i]
         k = i + 1
         while k < n and out[k] == "noise" and kinds[k] in ("para", "head"):
@@ -284,6 +294,36 @@ def column_after_lead(labels: list[str], kinds: list[str], rules: list[str], tex
             out[i] = "I-column"
             if out[i + 1].startswith("B-"):
                 out[i + 1] = "I-" + out[i + 1][2:]
+    return out
+
+
+_HEAD_ROLES = ("headline", "kicker", "subheadline", "column")
+
+
+def body_after_head(labels: list[str]) -> list[str]:
+    """Body text right under a head block is that head's body: a headline never stands alone
+    with the next line opening a headless article (such a head would be dropped, bodiless)."""
+    out = list(labels)
+    for i in range(1, len(out)):
+        if out[i] == "B-text" and out[i - 1] != "noise" and out[i - 1].split("-", 1)[1] in _HEAD_ROLES:
+            out[i] = "I-text"
+    return out
+
+
+def subhead_before_jump(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
+    """A head line inside an article's body, followed only by body text up to a `下转`
+    marker, is a sub-head of the jumping article, not a new article (`40个项目彰显物流雄心`,
+    two paragraphs, `▶▶下转04版`), where the rule segmenter reads it so too: a new article
+    brings a byline or more body before it jumps to another page."""
+    out = list(labels)
+    for i in range(1, len(out) - 2):
+        if out[i] != "B-headline" or kinds[i] != "head" or rules[i] != "I-text" or out[i - 1] != "I-text":
+            continue
+        j = i + 1
+        while j < len(out) and out[j] == "I-text" and kinds[j] == "para":
+            j += 1
+        if j > i + 1 and j < len(out) and out[j] == "I-mark_to":
+            out[i] = "I-text"
     return out
 
 
@@ -452,7 +492,9 @@ def train(
         n_lines += len(ly)
         n_units += len(sy)
     if not used:
-        raise SegmenterModelError("no usable labelled issue to train on" + (f" ({skipped[0]})" if skipped else ""))
+        raise SegmenterModelError(
+            "no usable labelled issue to train on" + (f" ({skipped[0]})" if skipped else "")
+        )
     p = dict(DEFAULT_PARAMS)
     p.update(params or {})
     lt.set_params(p)

@@ -22,15 +22,25 @@ from pipeline.segmentation.bylines import looks_like_name
 from pipeline.segmentation.layout import LayoutUnit, NeighbourView, PageStats, neighbour_views, shape_features
 from pipeline.segmentation.segmenter import _Weights
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 # Cues of lines that belong to no article: service blocks, ads, notices, mastheads.
 NOTICE_CUES: dict[str, re.Pattern[str]] = {
-    "phone": re.compile(r"(?:电话|热线|手机|联系|咨询|服务台|传真)[^，。]{0,6}[:：]?\s*[0-9０-９(（]{3}|1[3-9]\d{9}|\d{3,4}[-－—]\d{7,8}"),
-    "weather": re.compile(r"[0-9０-９]+\s*[℃°]|[东南西北]{1,2}风\s*[0-9０-９一二三四五六～~-]+级|(?:晴|多云|阴|小雨|中雨|大雨|雷阵雨|阵雨|小雪)(?:转|间|到)|空气质量|紫外线|今日天气|明日天气|天气预报"),
-    "masthead": re.compile(r"主办|主管|刊号|CN\s?\d{2}|邮发代号|今日\s*[0-9０-９一二三四五六七八九十]+\s*版|总第\s*\d+\s*期|国内统一"),
-    "notice": re.compile(r"^(?:更正|声明|启事|公告|通告|遗失|征集|招聘|招标|拍卖|寻人|讣告)|(?:启事|声明|公告|通告|特此更正|特此声明|特此公告|作废)[。！]?$"),
-    "ad": re.compile(r"广告|优惠|促销|热销|火爆|招商热线|地址[:：]|网址[:：]|售楼|楼盘|开盘|样板|认筹|报名从速|欢迎垂询|折起"),
+    "phone": re.compile(
+        r"(?:电话|热线|手机|联系|咨询|服务台|传真)[^，。]{0,6}[:：]?\s*[0-9０-９(（]{3}|1[3-9]\d{9}|\d{3,4}[-－—]\d{7,8}"
+    ),
+    "weather": re.compile(
+        r"[0-9０-９]+\s*[℃°]|[东南西北]{1,2}风\s*[0-9０-９一二三四五六～~-]+级|(?:晴|多云|阴|小雨|中雨|大雨|雷阵雨|阵雨|小雪)(?:转|间|到)|空气质量|紫外线|今日天气|明日天气|天气预报"
+    ),
+    "masthead": re.compile(
+        r"主办|主管|刊号|CN\s?\d{2}|邮发代号|今日\s*[0-9０-９一二三四五六七八九十]+\s*版|总第\s*\d+\s*期|国内统一"
+    ),
+    "notice": re.compile(
+        r"^(?:更正|声明|启事|公告|通告|遗失|征集|招聘|招标|拍卖|寻人|讣告)|(?:启事|声明|公告|通告|特此更正|特此声明|特此公告|作废)[。！]?$"
+    ),
+    "ad": re.compile(
+        r"广告|优惠|促销|热销|火爆|招商热线|地址[:：]|网址[:：]|售楼|楼盘|开盘|样板|认筹|报名从速|欢迎垂询|折起"
+    ),
     "listing": re.compile(r"^\d{1,2}[:：]\d{2}\s*\S|开奖|中奖号码|彩票|第\s*\d{5,}\s*期"),
     "hotline": re.compile(r"新闻热线|报料|读者热线|发行热线|广告热线|投稿邮箱|邮箱[:：]|微信公众号|客户端"),
     "url": re.compile(r"https?://|www\.|@[a-z0-9]+\.|\.com|\.cn"),
@@ -41,7 +51,9 @@ _NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉
 _SUBJECT_FIRST_RE = re.compile(
     rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{P.CJK}]{{1,6}}?(?:(?<!城)市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|中学|小学)(?![{P.CJK}]?[的])"
 )
-_VERB_FIRST_RE = re.compile(r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在|对|将|给|跑出|打造|推动|做好|坚持|聚焦|加快|抓好|念好|下好|织密|筑牢|守好)")
+_VERB_FIRST_RE = re.compile(
+    r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在|对|将|给|跑出|打造|推动|做好|坚持|聚焦|加快|抓好|念好|下好|织密|筑牢|守好)"
+)
 _QA_RE = re.compile(r"^(?:记者|问|答|主持人|[^\s，。：:]{1,6})[:：]")
 _PREV_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "column", "name", "caption", "ellipsis", "news")
 _NEXT_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "news", "column", "caption", "name", "qa")
@@ -92,7 +104,9 @@ for _cue, _chars in _CUE_NEEDS.items():
     for _c in _chars:
         _CUE_TOKENS[_c] = _CUE_TOKENS.get(_c, frozenset()) | {_cue}
 _CUE_GATE_RE = re.compile(
-    r"\d{11}|://|www\.|\.c|@|[" + re.escape("".join(sorted({c for v in _CUE_NEEDS.values() for c in v}))) + "]"
+    r"\d{11}|://|www\.|\.c|@|["
+    + re.escape("".join(sorted({c for v in _CUE_NEEDS.values() for c in v})))
+    + "]"
 )
 
 
@@ -144,6 +158,7 @@ _DIST_HEAD = _Buckets("dist_head", (1, 2, 3, 5, 10))
 _DIST_BYLINE = _Buckets("dist_byline", (1, 2, 3, 5, 10))
 _PARA_OVL = _Buckets("para_ovl", (0.02, 0.05, 0.1, 0.2))
 _OWN_OVL = _Buckets("own_ovl", (0.0, 0.1, 0.25, 0.5))
+_MARK_AHEAD = _Buckets("mark_ahead", (1, 2, 3, 5))
 _SEC_OVL = _Buckets("sec_ovl", (0.05, 0.1, 0.15, 0.25, 0.4))
 
 
@@ -172,7 +187,9 @@ def unit_own_features(
             f.append("subject_first")
         if _VERB_FIRST_RE.match(s):
             f.append("verb_first")
-        if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)):
+        if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (
+            looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)
+        ):
             f.append("name_like")
         if "、" in s:
             f.append("enum")
@@ -226,6 +243,16 @@ def structure_features(
         ahead[i] = nxt_kind
         if kinds[i] not in ("head", "column", "caption"):
             nxt_kind = kinds[i]
+    # how far ahead a `下转` marker closes the text, before any head or byline: a short line
+    # followed within a few units by the jump marker is a sub-head of the jumping article
+    mark_ahead = [0] * n
+    nxt_mark = 0
+    for i in range(n - 1, -1, -1):
+        mark_ahead[i] = nxt_mark
+        if kinds[i] == "mark_to":
+            nxt_mark = i
+        elif kinds[i] in ("head", "column", "byline", "glued"):
+            nxt_mark = 0
     last_head = last_byline = -100
     glued_byline = False
     for i in range(n):
@@ -283,6 +310,10 @@ def structure_features(
             at = bisect_left(long_idx, i)
             before = long_idx[max(0, at - 3) : at]
             after = long_idx[bisect_right(long_idx, i) : bisect_right(long_idx, i) + 3]
+            if mark_ahead[i]:
+                # text past the jump marker belongs to the next article, not to this one
+                after = [k for k in after if k < mark_ahead[i]]
+                f.append(_MARK_AHEAD(mark_ahead[i] - i))
             prev_words: set[str] = set()
             for k in before:
                 prev_words |= grams[k]
