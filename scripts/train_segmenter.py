@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the shipped segmenter model (pipeline/models/segmenter) and its card.
 
-Trains the crf backend on the shipped corpus (pipeline/corpus/segmentation, 12 layout
+Trains the crf backend on the shipped corpus (pipeline/corpus/segmentation, 22 layout
 families) plus the project's fixtures (tests/fixtures, the seed's conventions), with layout
 variants, and records in the card what it was trained on and the leave-one-family-out
 figures of both backends on the corpus (each family unseen by the crf it is scored with).
