@@ -6,7 +6,7 @@ families) plus the project's fixtures (tests/fixtures, the seed's conventions), 
 variants, and records in the card what it was trained on and the leave-one-family-out
 figures of both backends on the corpus (each family unseen by the crf it is scored with).
 
-    python scripts/train_segmenter.py            # retrain + cross-validate (about 2 minutes)
+    python scripts/train_segmenter.py            # retrain + cross-validate (about 10 minutes on 2 idle cores)
     python scripts/train_segmenter.py --no-cv    # retrain only, keep the card's figures
 """
 
