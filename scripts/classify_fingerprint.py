@@ -13,7 +13,6 @@ indices and values when it ran. Compare two runs with `--compare A.json B.json`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -21,6 +20,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import fingerprint_cli  # noqa: E402
 
 SETTINGS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -97,35 +99,15 @@ def fingerprint() -> dict[str, Any]:
     return out
 
 
-def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    diffs = [f"only in first: {k}" for k in a.keys() - b.keys()]
-    diffs += [f"only in second: {k}" for k in b.keys() - a.keys()]
-    for k in sorted(a.keys() & b.keys()):
-        if a[k] != b[k]:
-            what = [f for f in a[k].keys() | b[k].keys() if a[k].get(f) != b[k].get(f)]
-            diffs.append(f"{k}: {', '.join(sorted(what))} differ")
-    return diffs
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out", nargs="?", help="write the fingerprint JSON here")
-    ap.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two fingerprint files")
-    args = ap.parse_args()
-    if args.compare:
-        a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
-        diffs = compare(a, b)
-        print("\n".join(diffs[:50]) or f"identical: {len(a)} records")
-        return 1 if diffs else 0
-    if not args.out:
-        ap.error("give OUT.json or --compare A B")
-    fp = fingerprint()
-    Path(args.out).write_text(json.dumps(fp, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+def _summary(fp: dict[str, Any]) -> str:
     paths: dict[str, int] = {}
     for v in fp.values():
         paths[v["path"]] = paths.get(v["path"], 0) + 1
-    print(f"{len(fp)} records ({len(SETTINGS)} settings) -> {args.out}; decided by {paths}")
-    return 0
+    return f"{len(fp)} records ({len(SETTINGS)} settings); decided by {paths}"
+
+
+def main() -> int:
+    return fingerprint_cli.main(__doc__.split("\n")[0], fingerprint, _summary)
 
 
 if __name__ == "__main__":

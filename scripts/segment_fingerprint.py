@@ -13,7 +13,6 @@ with `diff` or `--compare A.json B.json`.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -23,8 +22,19 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
 
-_LATER_FIELDS = {"topic", "topic_scores", "topic_evidence", "topic_confident", "summary", "summary_method", "summary_model"}
+import fingerprint_cli  # noqa: E402
+
+_LATER_FIELDS = {
+    "topic",
+    "topic_scores",
+    "topic_evidence",
+    "topic_confident",
+    "summary",
+    "summary_method",
+    "summary_model",
+}
 
 
 class _Recorder:
@@ -73,7 +83,9 @@ def fingerprint() -> dict[str, Any]:
     from pipeline.stages.segment import SegmentStage
 
     out: dict[str, Any] = {}
-    stages = {b: SegmentStage(load_config(None, [f"segmenter.backend={b}"], ["segment"])) for b in ("crf", "rules")}
+    stages = {
+        b: SegmentStage(load_config(None, [f"segmenter.backend={b}"], ["segment"])) for b in ("crf", "rules")
+    }
     seg = stages["crf"].segmenter
     layout_rec, struct_rec = _Recorder(seg.layout), _Recorder(seg.structure)
     seg.layout, seg.structure = layout_rec, struct_rec
@@ -95,33 +107,12 @@ def fingerprint() -> dict[str, Any]:
     return out
 
 
-def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    diffs = [f"only in first: {k}" for k in a.keys() - b.keys()]
-    diffs += [f"only in second: {k}" for k in b.keys() - a.keys()]
-    for k in sorted(a.keys() & b.keys()):
-        if a[k] != b[k]:
-            what = [f for f in a[k] if a[k].get(f) != b[k].get(f)]
-            diffs.append(f"{k}: {', '.join(what)} differ")
-    return diffs
+def _summary(fp: dict[str, Any]) -> str:
+    return f"{len(fp)} runs, {sum(len(v['articles']) for v in fp.values())} articles"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out", nargs="?", help="write the fingerprint JSON here")
-    ap.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two fingerprint files")
-    args = ap.parse_args()
-    if args.compare:
-        a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
-        diffs = compare(a, b)
-        print("\n".join(diffs[:50]) or f"identical: {len(a)} runs")
-        return 1 if diffs else 0
-    if not args.out:
-        ap.error("give OUT.json or --compare A B")
-    fp = fingerprint()
-    Path(args.out).write_text(json.dumps(fp, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
-    n_art = sum(len(v["articles"]) for v in fp.values())
-    print(f"{len(fp)} runs, {n_art} articles -> {args.out}")
-    return 0
+    return fingerprint_cli.main(__doc__.split("\n")[0], fingerprint, _summary)
 
 
 if __name__ == "__main__":
