@@ -115,8 +115,10 @@ def split_glued(line: str) -> tuple[str, str] | None:
         end = pos + consumed
     byline = line[:end].strip()
     body = line[end:].strip()
-    if not body or _only_names(body):
-        # `本报讯 记者 周某某` on its own line: the name belongs to the byline, not the body
+    if not body or (not b and _only_names(body)):
+        # `本报讯 记者 周某某` on its own line: the name belongs to the byline, not the body;
+        # after a bracketed byline (`本报讯（记者 周某）记者从省`, a hard-wrapped line) the
+        # names are inside the brackets and what follows is text
         return None
     return byline, body
 
