@@ -19,7 +19,7 @@ numbers of pipeline/classify/backoff.py (temperatures and weights by log-loss, t
 gate within a cap on how often the costly backoff runs, the out-of-scope pseudo-score and bias
 within an in-scope cost bound on every data set) and picks the threshold at which confident
 predictions are right >= --target of the time, pooled and on every data set (--target-each).
-Figures come pooled and per data set (data/topics, fixtures, corpus f01-f12, corpus f14-f23). The shipped model is then refitted on all records and written as
+Figures come pooled and per data set (data/topics, fixtures, corpus f01-f12, f14-f23, f24-f27). The shipped model is then refitted on all records and written as
 JSON + safetensors (no pickle) with a model card.
 """
 
@@ -269,7 +269,9 @@ def subset_of(rec: dict) -> str:
     """Which data set an article comes from, for the per-set figures."""
     src = rec["source"]
     if src.startswith("corpus:"):
-        return "corpus_f01_f12" if src < "corpus:f13" else "corpus_f14_f23"
+        if src < "corpus:f13":
+            return "corpus_f01_f12"
+        return "corpus_f14_f23" if src < "corpus:f24" else "corpus_f24_f27"
     return "fixtures" if src == "fixtures" else "data_topics"
 
 
@@ -607,7 +609,7 @@ def write_card(out: Path, report: dict, labels: list[str]) -> None:
         "  interviews, data reports, notices); `other` = out of scope (sport, entertainment, crime,",
         "  health, weather, markets, accidents, science). Plus the gold articles of tests/fixtures",
         "  and of the labelled segmentation corpus (pipeline/corpus/segmentation, one directory per",
-        "  layout family f01-f23, `topic` per article, `other` = out of scope), written by helpers",
+        "  layout family f01-f27, `topic` per article, `other` = out of scope), written by helpers",
         "  who never saw the classifier.",
         f"- sha256 of the records: `{info['data_sha256']}`; trained {info['trained_at']}, C={info['C']}",
         "",

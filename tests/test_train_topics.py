@@ -35,11 +35,12 @@ def test_corpus_articles_are_grouped_by_family(tmp_path):
     write_issue(tmp_path / "f01_city", "f01_city_01_a", ["trade", "other", None])
     write_issue(tmp_path / "f01_city", "f01_city_02_b", ["civic"])
     write_issue(tmp_path / "f14_metro", "f14_metro_01_c", ["history"])
+    write_issue(tmp_path / "f24_pdf", "f24_pdf_01_d", ["logistics"])
     (tmp_path / "notes").mkdir()  # a directory without golds is not a family
     recs = T.load_corpus([str(tmp_path)])
-    assert [r["topic"] for r in recs] == ["trade", "other", "civic", "history"]  # untopiced article skipped
-    assert {r["group"] for r in recs} == {"family:f01_city", "family:f14_metro"}
-    assert [T.subset_of(r) for r in recs] == ["corpus_f01_f12"] * 3 + ["corpus_f14_f23"]
+    assert [r["topic"] for r in recs] == ["trade", "other", "civic", "history", "logistics"]  # untopiced skipped
+    assert {r["group"] for r in recs} == {"family:f01_city", "family:f14_metro", "family:f24_pdf"}
+    assert [T.subset_of(r) for r in recs] == ["corpus_f01_f12"] * 3 + ["corpus_f14_f23", "corpus_f24_f27"]
 
 
 def test_a_fold_never_splits_a_family_an_issue_or_a_register():

@@ -266,7 +266,13 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
     for i, d in enumerate(out):
         if d == NOISE:
             continue
-        if d == CONT and prev is not None:
+        if d == START and prev is not None and open_dispatch(page.lines[prev].text):
+            out[i] = CONT  # `株洲日报讯(全媒体记者/易楚曦通讯员/尹玉` + `奇)8月31日,…`: one byline
+        elif d == START and prev is not None and page.lines[i].text[:1] in _NEVER_OPENS:
+            out[i] = CONT  # `，智慧黑板、…`: a line that opens with a comma goes on with the one above
+        elif d == START and prev is not None and _tail_of(page, prev, i):
+            out[i] = CONT  # `…这既是民生的温度,也是城市文明的` + `刻度。`
+        elif d == CONT and prev is not None:
             p, cur = page.lines[prev].text, page.lines[i].text
             if not wrapped and not rule_join(p, page.kinds[prev], cur, page.kinds[i], False):
                 out[i] = START
@@ -274,6 +280,37 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
                 out[i] = START
         prev = i
     return out
+
+
+def _tail_of(page: PageInput, prev: int, i: int) -> bool:
+    """A short line that ends a sentence, right under a long body line cut off in mid-word:
+    the paragraph's last words, on any page."""
+    p, cur = page.lines[prev].text, page.lines[i].text
+    return (
+        page.kinds[prev] in ("para", "glued")
+        and len(p) >= 30
+        and "\u4e00" <= p[-1] <= "\u9fff"
+        and len(cur) <= 12
+        and ends_sentence(cur)
+        and page.kinds[i] in ("para", "head")
+    )
+
+
+_OPEN_BRACKET = {"（": "）", "(": ")"}
+# punctuation that ends or splits a clause: no paragraph, headline or label starts with it
+_NEVER_OPENS = frozenset("，,。、；;：:！!？?）)」』”’》〉…")
+
+
+def open_dispatch(s: str) -> bool:
+    """A dispatch head whose bracketed byline is cut off at the line's end (hard-wrapped text):
+    the next line finishes the byline and is never a new unit."""
+    m = P.GLUED_HEAD_RE.match(s)
+    if not m:
+        return False
+    rest = s[m.end() :].lstrip()
+    if not rest or rest[0] not in _OPEN_BRACKET:
+        return False
+    return _OPEN_BRACKET[rest[0]] not in rest and len(rest) <= 40
 
 
 def column_after_lead(labels: list[str], kinds: list[str], rules: list[str], texts: list[str]) -> list[str]:
@@ -297,7 +334,7 @@ def column_after_lead(labels: list[str], kinds: list[str], rules: list[str], tex
     return out
 
 
-_HEAD_ROLES = ("headline", "kicker", "subheadline", "column")
+_HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
 
 
 def body_after_head(labels: list[str]) -> list[str]:
@@ -336,9 +373,6 @@ def kicker_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> 
         if out[i] == "noise" and kinds[i] == "head" and rules[i] == "B-kicker" and out[i + 1] == "B-headline":
             out[i], out[i + 1] = "B-kicker", "I-headline"
     return out
-
-
-_HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
 
 
 def dispatch_opens_article(labels: list[str], kinds: list[str]) -> list[str]:
