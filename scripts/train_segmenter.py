@@ -36,6 +36,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-family-out run")
     ap.add_argument("--out", type=Path, default=shipped_path(SHIPPED_MODEL))
+    ap.add_argument("--jobs", type=int, default=1, help="cross-validation folds run at once (one per core)")
     args = ap.parse_args()
     corpus = load_fixtures(shipped_path(SHIPPED_CORPUS))
     extra = load_fixtures(FIXTURES) if FIXTURES.is_dir() else []
@@ -44,7 +45,9 @@ def main() -> int:
         old_card = json.loads((args.out / CARD_FILE).read_text(encoding="utf-8"))
     cv = old_card.get("leave_one_family_out")
     if not args.no_cv:
-        result = leave_one_family_out(corpus, augment=augment, progress=lambda f: print("…", f, file=sys.stderr))
+        result = leave_one_family_out(
+            corpus, augment=augment, progress=lambda f: print("…", f, file=sys.stderr), jobs=args.jobs
+        )
         print(format_lofo(result))
         cv = {
             "families": {

@@ -299,3 +299,15 @@ def test_a_head_line_before_a_jump_marker_is_a_sub_head_where_the_rules_agree() 
     labels2 = ["B-headline", "I-text", "B-headline", "I-byline", "I-text", "I-mark_to"]
     rules2 = ["B-headline", "I-text", "I-text", "I-byline", "I-text", "I-marker"]
     assert subhead_before_jump(labels2, kinds2, rules2) == labels2
+
+
+def test_cross_validation_folds_in_parallel_give_the_same_figures() -> None:
+    """`jobs=2` runs folds in worker processes; the figures must be those of one at a time."""
+    from pipeline.segmentation.crossval import leave_one_family_out
+
+    fams = sorted({fx.family for fx in CORPUS})[:3]
+    small = [fx for fam in fams for fx in [f for f in CORPUS if f.family == fam][:2]]
+    one = leave_one_family_out(small, params={"max_iterations": 30})
+    two = leave_one_family_out(small, params={"max_iterations": 30}, jobs=2)
+    assert list(one["families"]) == list(two["families"]) == fams
+    assert one == two
