@@ -264,6 +264,8 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
     wrapped = page.stats.hard_wrapped
     prev: int | None = None
     for i, d in enumerate(out):
+        if d != NOISE and i > 0 and out[i - 1] == NOISE and _rest_of_cut_noise(page, i):
+            out[i] = d = NOISE  # `…本版编辑：李某 美编：` + `王某`: a page-furniture line cut by the wrap
         if d == NOISE:
             continue
         if d == START and prev is not None and open_dispatch(page.lines[prev].text):
@@ -280,6 +282,22 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
                 out[i] = START
         prev = i
     return out
+
+
+def _rest_of_cut_noise(page: PageInput, i: int) -> bool:
+    """On a hard-wrapped page, the short rest of a page-furniture line (page header, editor
+    line, site chrome: the rules call it noise) that the wrap cut at full width."""
+    st = page.stats
+    if st.wrap_width is None or not page.kinds[i - 1].startswith("noise_"):
+        return False
+    above, cur = page.lines[i - 1].text, page.lines[i].text
+    return (
+        st.width(above) >= st.wrap_width - 1
+        and not P.TERMINAL_RE.search(above)
+        and st.width(cur) <= 0.6 * st.wrap_width
+        and not any(c in cur for c in "，,。；;！？!?")
+        and page.kinds[i] in ("head", "para", "column")
+    )
 
 
 def _tail_of(page: PageInput, prev: int, i: int) -> bool:

@@ -36,7 +36,21 @@ EDITOR_RE = re.compile(
     r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
     r"\s*[/／:：\s]"
 )
-EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|校对)\s*[/／:：]")
+EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|责编|美编|版式|校对)\s*[/／:：]")
+
+# web-page furniture in copies taken from a paper's site or app: breadcrumbs, share / print /
+# font-size buttons, view counts, previous / next links, source and time lines, copyright
+SITE_CHROME_RE = re.compile(
+    r"^(?:首页|网站首页)?\s*(?:[^\s>＞›»]{1,14}\s*[>＞›»]\s*){1,6}[^\s>＞›»]{1,14}\s*$"
+    r"|分享到|[【\[]\s*(?:打印|关闭|收藏|纠错|推荐)\s*[】\]]|打印本页|关闭窗口|字号\s*[:：]?\s*[大中小]"
+    r"|(?:阅读量|浏览量|浏览次数|点击量|点击数|阅读数)\s*[:：]?\s*\d"
+    r"|^(?:上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回上页|版面导航|本版新闻|本版导航|相关新闻|相关阅读"
+    r"|相关报道|猜你喜欢|推荐阅读|热点推荐|热门推荐|延伸阅读)"
+    r"|^(?:来源|稿源|文章来源|信息来源|发布时间|发布日期|更新时间)\s*[:：]"
+    r"|点击查看大图|查看原图|点击图片查看|版权所有|版权声明|未经授权|ICP备|Copyright|©"
+    r"|^PDF\s*版|数字报刊?平台|电子版\s*$"
+    rf"|[_｜|]\s*[{CJK}]{{2,10}}(?:网|客户端|报)\s*$"
+)
 
 # ---- continuation markers ----------------------------------------------------------------
 _PAGE = rf"(?P<page>{PAGE_LABEL})"

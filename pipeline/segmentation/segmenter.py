@@ -52,6 +52,7 @@ from pipeline.segmentation.patterns import (
     PAGE_NUMBER_ONLY_RE,
     PAGE_SECTION_RE,
     SENTENCE_INSIDE_RE,
+    SITE_CHROME_RE,
     maybe_column,
     ocr_fold,
 )
@@ -210,8 +211,10 @@ class Segmenter:
                 or PAGE_SECTION_RE.match(f)
             ):
                 return NOISE, {"noise_kind": "page_header"}
-            if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
+            if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)):
                 return NOISE, {"noise_kind": "editor"}
+            if SITE_CHROME_RE.search(s):
+                return NOISE, {"noise_kind": "site"}
         # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
         if n <= 200 and not (terminal and ends_sentence(s, sign_off=False)):
             tail = s[-40:]
