@@ -47,7 +47,7 @@ from pipeline.segmentation.layout import (
     shape_features,
     split_page,
 )
-from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
+from pipeline.segmentation.segmenter import LineKind, Segmenter, SegmenterOptions
 
 LAYOUT_FILE = "layout.crfsuite"
 STRUCTURE_FILE = "structure.crfsuite"
@@ -97,15 +97,37 @@ class PageInput:
     raw_kinds: list[tuple[str, dict]] | None = None  # `Segmenter.line_kind` of each line
 
 
+_READER_MEMO_MAX = 20000  # texts whose kind is kept between `forget` calls
+_KIND_NAMES: dict[Any, str] = {k: k.value for k in LineKind}
+
+
 class LineReader:
     """Physical lines of a page plus the rules' reading of each (shared by both backends)."""
 
     def __init__(self, rules: Segmenter) -> None:
         self.rules = rules
+        self._kinds: dict[str, str] = {}  # text -> kind, for one issue (`forget`)
+
+    def forget(self) -> None:
+        """Drop the per-issue memos (the rules' line kinds too)."""
+        self._kinds.clear()
+        self.rules.forget()
 
     def kind(self, s: str, found: tuple[str, dict] | None = None) -> str:
-        found_kind, extra = found or self.rules.line_kind(s)
-        kind = str(getattr(found_kind, "value", found_kind))  # a LineKind member -> its plain name
+        """The line's kind as the taggers see it (memoised per issue: the layout pass and the
+        unit view ask it about the same texts). `found`: `rules.line_kind(s)` if known."""
+        kind = self._kinds.get(s)
+        if kind is None:
+            if len(self._kinds) >= _READER_MEMO_MAX:
+                self._kinds.clear()  # callers that never `forget` (training over many issues)
+            kind = self._kinds[s] = self._kind(s, found or self.rules.line_kind(s))
+        return kind
+
+    def _kind(self, s: str, found: tuple[str, dict]) -> str:
+        found_kind, extra = found
+        kind = _KIND_NAMES.get(found_kind)  # a LineKind member -> its plain name
+        if kind is None:
+            kind = str(getattr(found_kind, "value", found_kind))
         if kind == "noise":
             return "noise_" + str(extra.get("noise_kind") or "other")
         if kind == "head":
@@ -190,7 +212,7 @@ class CrfSegmenter:
 
     def segment(self, issue: Issue) -> Issue:
         grams.clear()  # the memo serves one issue; keeps benchmarks honest and memory flat
-        self.rules.forget()
+        self.reader.forget()
         ends_sentence.cache_clear()
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles = []

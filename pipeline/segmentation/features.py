@@ -230,6 +230,8 @@ def structure_features(
     # IDF weights are asked for only of the short units' bigrams (`own_ovl` below)
     idf = PageIdf(texts, frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40]))
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
+    # per long unit, how many of its bigrams the (up to) three long units before it share
+    long_shared = dict(zip(long_idx, _grams.shared_with_previous([texts[i] for i in long_idx], 3), strict=True))
     seen_short: list[str] = []
     feats: list[list[str]] = []
     # each unit's features as its neighbours see them, built once
@@ -297,13 +299,9 @@ def structure_features(
         if len(s) > 40:
             # a long paragraph that shares no words with the text before it may open a brief
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
-            at = bisect_left(long_idx, i)
-            before = long_idx[max(0, at - 3) : at]
             g = grams[i]
-            if before and g:
-                # |g ∩ (A ∪ B ∪ C)| as |g| - |g - A - B - C|: no union is built
-                share = (len(g) - len(g.difference(*[grams[k] for k in before]))) / len(g)
-                f.append(_PARA_OVL(share))
+            if g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
+                f.append(_PARA_OVL(long_shared[i] / len(g)))
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from pipeline.document import SourceLine
 from pipeline.segmentation import patterns as P
 
@@ -48,6 +50,22 @@ def display_width(s: str) -> float:
     return min(wide, n) + (n - min(wide, n)) / 2
 
 
+def display_widths(texts: list[str]) -> list[float]:
+    """`display_width` of each text, for a whole page in one numpy pass (the same floats:
+    each is an int plus a half)."""
+    if len(texts) < 8:
+        return [display_width(t) for t in texts]
+    joined = "".join(texts)
+    a = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # UTF-8 bytes beyond the first: 1 from U+0080, 2 from U+0800, 3 from U+10000
+    extra = (a >= 0x80).astype(np.int64) + (a >= 0x800) + (a >= 0x10000)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lens)
+    csum = np.concatenate(([0], np.cumsum(extra)))
+    wide = np.minimum((csum[ends] - csum[ends - lens]) // 2, lens)
+    return (wide + (lens - wide) / 2).tolist()
+
+
 @dataclass
 class PageStats:
     """What a page's lines say about its layout."""
@@ -59,6 +77,8 @@ class PageStats:
     indent_share: float  # share of lines that start indented
     median_len: float
     measure: str = "cells"  # how the wrap width is counted: display cells or characters
+    # each line's width by `measure`, its indent included (`page_stats` of those lines)
+    widths: list[float] | None = field(default=None, repr=False, compare=False)
 
     @property
     def hard_wrapped(self) -> bool:
@@ -107,13 +127,16 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     # breaks at a character count: measure both, keep the one the page follows more closely
     open_ends = [not ends_sentence(ln.text) for ln in lines]
     # an indented first line is as wide as the others once its indent is counted
-    by_cells = _wrap_width([display_width(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
-    by_chars = _wrap_width([len(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
+    texts = [ln.text for ln in lines]
+    cells = [w + ind for w, ind in zip(display_widths(texts), indents, strict=True)]
+    chars = [len(t) + ind for t, ind in zip(texts, indents, strict=True)]
+    by_cells = _wrap_width(cells, open_ends)
+    by_chars = _wrap_width(chars, open_ends)
     measure = "chars" if by_chars[1] > by_cells[1] else "cells"
     wrap, share = by_chars if measure == "chars" else by_cells
     blank = sum(1 for g in gaps[1:] if g > 0) / max(1, n - 1)
     indent = sum(1 for x in indents if x) / n
-    return PageStats(n, wrap, share, blank, indent, median, measure)
+    return PageStats(n, wrap, share, blank, indent, median, measure, chars if measure == "chars" else cells)
 
 
 def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[SourceLine], list[int], list[float]]:
@@ -270,8 +293,13 @@ def layout_features(
     texts = [ln.text for ln in lines]
     if shapes is None:
         shapes = [shape_features(t) for t in texts]
-    widths = [stats.width(t) + ind for t, ind in zip(texts, indents, strict=True)]
     W = stats.wrap_width
+    if W is None:
+        widths: list[float] = []  # asked only of hard-wrapped pages
+    elif stats.widths is not None and len(stats.widths) == n:
+        widths = stats.widths
+    else:
+        widths = [stats.width(t) + ind for t, ind in zip(texts, indents, strict=True)]
     page = [f"page={stats.kind}"]
     own: list[list[str]] = []
     for i in range(n):
