@@ -101,20 +101,27 @@ def shared_with_previous(texts: list[str], window: int) -> list[int]:
     m = len(texts)
     if m < 2:
         return [0] * m
-    prime(texts)
-    arrays = [code_array(t) for t in texts]
-    lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
-    if not lens.any():
+    keys, _, m = _pairs(texts)
+    if not len(keys):
         return [0] * m
-    # (bigram, text position) pairs as one sortable key: code * m + position
-    keys = np.concatenate(arrays) * m + np.repeat(np.arange(m, dtype=np.int64), lens)
-    keys.sort()
     code, pos = np.divmod(keys, m)
     # a pair is shared when the pair just before it (the same bigram's latest earlier
     # occurrence) sits 1..window texts back; a repeat within one text (distance 0) is not
     step = pos[1:] - pos[:-1]
     hit = (code[1:] == code[:-1]) & (step >= 1) & (step <= window)
     return np.bincount(pos[1:][hit], minlength=m).tolist()
+
+
+def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """(bigram, position of its text) pairs of `texts` as sorted keys ``code * m + position``
+    (repeats within a text kept), the concatenated code arrays' lengths, and m."""
+    m = len(texts)
+    prime(texts)
+    arrays = [code_array(t) for t in texts]
+    lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
+    keys = np.concatenate(arrays) * m + np.repeat(np.arange(m, dtype=np.int64), lens)
+    keys.sort()
+    return keys, lens, m
 
 
 def joined_bigrams(texts: list[str]) -> frozenset[int]:
