@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Issue, SourceLine
-from pipeline.segmentation import grams
+from pipeline.segmentation import gc_paused, grams
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.assemble import assemble, noise_lines, to_article
 from pipeline.segmentation.features import FEATURES_VERSION, structure_features
@@ -211,9 +211,19 @@ class CrfSegmenter:
         self.rule_reading = bool(self.card.get("rule_reading", False))
 
     def segment(self, issue: Issue) -> Issue:
-        grams.clear()  # the memo serves one issue; keeps benchmarks honest and memory flat
+        with gc_paused():
+            self._forget()
+            try:
+                return self._segment(issue)
+            finally:
+                self._forget()  # freed here, the issue's texts never reach the collector
+
+    def _forget(self) -> None:
+        grams.clear()  # the memos serve one issue; keeps benchmarks honest and memory flat
         self.reader.forget()
         ends_sentence.cache_clear()
+
+    def _segment(self, issue: Issue) -> Issue:
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles = []
         noise = []

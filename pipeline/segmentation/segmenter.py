@@ -25,7 +25,7 @@ from enum import Enum
 from itertools import chain, repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
-from pipeline.segmentation import grams
+from pipeline.segmentation import gc_paused, grams
 from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
 from pipeline.segmentation.layout import (
     LayoutUnit,
@@ -627,6 +627,10 @@ class Segmenter:
     # ---- glue --------------------------------------------------------------------------------
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
+        with gc_paused():
+            return self._segment(issue)
+
+    def _segment(self, issue: Issue) -> Issue:
         self.forget()
         grams.clear()
         ends_sentence.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
