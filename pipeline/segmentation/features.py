@@ -233,6 +233,8 @@ def structure_features(
     # per long unit, how many of its bigrams the (up to) three long units before it share
     long_shared = dict(zip(long_idx, _grams.shared_with_previous([texts[i] for i in long_idx], 3), strict=True))
     seen_short: list[str] = []
+    prev_memo: dict[tuple[int, ...], set[int]] = {}
+    sec_memo: dict[tuple[tuple[int, ...], tuple[int, ...]], str] = {}
     feats: list[list[str]] = []
     # each unit's features as its neighbours see them, built once
     as_prev, as_next, as_pp, as_nn = neighbour_views(own, _AS_PREV, _AS_NEXT, _AS_PP, _AS_NN)
@@ -312,15 +314,24 @@ def structure_features(
                 # text past the jump marker belongs to the next article, not to this one
                 after = [k for k in after if k < mark_ahead[i]]
                 f.append(_MARK_AHEAD(mark_ahead[i] - i))
-            prev_words: set[str] = set()
-            for k in before:
-                prev_words |= grams[k]
             if before:
+                # the short lines of a head run share the long texts around them: each union
+                # and share is built once (the same set, built the same way, iterated alike)
+                key = tuple(before)
+                prev_words = prev_memo.get(key)
+                if prev_words is None:
+                    prev_words = prev_memo[key] = set()
+                    for k in before:
+                        prev_words |= grams[k]
                 f.append(_OWN_OVL(idf.overlap(grams[i], prev_words)))
                 if after:
-                    nxt = grams[after[0]].union(*[grams[k] for k in after[1:]])
-                    share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
-                    f.append(_SEC_OVL(share))
+                    both = (key, tuple(after))
+                    sec = sec_memo.get(both)
+                    if sec is None:
+                        nxt = grams[after[0]].union(*[grams[k] for k in after[1:]])
+                        share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
+                        sec = sec_memo[both] = _SEC_OVL(share)
+                    f.append(sec)
             else:
                 f.append("own_ovl=none")
             if len(s) >= 4 and any(s in t or t in s for t in seen_short if s != t):

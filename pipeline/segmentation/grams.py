@@ -64,15 +64,17 @@ def prime(texts: Iterable[str]) -> None:
     pair = han[:-1] & han[1:]
     codes_np = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair]
     codes = codes_np.tolist()
-    # before[k]: how many bigrams start before character k of `joined`
-    before = np.concatenate(([0], np.cumsum(pair))).tolist()
-    pos = 0
-    for t in todo:
-        end = pos + len(t)
-        lo, hi = before[pos], before[max(pos, end - 1)]
+    # before[k]: how many bigrams start before character k of `joined`, asked only at each
+    # text's first and last character (an empty last text starts past the end: clipped)
+    before = np.concatenate(([0], np.cumsum(pair)))
+    lens = np.fromiter(map(len, todo), dtype=np.int64, count=len(todo))
+    starts = np.cumsum(lens + 1) - (lens + 1)
+    last = len(before) - 1
+    los = before[np.minimum(starts, last)].tolist()
+    his = before[np.minimum(np.maximum(starts, starts + lens - 1), last)].tolist()
+    for t, lo, hi in zip(todo, los, his, strict=True):
         _memo[t] = frozenset(codes[lo:hi])
         _spans[t] = (codes_np, lo, hi)
-        pos = end + 1
 
 
 def bigrams(text: str) -> frozenset[int]:

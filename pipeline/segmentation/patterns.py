@@ -122,6 +122,8 @@ _OCR_DIGIT_RE = re.compile(r"(?<=[0-9])[OoIl](?=[0-9年月日./-]|$)|(?<=[0-9年
 
 _FOLDABLE_RE = re.compile("[" + re.escape("".join(map(chr, _FOLD_WIDTH))) + "]")
 _OCR_SLIP_CHAR_RE = re.compile("[OoIl曰]")
+# a character of either step: a line with neither is left as it is by both
+_FOLD_OR_SLIP_RE = re.compile("[" + re.escape("".join(map(chr, _FOLD_WIDTH))) + "OoIl曰]")
 
 
 def ocr_fold(s: str) -> str:
@@ -129,6 +131,8 @@ def ocr_fold(s: str) -> str:
     patterns (`2O24年1O月22曰` -> `2024年10月22日`, `l8日` -> `18日`). Used only to
     recognise a line's shape; the text itself is never changed. (Runs for every short line:
     a quick scan first, since most lines need neither step.)"""
+    if not _FOLD_OR_SLIP_RE.search(s):
+        return s  # most lines: one scan says neither step applies
     if _FOLDABLE_RE.search(s):
         s = s.translate(_FOLD_WIDTH)
     if not _OCR_SLIP_CHAR_RE.search(s):
