@@ -36,6 +36,8 @@ EDITOR_RE = re.compile(
     r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
     r"\s*[/／:：\s]"
 )
+# the first characters EDITOR_RE can match (`本版…`, `责任编辑`, `一审` …): other lines skip it
+EDITOR_FIRST = frozenset("本责值美编校版组审签一二三终制排")
 EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|校对)\s*[/／:：]")
 
 # ---- continuation markers ----------------------------------------------------------------
@@ -97,6 +99,17 @@ COLUMN_LAST = frozenset(w[-1] for w in _COLUMN_SUFFIXES + _COLUMN_WORDS) | {"\n"
 def maybe_column(s: str) -> bool:
     """A necessary condition of `COLUMN_ANY_RE.match(s)`, without a regex scan."""
     return bool(s) and (s[0] in COLUMN_FIRST or s[-1] in COLUMN_LAST or "·" in s or "•" in s)
+
+
+_PAGE_LABEL_FIRST = frozenset("-—－第ABCDEFGH")
+
+
+def maybe_page_label(s: str) -> bool:
+    """A necessary condition of `PAGE_NUMBER_ONLY_RE.match(s)` or `PAGE_SECTION_RE.match(s)`,
+    without a regex scan: a dash, a space, `第`, a section letter or a digit (`\\d`: any
+    Unicode decimal digit) first."""
+    c = s[:1]
+    return bool(c) and (c in _PAGE_LABEL_FIRST or c.isdecimal() or c.isspace())
 
 
 # all of COLUMN_RES in one pattern (each is anchored with ^, so `.match` == any member's `.search`)

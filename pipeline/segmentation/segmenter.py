@@ -42,6 +42,7 @@ from pipeline.segmentation.patterns import (
     CLAUSE_PUNCT_RE,
     COLUMN_ANY_RE,
     DATE_LEAD_RE,
+    EDITOR_FIRST,
     EDITOR_INSIDE_RE,
     EDITOR_RE,
     ELLIPSIS_END_RE,
@@ -53,6 +54,7 @@ from pipeline.segmentation.patterns import (
     PAGE_SECTION_RE,
     SENTENCE_INSIDE_RE,
     maybe_column,
+    maybe_page_label,
     ocr_fold,
 )
 from pipeline.text import fold_fullwidth
@@ -206,11 +208,12 @@ class Segmenter:
                     return MARK_FROM, {"page": _page(m.group("page"))}
             if not terminal and _HAS_NUMBER_RE.search(f) and (
                 (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
-                or PAGE_NUMBER_ONLY_RE.match(f)
-                or PAGE_SECTION_RE.match(f)
+                or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
             ):
                 return NOISE, {"noise_kind": "page_header"}
-            if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)):
+            if (s[:1] in EDITOR_FIRST and EDITOR_RE.match(s)) or (
+                not terminal and ("编" in s or "校" in s) and EDITOR_INSIDE_RE.search(s)
+            ):
                 return NOISE, {"noise_kind": "editor"}
         # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
         if n <= 200 and not (terminal and ends_sentence(s, sign_off=False)):
