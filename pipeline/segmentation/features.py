@@ -128,6 +128,11 @@ def notice_cues(s: str) -> list[str]:
     if len(possible) == 1:
         (cue,) = possible
         return ["cue=" + cue] if NOTICE_CUES[cue].search(s) else []
+    # each possible cue's own pattern first (most such lines are body text that carries none);
+    # only two or more real cues need the combined scan to resolve overlaps as it does
+    found = [cue for cue in possible if NOTICE_CUES[cue].search(s)]
+    if len(found) <= 1:
+        return ["cue=" + found[0]] if found else []
     return sorted({"cue=" + str(m.lastgroup) for m in _NOTICE_RE.finditer(s)})
 
 

@@ -315,14 +315,20 @@ def layout_features(
     feats: list[list[str]] = []
     as_prev, as_prev2, as_next = neighbour_views(own, _AS_PREV, _AS_PREV2, _AS_NEXT)
     joins = [["rule_join", f"rule_join|gap={g}|{page[0]}"] for g in range(3)]
+    wrapped = W is not None
+    pair_kinds: dict[tuple[str, str], str] = {}  # the `pk|k=…` feature of each pair of kinds
     for i in range(n):
-        f = [*page, *own[i]]
         if i == 0:
-            f.append("first")
+            f = [*page, *own[i], "first"]
         else:
-            f += as_prev[i - 1]
-            f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
-            if rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], W is not None):
+            pk = pair_kinds.get((kinds[i - 1], kinds[i]))
+            if pk is None:
+                pk = pair_kinds[kinds[i - 1], kinds[i]] = f"pk|k={kinds[i - 1]}|{kinds[i]}"
+            f = [*page, *own[i], *as_prev[i - 1], pk]
+            # `rule_join` asked only where the kinds allow a join (its own first test)
+            if kinds[i] in _JOIN_KINDS and kinds[i - 1] in _JOIN_PREV_KINDS and rule_join(
+                texts[i - 1], kinds[i - 1], texts[i], kinds[i], wrapped
+            ):
                 # with the layout: a blank line in mid-sentence is an e-paper copy's slip
                 f += joins[min(gaps[i], 2)]
             if i >= 2:
@@ -339,11 +345,15 @@ def _clauses(s: str) -> int:
     return s.count("，") + s.count(",") + s.count("、") + s.count("；")
 
 
+_JOIN_KINDS = ("para", "head")  # the kinds `rule_join` lets continue a line…
+_JOIN_PREV_KINDS = ("para", "glued", "head")  # …and the kinds of the line it continues
+
+
 def rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> bool:
     """The rules' reading: a paragraph that stops in mid-sentence goes on in this line
     (`同比增长` / `35.7%,总量…`), unless this line opens a byline, caption, marker or list
     item. On a page of one paragraph per line only a long body line can be cut off."""
-    if kind not in ("para", "head") or prev_kind not in ("para", "glued", "head"):
+    if kind not in _JOIN_KINDS or prev_kind not in _JOIN_PREV_KINDS:
         return False
     if ends_sentence(prev) or prev.endswith(("……", "…", "——", "：", ":")):
         return False

@@ -226,19 +226,25 @@ class Segmenter:
             return GLUED, {"byline": glued[0], "text": glued[1]}
         if is_standalone_byline(s, self.opts.max_byline_chars):
             return BYLINE, {}
-        if self.headline_like(s):
+        if self._headline_like(s, terminal):
             return HEAD, {}
         return PARA, {}
 
     def headline_like(self, s: str) -> bool:
+        return self._headline_like(s, is_terminal(s))
+
+    def _headline_like(self, s: str, terminal: bool) -> bool:
+        """`headline_like`, told whether `s` ends a sentence (`is_terminal(s)`)."""
         if len(s) > self.opts.max_headline_chars or SENTENCE_INSIDE_RE.search(s):
             return False
-        if is_terminal(s):
+        if terminal:
             return bool(ELLIPSIS_END_RE.search(s)) and not _SENTENCE_PUNCT_RE.search(s)
         return True
 
     def is_column(self, s: str) -> bool:
-        return bool(maybe_column(s) and COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
+        if maybe_column(s) and COLUMN_ANY_RE.match(s):
+            return True
+        return bool(self._extra_columns) and any(p.search(s) for p in self._extra_columns)
 
     def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
         """One unit per source line (`classify_units` for re-flowed layout units)."""
