@@ -301,3 +301,10 @@ def test_gc_paused_restores_the_collector() -> None:
         assert not gc.isenabled()  # a caller's own choice stays
     finally:
         gc.enable()
+
+
+def test_distance_buckets_from_their_int_tables() -> None:
+    for bucket, table in ((F._DIST_HEAD, F._DIST_HEAD_T), (F._DIST_BYLINE, F._DIST_BYLINE_T)):
+        top = len(table) - 1
+        for x in range(0, 300):
+            assert table[x if x < top else top] == bucket(x), x

@@ -158,9 +158,17 @@ class _Buckets:
     def __call__(self, x: float) -> str:
         return self.labels[bisect_left(self.edges, x)]
 
+    def int_table(self) -> list[str]:
+        """The label of each int 0 … past the last edge: ``table[min(x, len(table) - 1)]`` is
+        ``self(x)`` for every int x >= 0 (the last entry is the `hi` label)."""
+        return [self(x) for x in range(int(self.edges[-1]) + 2)]
+
 
 _DIST_HEAD = _Buckets("dist_head", (1, 2, 3, 5, 10))
 _DIST_BYLINE = _Buckets("dist_byline", (1, 2, 3, 5, 10))
+_DIST_HEAD_T = _DIST_HEAD.int_table()
+_DIST_BYLINE_T = _DIST_BYLINE.int_table()
+assert len(_DIST_HEAD_T) == len(_DIST_BYLINE_T)
 _PARA_OVL = _Buckets("para_ovl", (0.02, 0.05, 0.1, 0.2))
 _OWN_OVL = _Buckets("own_ovl", (0.0, 0.1, 0.25, 0.5))
 _MARK_AHEAD = _Buckets("mark_ahead", (1, 2, 3, 5))
@@ -264,18 +272,18 @@ def structure_features(
             nxt_mark = 0
     last_head = last_byline = -100
     glued_byline = False
+    top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
     for i in range(n):
-        f = [page, *own[i]]
         s = texts[i]
+        # where the unit sits in the article so far: sub-heads come deep in a feature,
+        # headlines after a dispatch or a short brief (distances are ints >= 1)
+        dh, db = i - last_head, i - last_byline
+        f = [page, *own[i], _DIST_HEAD_T[dh if dh < top else top], _DIST_BYLINE_T[db if db < top else top]]
         if rules is not None:
             # the hand-written segmenter's reading of this unit, as evidence
             f.append("rule=" + rules[i])
             if i > 0:
                 f.append(f"rule|p={rules[i - 1]}|{rules[i]}")
-        # where the unit sits in the article so far: sub-heads come deep in a feature,
-        # headlines after a dispatch or a short brief
-        f.append(_DIST_HEAD(i - last_head))
-        f.append(_DIST_BYLINE(i - last_byline))
         if glued_byline:
             f.append("after_glued")
         k = kinds[i]
