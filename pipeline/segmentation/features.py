@@ -179,13 +179,15 @@ def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
     s = text
-    f = list(shape) if shape is not None else shape_features(s)
-    f.append("kind=" + kind)
+    f = [
+        *(shape if shape is not None else shape_features(s)),
+        "kind=" + kind,
+        _NLINES[min(len(unit.lines), 3)],
+        _GAPB[min(unit.gap_before, 2)],
+        _GAPA[min(unit.gap_after, 2)],
+    ]
     if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
         f += notice_cues(s)
-    f.append(_NLINES[min(len(unit.lines), 3)])
-    f.append(_GAPB[min(unit.gap_before, 2)])
-    f.append(_GAPA[min(unit.gap_after, 2)])
     if unit.indent:
         f.append("indent")
     if is_column:
