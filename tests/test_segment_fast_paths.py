@@ -308,3 +308,51 @@ def test_distance_buckets_from_their_int_tables() -> None:
         top = len(table) - 1
         for x in range(0, 300):
             assert table[x if x < top else top] == bucket(x), x
+
+
+def _plain_shape(s: str) -> list[str]:
+    """`layout.shape_features` as it was written before its character tables."""
+    f = [L._LEN_LABELS[len(s)] if len(s) <= 100 else "len=big"]
+    if not s:
+        return f
+    first, last = s[0], s[-1]
+    if ends_sentence(s):
+        f.append("term")
+    if last in L._CLAUSE_ENDS:
+        f.append("clause_end")
+    if s.endswith(("……", "…", "...", "——")):
+        f.append("ellipsis_end")
+    if last in "：:":
+        f.append("colon_end")
+    if first in L._OPEN_PUNCT:
+        f.append("punct_start")
+    if first in L._DIGITS:
+        f.append("digit_start")
+    if last in L._DIGITS:
+        f.append("digit_end")
+    m = L._LEAD_MARK_RE.match(s)
+    if m:
+        f.append("lead=" + m.group(0)[:2])
+    if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
+        f.append("open_bracket")
+    if L.END_MARK_RE.match(s):
+        f.append("end_mark")
+    if L._AUTHOR_NOTE_RE.match(s):
+        f.append("author_note")
+    if L._LEAD_IN_GLUED_RE.match(s):
+        f.append("lead_in_glued")
+    if L._NUMBERED_RE.match(s):
+        f.append("numbered")
+    if P.SENTENCE_INSIDE_RE.search(s):
+        f.append("sent_inside")
+    commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
+    f.append(L._COMMAS[min(commas, 3)])
+    return f
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000)], ids=["fixture_lines", "cue_words"])
+def test_shape_features_as_the_plain_tests(strings: list[str]) -> None:
+    odd = ["", "…", "...", "——", "（完）", "(完)", "（作者系某校教师）", "【快讯】株洲今日开幕", "一、总体要求", "1.总体",
+           "12", "３", "：", "，开头", "“引语", "《书名", "...结尾.", "—", "——结尾—", "．５", "%", "问：", "编者按：本版"]  # fmt: skip
+    for s in [*strings, *odd, *(a + b for a in odd for b in odd)]:
+        assert sorted(L.shape_features(s)) == sorted(_plain_shape(s)), s

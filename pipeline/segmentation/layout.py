@@ -201,44 +201,54 @@ _LEN_LABELS = [f"len={_len_bucket(n)}" for n in range(101)]
 _COMMAS = ("commas=0", "commas=1", "commas=2", "commas=3")
 
 
+# what a line's first or last character may add (the other characters add nothing there)
+_FIRST_SPECIAL = frozenset(_OPEN_PUNCT | _DIGITS | _LEAD_FIRST | _NUMBER_STARTS | set("（(【["))
+_LAST_SPECIAL = frozenset(_CLAUSE_ENDS | _DIGITS | set("：:….—"))
+
+
 def shape_features(s: str) -> list[str]:
-    """Features of one line's text on its own (shared by both taggers; hot path)."""
-    f = [_LEN_LABELS[len(s)] if len(s) <= 100 else "len=big"]
-    if not s:
-        return f
+    """Features of one line's text on its own (shared by both taggers; hot path: the tests
+    of the first and last character run only for the few characters that can pass one)."""
+    n = len(s)
+    if not n:
+        return [_LEN_LABELS[0]]
+    commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
+    f = [_LEN_LABELS[n] if n <= 100 else "len=big", _COMMAS[commas if commas < 3 else 3]]
     first, last = s[0], s[-1]
     if ends_sentence(s):
         f.append("term")
-    if last in _CLAUSE_ENDS:
-        f.append("clause_end")
-    if s.endswith(("……", "…", "...", "——")):
-        f.append("ellipsis_end")
-    if last in "：:":
-        f.append("colon_end")
-    if first in _OPEN_PUNCT:
-        f.append("punct_start")
-    if first in _DIGITS:
-        f.append("digit_start")
-    if last in _DIGITS:
-        f.append("digit_end")
-    m = _LEAD_MARK_RE.match(s) if first in _LEAD_FIRST else None
-    if m:
-        f.append("lead=" + m.group(0)[:2])
-    if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
+    if last in _LAST_SPECIAL:
+        if last in _CLAUSE_ENDS:
+            f.append("clause_end")
+        if s.endswith(("……", "…", "...", "——")):
+            f.append("ellipsis_end")
+        if last in "：:":
+            f.append("colon_end")
+        if last in _DIGITS:
+            f.append("digit_end")
+    if first in _FIRST_SPECIAL:
+        if first in _OPEN_PUNCT:
+            f.append("punct_start")
+        if first in _DIGITS:
+            f.append("digit_start")
+        m = _LEAD_MARK_RE.match(s) if first in _LEAD_FIRST else None
+        if m:
+            f.append("lead=" + m.group(0)[:2])
+        if first in "（(":
+            if END_MARK_RE.match(s):
+                f.append("end_mark")
+            if _AUTHOR_NOTE_RE.match(s):
+                f.append("author_note")
+        if first in "【[" and _LEAD_IN_GLUED_RE.match(s):
+            f.append("lead_in_glued")
+        if first in _NUMBER_STARTS and _NUMBERED_RE.match(s):
+            f.append("numbered")
+    if ("“" in s or "《" in s or "（" in s) and (
+        s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）")
+    ):
         f.append("open_bracket")
-    if first in "（(":
-        if END_MARK_RE.match(s):
-            f.append("end_mark")
-        if _AUTHOR_NOTE_RE.match(s):
-            f.append("author_note")
-    if first in "【[" and _LEAD_IN_GLUED_RE.match(s):
-        f.append("lead_in_glued")
-    if first in _NUMBER_STARTS and _NUMBERED_RE.match(s):
-        f.append("numbered")
     if P.SENTENCE_INSIDE_RE.search(s):
         f.append("sent_inside")
-    commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
-    f.append(_COMMAS[min(commas, 3)])
     return f
 
 
