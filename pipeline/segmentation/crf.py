@@ -131,7 +131,7 @@ class LineReader:
         if kind == "noise":
             return "noise_" + str(extra.get("noise_kind") or "other")
         if kind == "head":
-            if END_MARK_RE.match(s):
+            if s[:1] in "（(" and END_MARK_RE.match(s):
                 return "end_mark"  # wire copy's `（完）`: the end of an article, not a head
             if self.rules.is_column(s):
                 return "column"

@@ -26,7 +26,13 @@ from itertools import chain, repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation import gc_paused, grams
-from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
+from pipeline.segmentation.bylines import (
+    _BYLINE_CHAR_RE,
+    is_standalone_byline,
+    looks_like_name,
+    parse_authors,
+    split_glued,
+)
 from pipeline.segmentation.layout import (
     LayoutUnit,
     ends_sentence,
@@ -194,7 +200,7 @@ class Segmenter:
         n = len(s)
         if self._extra_noise and any(p.search(s) for p in self._extra_noise):
             return NOISE, {"noise_kind": "configured"}
-        terminal = is_terminal(s)
+        terminal = ends_sentence(s)  # = is_terminal(s)
         if n <= 80:
             # cheap guards first: this runs for every line of every issue
             f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
@@ -221,10 +227,13 @@ class Segmenter:
             # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
                 return CAPTION, {}
-        glued = split_glued(s)
+        # `split_glued` needs 讯 or 电 in the first 30 characters, a standalone byline one of
+        # `_BYLINE_CHAR_RE`'s characters: most lines skip both calls
+        head = s[:30]
+        glued = split_glued(s) if "讯" in head or "电" in head else None
         if glued is not None:
             return GLUED, {"byline": glued[0], "text": glued[1]}
-        if is_standalone_byline(s, self.opts.max_byline_chars):
+        if _BYLINE_CHAR_RE.search(s) and is_standalone_byline(s, self.opts.max_byline_chars):
             return BYLINE, {}
         if self._headline_like(s, terminal):
             return HEAD, {}
