@@ -169,6 +169,9 @@ def test_shared_bigrams_with_the_texts_before() -> None:
         sets = [grams.bigrams(t) for t in texts]
         want = [len(g & frozenset().union(*sets[max(0, k - 3) : k])) for k, g in enumerate(sets)]
         assert grams.shared_with_previous(texts, 3) == want, texts
+        asked = frozenset().union(*rng.sample(sets, min(len(sets), 3)), [grams.code("不", "在")])
+        shared, df = grams.page_counts(texts, 3, asked)
+        assert shared == want and df == Counter(b for g in sets for b in g & asked), texts
         for t in texts:
             assert set(grams.code_array(t).tolist()) == set(grams.bigrams(t)), t
 

@@ -74,6 +74,13 @@ class PageIdf:
         counted = sets if asked is None else [g & asked for g in sets]
         self.weights = _Weights(Counter(chain.from_iterable(counted)), len(sets))
 
+    @classmethod
+    def of_counts(cls, df: dict[int, int], n: int) -> PageIdf:
+        """From document frequencies over the page's n long units (`grams.page_counts`)."""
+        idf = cls.__new__(cls)
+        idf.weights = _Weights(df, n)
+        return idf
+
     def overlap(self, part: frozenset[int], whole: set[int] | frozenset[int]) -> float:
         w = self.weights
         total = w.total(part)
@@ -242,11 +249,14 @@ def structure_features(
     ]
     _grams.prime(texts)  # the page's texts in one pass
     grams = [bigrams(t) for t in texts]
-    # IDF weights are asked for only of the short units' bigrams (`own_ovl` below)
-    idf = PageIdf(texts, frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40]))
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
-    # per long unit, how many of its bigrams the (up to) three long units before it share
-    long_shared = dict(zip(long_idx, _grams.shared_with_previous([texts[i] for i in long_idx], 3), strict=True))
+    # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
+    # (up to) three long units before it share; and the IDF weights over the long units,
+    # asked for only of the short units' bigrams (`own_ovl` below)
+    asked = frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40])
+    shared, df = _grams.page_counts([texts[i] for i in long_idx], 3, asked)
+    long_shared = dict(zip(long_idx, shared, strict=True))
+    idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
     prev_memo: dict[tuple[int, ...], set[int]] = {}
     sec_memo: dict[tuple[tuple[int, ...], tuple[int, ...]], str] = {}

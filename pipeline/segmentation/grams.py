@@ -100,18 +100,34 @@ def shared_with_previous(texts: list[str], window: int) -> list[int]:
     """For each text, how many of its distinct bigrams occur in one of the `window` texts
     before it: ``len(g[k] & (g[k-1] | … | g[k-window]))`` for every k, in one sort over the
     page's bigrams instead of a set operation per text."""
+    return page_counts(texts, window, frozenset())[0]
+
+
+def page_counts(texts: list[str], window: int, asked: frozenset[int]) -> tuple[list[int], dict[int, int]]:
+    """`shared_with_previous(texts, window)`, and how many of the texts have each bigram of
+    `asked` (the document frequencies `Counter(chain(*(bigrams(t) & asked for t in texts)))`
+    counts: bigrams none has are left out), both from one sort over the texts' bigrams."""
     m = len(texts)
-    if m < 2:
-        return [0] * m
+    if not m:
+        return [], {}
     keys, _, m = _pairs(texts)
     if not len(keys):
-        return [0] * m
+        return [0] * m, {}
     code, pos = np.divmod(keys, m)
     # a pair is shared when the pair just before it (the same bigram's latest earlier
     # occurrence) sits 1..window texts back; a repeat within one text (distance 0) is not
     step = pos[1:] - pos[:-1]
-    hit = (code[1:] == code[:-1]) & (step >= 1) & (step <= window)
-    return np.bincount(pos[1:][hit], minlength=m).tolist()
+    same = code[1:] == code[:-1]
+    hit = same & (step >= 1) & (step <= window)
+    shared = np.bincount(pos[1:][hit], minlength=m).tolist()
+    df: dict[int, int] = {}
+    if asked:
+        distinct = code[np.concatenate(([True], ~same | (step != 0)))]  # each text's bigram once, sorted
+        a = np.fromiter(asked, dtype=np.int64, count=len(asked))
+        counts = np.searchsorted(distinct, a, "right") - np.searchsorted(distinct, a, "left")
+        found = counts > 0
+        df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
+    return shared, df
 
 
 def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:

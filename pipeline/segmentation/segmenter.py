@@ -799,7 +799,7 @@ class _Weights:
     the page's few distinct weights are computed once (a table by count) and sums over sets
     run as C-level maps: `total(s)` is the sum of the weights of `s`, in its iteration order."""
 
-    def __init__(self, df: Counter[int], n: int) -> None:
+    def __init__(self, df: dict[int, int], n: int) -> None:  # a Counter, or any such dict
         self.df = df
         self.n1 = n + 1
         # df counts sets of bigrams, one per text, so no count exceeds n
