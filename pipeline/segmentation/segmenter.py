@@ -715,8 +715,10 @@ class _Draft:
         self.last_role = role
 
     def add_lines(self, idxs: list[int], role: str) -> None:
-        for i in idxs:
-            self.add(i, role)
+        """`add` of each line, in one step."""
+        if idxs:
+            self.roles += [(i, role) for i in idxs]
+            self.last_role = role
 
     def to_article(self, lines: list[SourceLine], page: str | None) -> Article:
         idxs = [i for i, _ in self.roles]
