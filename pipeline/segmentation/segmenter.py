@@ -646,12 +646,18 @@ class Segmenter:
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
         with gc_paused():
-            return self._segment(issue)
+            self._forget_issue()
+            try:
+                return self._segment(issue)
+            finally:
+                self._forget_issue()  # freed here, the issue's texts never reach the collector
 
-    def _segment(self, issue: Issue) -> Issue:
+    def _forget_issue(self) -> None:
         self.forget()
         grams.clear()
         ends_sentence.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
+
+    def _segment(self, issue: Issue) -> Issue:
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles: list[Article] = []
         noise: list[NoiseLine] = []
