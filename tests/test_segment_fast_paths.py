@@ -359,3 +359,19 @@ def test_shape_features_as_the_plain_tests(strings: list[str]) -> None:
            "12", "３", "：", "，开头", "“引语", "《书名", "...结尾.", "—", "——结尾—", "．５", "%", "问：", "编者按：本版"]  # fmt: skip
     for s in [*strings, *odd, *(a + b for a in odd for b in odd)]:
         assert sorted(L.shape_features(s)) == sorted(_plain_shape(s)), s
+
+
+def test_open_dispatch_behind_its_guard() -> None:
+    from pipeline.segmentation import crf as C
+
+    def plain(s: str) -> bool:
+        m = P.GLUED_HEAD_RE.match(s)
+        if not m:
+            return False
+        rest = s[m.end() :].lstrip()
+        return bool(rest) and rest[0] in C._OPEN_BRACKET and C._OPEN_BRACKET[rest[0]] not in rest and len(rest) <= 40
+
+    cut = ["株洲日报讯(全媒体记者/易楚曦通讯员/尹玉", "本报讯（记者 王某", "新华社长沙9月2日电（记者"]
+    for s in [*LINES, *_fuzz(3000, seed=4), *cut]:
+        assert C.open_dispatch(s) == plain(s), s
+    assert all(C.open_dispatch(s) for s in cut)

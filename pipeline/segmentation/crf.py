@@ -336,7 +336,8 @@ _NEVER_OPENS = frozenset("，,。、；;：:！!？?）)」』”’》〉…")
 def open_dispatch(s: str) -> bool:
     """A dispatch head whose bracketed byline is cut off at the line's end (hard-wrapped text):
     the next line finishes the byline and is never a new unit."""
-    m = P.GLUED_HEAD_RE.match(s)
+    head = s[:30]  # every dispatch head has its 讯 or 电 there (`bylines.split_glued`)
+    m = P.GLUED_HEAD_RE.match(s) if "讯" in head or "电" in head else None
     if not m:
         return False
     rest = s[m.end() :].lstrip()
