@@ -125,3 +125,253 @@ def test_idf_weights_from_the_count_table() -> None:
     for b in some:
         assert w[b] == math.log((len(sets) + 1) / (df.get(b, 0) + 0.5))
     assert w.total(some) == sum(math.log((len(sets) + 1) / (df.get(b, 0) + 0.5)) for b in some)
+
+
+# ---- this round's fast paths ----------------------------------------------------------------
+def test_page_widths_in_one_pass_are_each_lines_width() -> None:
+    rng = random.Random(11)
+    pool = [*LINES, "", "a", "株", "\U00020000", "é", "\ud800", "ｱ", "\t", "１", "…", "\x80", "\u07ff", "\u0800", "\uffff"]
+    for _ in range(500):
+        texts = [rng.choice(pool)[: rng.randint(0, 40)] + rng.choice(pool) for _ in range(rng.randint(0, 30))]
+        assert L.display_widths(texts) == [L.display_width(t) for t in texts], texts
+    assert L.display_widths(LINES) == [L.display_width(t) for t in LINES]
+
+
+def _pages() -> list[str]:
+    from pipeline.segmentation.augment import hard_wrapped
+
+    fxs = load_fixtures(FIXTURES)
+    return [fx.text for fx in fxs] + [hard_wrapped(fx, w).text for fx in fxs for w in (14, 22, 30)]
+
+
+def test_layout_features_reuse_the_page_widths() -> None:
+    """The widths `page_stats` measured are the ones `layout_features` would compute."""
+    from pipeline.segmentation.crf import LineReader
+
+    reader = LineReader(Segmenter())
+    for text in _pages():
+        pin = reader.page(text)
+        assert pin.stats.widths == [
+            pin.stats.width(ln.text) + ind for ln, ind in zip(pin.lines, pin.indents, strict=True)
+        ]
+        alone = L.PageStats(**{k: v for k, v in vars(pin.stats).items() if k != "widths"})
+        args = (pin.lines, pin.gaps, pin.indents)
+        assert L.layout_features(*args, pin.stats, pin.kinds) == L.layout_features(*args, alone, pin.kinds)
+
+
+def test_shared_bigrams_with_the_texts_before() -> None:
+    rng = random.Random(5)
+    for _ in range(400):
+        texts = [rng.choice(LINES)[: rng.randint(1, 60)] for _ in range(rng.randint(0, 30))]
+        grams.clear()
+        if rng.random() < 0.5:
+            grams.prime(texts)  # some from the page pass, some one at a time
+        sets = [grams.bigrams(t) for t in texts]
+        want = [len(g & frozenset().union(*sets[max(0, k - 3) : k])) for k, g in enumerate(sets)]
+        assert grams.shared_with_previous(texts, 3) == want, texts
+        asked = frozenset().union(*rng.sample(sets, min(len(sets), 3)), [grams.code("不", "在")])
+        shared, df = grams.page_counts(texts, 3, asked)
+        assert shared == want and df == Counter(b for g in sets for b in g & asked), texts
+        for t in texts:
+            assert set(grams.code_array(t).tolist()) == set(grams.bigrams(t)), t
+
+
+def test_a_page_pass_ending_in_an_empty_text() -> None:
+    grams.clear()
+    grams.prime([*LINES[:40], ""])
+    assert grams.bigrams("") == frozenset() and len(grams.code_array("")) == 0
+    assert all(grams.bigrams(s) == _regex_bigrams(s) for s in LINES[:40])
+
+
+def _plain_cohesion(texts: list[str], kinds: list[str]) -> list[list[str]]:
+    """para_ovl / own_ovl / sec_ovl / mark_ahead of each unit, computed the plain way."""
+    n = len(texts)
+    sets = [grams.bigrams(t) for t in texts]
+    idf = F.PageIdf(texts)
+    long_idx = [i for i in range(n) if len(texts[i]) >= 30]
+    mark_ahead, nxt = [0] * n, 0
+    for i in range(n - 1, -1, -1):
+        mark_ahead[i] = nxt
+        nxt = i if kinds[i] == "mark_to" else (0 if kinds[i] in ("head", "column", "byline", "glued") else nxt)
+    out: list[list[str]] = []
+    for i, s in enumerate(texts):
+        f: list[str] = []
+        before = [k for k in long_idx if k < i][-3:]
+        if len(s) > 40 and before and sets[i]:
+            prev = frozenset().union(*[sets[k] for k in before])
+            f.append(F._PARA_OVL(len(sets[i] & prev) / len(sets[i])))
+        if len(s) <= 40:
+            after = [k for k in long_idx if k > i][:3]
+            if mark_ahead[i]:
+                after = [k for k in after if k < mark_ahead[i]]
+                f.append(F._MARK_AHEAD(mark_ahead[i] - i))
+            prev_words: set[int] = set()
+            for k in before:
+                prev_words |= sets[k]
+            if before:
+                f.append(F._OWN_OVL(idf.overlap(sets[i], prev_words)))
+                if after:
+                    nxt_words = frozenset().union(*[sets[k] for k in after])
+                    f.append(F._SEC_OVL(len(nxt_words & prev_words) / len(nxt_words) if nxt_words else 0.0))
+            else:
+                f.append("own_ovl=none")
+        out.append(sorted(f))
+    return out
+
+
+def test_cohesion_features_as_the_plain_computation() -> None:
+    """Shares from one sort over the page and unions built once per head run answer as
+    the plain set computations, unit by unit."""
+    from pipeline.segmentation.crf import LineReader
+
+    reader = LineReader(Segmenter())
+    keys = ("para_ovl=", "own_ovl=", "sec_ovl=", "mark_ahead=")
+    for text in _pages():
+        grams.clear()
+        pin = reader.page(text)
+        decisions = L.rule_layout(pin.lines, pin.gaps, pin.indents, pin.stats, [k.split("_")[0] for k in pin.kinds])
+        units, _ = L.reflow(pin.lines, pin.gaps, pin.indents, decisions)
+        texts, kinds, columns = reader.units_view(pin, units)
+        feats = F.structure_features(units, texts, kinds, columns, pin.stats)
+        got = [sorted(x for x in f if x.startswith(keys)) for f in feats]
+        assert got == _plain_cohesion(texts, kinds)
+
+
+def _ocr_fold_plain(s: str) -> str:
+    s = s.translate(P._FOLD_WIDTH)
+    return P._OCR_DIGIT_RE.sub(lambda m: "日" if m.group(0) == "曰" else ("0" if m.group(0) in "Oo" else "1"), s)
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000)], ids=["fixture_lines", "cue_words"])
+def test_this_rounds_guards(strings: list[str]) -> None:
+    slips = ["2O24年1O月22曰", "l8日", "２０２４年", "ＯＩ", "第Ｏ版", "A0l"]
+    for s in [*strings, *slips, *(a + b for a in slips for b in strings[:50])]:
+        assert P.ocr_fold(s) == _ocr_fold_plain(s), s
+        f = P.ocr_fold(s)
+        if P.PAGE_NUMBER_ONLY_RE.match(f) or P.PAGE_SECTION_RE.match(f):
+            assert P.maybe_page_label(f), s
+        if P.EDITOR_RE.match(s):
+            assert s[:1] in P.EDITOR_FIRST, s
+    for s in ["  3  ", "－3－", "3", "٣", "第3版", "A12 健康", "04版", "12 要闻", "— 7 —"]:
+        assert P.maybe_page_label(s)
+    for word in ("本版编辑：", "责任编辑：", "值班编辑：", "美术编辑：", "编辑：", "责编：", "校对：", "美编：", "版式：",
+                 "组版：", "审读：", "签发：", "一审：", "二审：", "三审：", "终审：", "制版：", "排版：", "版面设计："):  # fmt: skip
+        assert P.EDITOR_RE.match(word) and word[0] in P.EDITOR_FIRST, word
+
+
+def test_only_names_asks_the_sentence_end_first() -> None:
+    from pipeline.segmentation import bylines as B
+
+    def plain(text: str) -> bool:
+        tokens = [t for t in B._SEP_RE.split(B._ROLE_SPLIT_RE.sub(" ", text)) if t.strip()]
+        if not tokens or P.TERMINAL_RE.search(text):
+            return False
+        if len(tokens) == 1 and B._CJK_NAME_RE.fullmatch(tokens[0]):
+            return True
+        return all(B.looks_like_name(t) for t in tokens)
+
+    for s in [*LINES, *_fuzz(2000, seed=9), "王某", "记者 王某 通讯员 李某", "王某。", "贝思雨", "张三 李四"]:
+        assert B._only_names(s) == plain(s), s
+
+
+def test_line_kinds_memoised_per_issue() -> None:
+    from pipeline.segmentation.crf import LineReader
+
+    seg = Segmenter()
+    memo, fresh = LineReader(seg), LineReader(Segmenter())
+    for s in LINES * 2:
+        assert memo.kind(s) == fresh._kind(s, fresh.rules._line_kind(s)), s
+    memo.forget()
+    assert not memo._kinds and not seg._kinds
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    import gc
+
+    from pipeline.segmentation import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own choice stays
+    finally:
+        gc.enable()
+
+
+def test_distance_buckets_from_their_int_tables() -> None:
+    for bucket, table in ((F._DIST_HEAD, F._DIST_HEAD_T), (F._DIST_BYLINE, F._DIST_BYLINE_T)):
+        top = len(table) - 1
+        for x in range(0, 300):
+            assert table[x if x < top else top] == bucket(x), x
+
+
+def _plain_shape(s: str) -> list[str]:
+    """`layout.shape_features` as it was written before its character tables."""
+    f = [L._LEN_LABELS[len(s)] if len(s) <= 100 else "len=big"]
+    if not s:
+        return f
+    first, last = s[0], s[-1]
+    if ends_sentence(s):
+        f.append("term")
+    if last in L._CLAUSE_ENDS:
+        f.append("clause_end")
+    if s.endswith(("……", "…", "...", "——")):
+        f.append("ellipsis_end")
+    if last in "：:":
+        f.append("colon_end")
+    if first in L._OPEN_PUNCT:
+        f.append("punct_start")
+    if first in L._DIGITS:
+        f.append("digit_start")
+    if last in L._DIGITS:
+        f.append("digit_end")
+    m = L._LEAD_MARK_RE.match(s)
+    if m:
+        f.append("lead=" + m.group(0)[:2])
+    if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
+        f.append("open_bracket")
+    if L.END_MARK_RE.match(s):
+        f.append("end_mark")
+    if L._AUTHOR_NOTE_RE.match(s):
+        f.append("author_note")
+    if L._LEAD_IN_GLUED_RE.match(s):
+        f.append("lead_in_glued")
+    if L._NUMBERED_RE.match(s):
+        f.append("numbered")
+    if P.SENTENCE_INSIDE_RE.search(s):
+        f.append("sent_inside")
+    commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
+    f.append(L._COMMAS[min(commas, 3)])
+    return f
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000)], ids=["fixture_lines", "cue_words"])
+def test_shape_features_as_the_plain_tests(strings: list[str]) -> None:
+    odd = ["", "…", "...", "——", "（完）", "(完)", "（作者系某校教师）", "【快讯】株洲今日开幕", "一、总体要求", "1.总体",
+           "12", "３", "：", "，开头", "“引语", "《书名", "...结尾.", "—", "——结尾—", "．５", "%", "问：", "编者按：本版"]  # fmt: skip
+    for s in [*strings, *odd, *(a + b for a in odd for b in odd)]:
+        assert sorted(L.shape_features(s)) == sorted(_plain_shape(s)), s
+
+
+def test_open_dispatch_behind_its_guard() -> None:
+    from pipeline.segmentation import crf as C
+
+    def plain(s: str) -> bool:
+        m = P.GLUED_HEAD_RE.match(s)
+        if not m:
+            return False
+        rest = s[m.end() :].lstrip()
+        return bool(rest) and rest[0] in C._OPEN_BRACKET and C._OPEN_BRACKET[rest[0]] not in rest and len(rest) <= 40
+
+    cut = ["株洲日报讯(全媒体记者/易楚曦通讯员/尹玉", "本报讯（记者 王某", "新华社长沙9月2日电（记者"]
+    for s in [*LINES, *_fuzz(3000, seed=4), *cut]:
+        assert C.open_dispatch(s) == plain(s), s
+    assert all(C.open_dispatch(s) for s in cut)

@@ -53,7 +53,7 @@ class Draft:
     closed: bool = False
 
     def add(self, unit: LayoutUnit, role: str) -> None:
-        self.roles.extend((i, role) for i in unit.lines)
+        self.roles += [(i, role) for i in unit.lines]
 
     @property
     def has_head(self) -> bool:

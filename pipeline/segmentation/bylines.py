@@ -16,7 +16,6 @@ from pipeline.segmentation.patterns import (
     ROLE,
     ROLE_RE,
     STANDALONE_BYLINE_RE,
-    TERMINAL_RE,
 )
 
 _CJK_NAME_RE = re.compile(rf"[{CJK}]{{2,4}}")
@@ -125,8 +124,12 @@ def split_glued(line: str) -> tuple[str, str] | None:
 
 def _only_names(text: str) -> bool:
     """Nothing but person names and roles: the tail of an own-line byline."""
+    # a sentence's end first: it answers for every body paragraph without the slow scan of
+    # the whole paragraph for roles (`ends_sentence(…, sign_off=False)` is `TERMINAL_RE.search`)
+    if ends_sentence(text, sign_off=False):
+        return False
     tokens = [t for t in _SEP_RE.split(_ROLE_SPLIT_RE.sub(" ", text)) if t.strip()]
-    if not tokens or TERMINAL_RE.search(text):
+    if not tokens:
         return False
     # a lone short word after `通讯员`/`记者` is a name even with a rare surname (贝思雨)
     if len(tokens) == 1 and _CJK_NAME_RE.fullmatch(tokens[0]):

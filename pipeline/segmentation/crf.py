@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Issue, SourceLine
-from pipeline.segmentation import grams
+from pipeline.segmentation import gc_paused, grams
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.assemble import assemble, noise_lines, to_article
 from pipeline.segmentation.features import FEATURES_VERSION, structure_features
@@ -47,7 +47,7 @@ from pipeline.segmentation.layout import (
     shape_features,
     split_page,
 )
-from pipeline.segmentation.segmenter import Segmenter, SegmenterOptions
+from pipeline.segmentation.segmenter import LineKind, Segmenter, SegmenterOptions
 
 LAYOUT_FILE = "layout.crfsuite"
 STRUCTURE_FILE = "structure.crfsuite"
@@ -97,19 +97,41 @@ class PageInput:
     raw_kinds: list[tuple[str, dict]] | None = None  # `Segmenter.line_kind` of each line
 
 
+_READER_MEMO_MAX = 20000  # texts whose kind is kept between `forget` calls
+_KIND_NAMES: dict[Any, str] = {k: k.value for k in LineKind}
+
+
 class LineReader:
     """Physical lines of a page plus the rules' reading of each (shared by both backends)."""
 
     def __init__(self, rules: Segmenter) -> None:
         self.rules = rules
+        self._kinds: dict[str, str] = {}  # text -> kind, for one issue (`forget`)
+
+    def forget(self) -> None:
+        """Drop the per-issue memos (the rules' line kinds too)."""
+        self._kinds.clear()
+        self.rules.forget()
 
     def kind(self, s: str, found: tuple[str, dict] | None = None) -> str:
-        found_kind, extra = found or self.rules.line_kind(s)
-        kind = str(getattr(found_kind, "value", found_kind))  # a LineKind member -> its plain name
+        """The line's kind as the taggers see it (memoised per issue: the layout pass and the
+        unit view ask it about the same texts). `found`: `rules.line_kind(s)` if known."""
+        kind = self._kinds.get(s)
+        if kind is None:
+            if len(self._kinds) >= _READER_MEMO_MAX:
+                self._kinds.clear()  # callers that never `forget` (training over many issues)
+            kind = self._kinds[s] = self._kind(s, found or self.rules.line_kind(s))
+        return kind
+
+    def _kind(self, s: str, found: tuple[str, dict]) -> str:
+        found_kind, extra = found
+        kind = _KIND_NAMES.get(found_kind)  # a LineKind member -> its plain name
+        if kind is None:
+            kind = str(getattr(found_kind, "value", found_kind))
         if kind == "noise":
             return "noise_" + str(extra.get("noise_kind") or "other")
         if kind == "head":
-            if END_MARK_RE.match(s):
+            if s[:1] in "（(" and END_MARK_RE.match(s):
                 return "end_mark"  # wire copy's `（完）`: the end of an article, not a head
             if self.rules.is_column(s):
                 return "column"
@@ -189,9 +211,19 @@ class CrfSegmenter:
         self.rule_reading = bool(self.card.get("rule_reading", False))
 
     def segment(self, issue: Issue) -> Issue:
-        grams.clear()  # the memo serves one issue; keeps benchmarks honest and memory flat
-        self.rules.forget()
+        with gc_paused():
+            self._forget()
+            try:
+                return self._segment(issue)
+            finally:
+                self._forget()  # freed here, the issue's texts never reach the collector
+
+    def _forget(self) -> None:
+        grams.clear()  # the memos serve one issue; keeps benchmarks honest and memory flat
+        self.reader.forget()
         ends_sentence.cache_clear()
+
+    def _segment(self, issue: Issue) -> Issue:
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles = []
         noise = []
@@ -214,6 +246,7 @@ class CrfSegmenter:
             if rules is not None:
                 labels = column_after_lead(labels, kinds, rules, texts)
                 labels = kicker_from_rules(labels, kinds, rules)
+                labels = headline_from_rules(labels, kinds, rules)
                 labels = subhead_before_jump(labels, kinds, rules)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
@@ -322,7 +355,8 @@ _NEVER_OPENS = frozenset("，,。、；;：:！!？?）)」』”’》〉…")
 def open_dispatch(s: str) -> bool:
     """A dispatch head whose bracketed byline is cut off at the line's end (hard-wrapped text):
     the next line finishes the byline and is never a new unit."""
-    m = P.GLUED_HEAD_RE.match(s)
+    head = s[:30]  # every dispatch head has its 讯 or 电 there (`bylines.split_glued`)
+    m = P.GLUED_HEAD_RE.match(s) if "讯" in head or "电" in head else None
     if not m:
         return False
     rest = s[m.end() :].lstrip()
@@ -379,6 +413,17 @@ def subhead_before_jump(labels: list[str], kinds: list[str], rules: list[str]) -
             j += 1
         if j > i + 1 and j < len(out) and out[j] == "I-mark_to":
             out[i] = "I-text"
+    return out
+
+
+def headline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
+    """A head line the tagger calls a notice, right above body text it opens as a headless
+    article, is that article's headline where the rule segmenter reads it so too (`株洲人大诞生时的
+    样子 藏着株洲发展起步的模样` above its lead): a notice's own text would be noise as well."""
+    out = list(labels)
+    for i in range(len(out) - 1):
+        if out[i] == "noise" and kinds[i] == "head" and rules[i] == "B-headline" and out[i + 1] == "B-text":
+            out[i], out[i + 1] = "B-headline", "I-text"
     return out
 
 

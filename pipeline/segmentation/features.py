@@ -74,6 +74,13 @@ class PageIdf:
         counted = sets if asked is None else [g & asked for g in sets]
         self.weights = _Weights(Counter(chain.from_iterable(counted)), len(sets))
 
+    @classmethod
+    def of_counts(cls, df: dict[int, int], n: int) -> PageIdf:
+        """From document frequencies over the page's n long units (`grams.page_counts`)."""
+        idf = cls.__new__(cls)
+        idf.weights = _Weights(df, n)
+        return idf
+
     def overlap(self, part: frozenset[int], whole: set[int] | frozenset[int]) -> float:
         w = self.weights
         total = w.total(part)
@@ -128,6 +135,11 @@ def notice_cues(s: str) -> list[str]:
     if len(possible) == 1:
         (cue,) = possible
         return ["cue=" + cue] if NOTICE_CUES[cue].search(s) else []
+    # each possible cue's own pattern first (most such lines are body text that carries none);
+    # only two or more real cues need the combined scan to resolve overlaps as it does
+    found = [cue for cue in possible if NOTICE_CUES[cue].search(s)]
+    if len(found) <= 1:
+        return ["cue=" + found[0]] if found else []
     return sorted({"cue=" + str(m.lastgroup) for m in _NOTICE_RE.finditer(s)})
 
 
@@ -153,9 +165,17 @@ class _Buckets:
     def __call__(self, x: float) -> str:
         return self.labels[bisect_left(self.edges, x)]
 
+    def int_table(self) -> list[str]:
+        """The label of each int 0 … past the last edge: ``table[min(x, len(table) - 1)]`` is
+        ``self(x)`` for every int x >= 0 (the last entry is the `hi` label)."""
+        return [self(x) for x in range(int(self.edges[-1]) + 2)]
+
 
 _DIST_HEAD = _Buckets("dist_head", (1, 2, 3, 5, 10))
 _DIST_BYLINE = _Buckets("dist_byline", (1, 2, 3, 5, 10))
+_DIST_HEAD_T = _DIST_HEAD.int_table()
+_DIST_BYLINE_T = _DIST_BYLINE.int_table()
+assert len(_DIST_HEAD_T) == len(_DIST_BYLINE_T)
 _PARA_OVL = _Buckets("para_ovl", (0.02, 0.05, 0.1, 0.2))
 _OWN_OVL = _Buckets("own_ovl", (0.0, 0.1, 0.25, 0.5))
 _MARK_AHEAD = _Buckets("mark_ahead", (1, 2, 3, 5))
@@ -166,13 +186,15 @@ def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
     s = text
-    f = list(shape) if shape is not None else shape_features(s)
-    f.append("kind=" + kind)
+    f = [
+        *(shape if shape is not None else shape_features(s)),
+        "kind=" + kind,
+        _NLINES[min(len(unit.lines), 3)],
+        _GAPB[min(unit.gap_before, 2)],
+        _GAPA[min(unit.gap_after, 2)],
+    ]
     if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
         f += notice_cues(s)
-    f.append(_NLINES[min(len(unit.lines), 3)])
-    f.append(_GAPB[min(unit.gap_before, 2)])
-    f.append(_GAPA[min(unit.gap_after, 2)])
     if unit.indent:
         f.append("indent")
     if is_column:
@@ -227,10 +249,17 @@ def structure_features(
     ]
     _grams.prime(texts)  # the page's texts in one pass
     grams = [bigrams(t) for t in texts]
-    # IDF weights are asked for only of the short units' bigrams (`own_ovl` below)
-    idf = PageIdf(texts, frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40]))
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
+    # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
+    # (up to) three long units before it share; and the IDF weights over the long units,
+    # asked for only of the short units' bigrams (`own_ovl` below)
+    asked = frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40])
+    shared, df = _grams.page_counts([texts[i] for i in long_idx], 3, asked)
+    long_shared = dict(zip(long_idx, shared, strict=True))
+    idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
+    prev_memo: dict[tuple[int, ...], set[int]] = {}
+    sec_memo: dict[tuple[tuple[int, ...], tuple[int, ...]], str] = {}
     feats: list[list[str]] = []
     # each unit's features as its neighbours see them, built once
     as_prev, as_next, as_pp, as_nn = neighbour_views(own, _AS_PREV, _AS_NEXT, _AS_PP, _AS_NN)
@@ -255,18 +284,18 @@ def structure_features(
             nxt_mark = 0
     last_head = last_byline = -100
     glued_byline = False
+    top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
     for i in range(n):
-        f = [page, *own[i]]
         s = texts[i]
+        # where the unit sits in the article so far: sub-heads come deep in a feature,
+        # headlines after a dispatch or a short brief (distances are ints >= 1)
+        dh, db = i - last_head, i - last_byline
+        f = [page, *own[i], _DIST_HEAD_T[dh if dh < top else top], _DIST_BYLINE_T[db if db < top else top]]
         if rules is not None:
             # the hand-written segmenter's reading of this unit, as evidence
             f.append("rule=" + rules[i])
             if i > 0:
                 f.append(f"rule|p={rules[i - 1]}|{rules[i]}")
-        # where the unit sits in the article so far: sub-heads come deep in a feature,
-        # headlines after a dispatch or a short brief
-        f.append(_DIST_HEAD(i - last_head))
-        f.append(_DIST_BYLINE(i - last_byline))
         if glued_byline:
             f.append("after_glued")
         k = kinds[i]
@@ -297,13 +326,9 @@ def structure_features(
         if len(s) > 40:
             # a long paragraph that shares no words with the text before it may open a brief
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
-            at = bisect_left(long_idx, i)
-            before = long_idx[max(0, at - 3) : at]
             g = grams[i]
-            if before and g:
-                # |g ∩ (A ∪ B ∪ C)| as |g| - |g - A - B - C|: no union is built
-                share = (len(g) - len(g.difference(*[grams[k] for k in before]))) / len(g)
-                f.append(_PARA_OVL(share))
+            if g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
+                f.append(_PARA_OVL(long_shared[i] / len(g)))
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
@@ -314,15 +339,24 @@ def structure_features(
                 # text past the jump marker belongs to the next article, not to this one
                 after = [k for k in after if k < mark_ahead[i]]
                 f.append(_MARK_AHEAD(mark_ahead[i] - i))
-            prev_words: set[str] = set()
-            for k in before:
-                prev_words |= grams[k]
             if before:
+                # the short lines of a head run share the long texts around them: each union
+                # and share is built once (the same set, built the same way, iterated alike)
+                key = tuple(before)
+                prev_words = prev_memo.get(key)
+                if prev_words is None:
+                    prev_words = prev_memo[key] = set()
+                    for k in before:
+                        prev_words |= grams[k]
                 f.append(_OWN_OVL(idf.overlap(grams[i], prev_words)))
                 if after:
-                    nxt = grams[after[0]].union(*[grams[k] for k in after[1:]])
-                    share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
-                    f.append(_SEC_OVL(share))
+                    both = (key, tuple(after))
+                    sec = sec_memo.get(both)
+                    if sec is None:
+                        nxt = grams[after[0]].union(*[grams[k] for k in after[1:]])
+                        share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
+                        sec = sec_memo[both] = _SEC_OVL(share)
+                    f.append(sec)
             else:
                 f.append("own_ovl=none")
             if len(s) >= 4 and any(s in t or t in s for t in seen_short if s != t):

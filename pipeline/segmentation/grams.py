@@ -22,6 +22,9 @@ from pipeline.text import HAN
 
 _MEMO_MAX = 20000  # texts kept between `clear` calls
 _memo: dict[str, frozenset[int]] = {}
+# text -> (the int64 codes of the page pass that saw it, first, end): its bigrams in order,
+# repeats kept, as a view into that pass's array (`code_array`)
+_spans: dict[str, tuple[np.ndarray, int, int]] = {}
 # the Han ranges of `pipeline.text.HAN` (extension A, unified, compatibility ideographs)
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 _PAIR_RE = re.compile(f"(?=([{HAN}][{HAN}]))")  # overlapping Han pairs (one short text)
@@ -40,6 +43,7 @@ def code(a: str, b: str) -> int:
 
 def clear() -> None:
     _memo.clear()
+    _spans.clear()
 
 
 def prime(texts: Iterable[str]) -> None:
@@ -48,7 +52,7 @@ def prime(texts: Iterable[str]) -> None:
     if not todo:
         return
     if len(_memo) + len(todo) > _MEMO_MAX:
-        _memo.clear()
+        clear()
     if sum(map(len, todo)) < _SHORT:
         for t in todo:
             _memo[t] = frozenset([ord(p[0]) << 16 | ord(p[1]) for p in _PAIR_RE.findall(t)])
@@ -58,14 +62,19 @@ def prime(texts: Iterable[str]) -> None:
     (lo0, hi0), (lo1, hi1), (lo2, hi2) = _HAN_RANGES
     han = ((a >= lo1) & (a <= hi1)) | ((a >= lo0) & (a <= hi0)) | ((a >= lo2) & (a <= hi2))
     pair = han[:-1] & han[1:]
-    codes = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair].tolist()
-    # before[k]: how many bigrams start before character k of `joined`
-    before = np.concatenate(([0], np.cumsum(pair))).tolist()
-    pos = 0
-    for t in todo:
-        end = pos + len(t)
-        _memo[t] = frozenset(codes[before[pos] : before[max(pos, end - 1)]])
-        pos = end + 1
+    codes_np = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair]
+    codes = codes_np.tolist()
+    # before[k]: how many bigrams start before character k of `joined`, asked only at each
+    # text's first and last character (an empty last text starts past the end: clipped)
+    before = np.concatenate(([0], np.cumsum(pair)))
+    lens = np.fromiter(map(len, todo), dtype=np.int64, count=len(todo))
+    starts = np.cumsum(lens + 1) - (lens + 1)
+    last = len(before) - 1
+    los = before[np.minimum(starts, last)].tolist()
+    his = before[np.minimum(np.maximum(starts, starts + lens - 1), last)].tolist()
+    for t, lo, hi in zip(todo, los, his, strict=True):
+        _memo[t] = frozenset(codes[lo:hi])
+        _spans[t] = (codes_np, lo, hi)
 
 
 def bigrams(text: str) -> frozenset[int]:
@@ -75,6 +84,62 @@ def bigrams(text: str) -> frozenset[int]:
         prime((text,))
         found = _memo[text]
     return found
+
+
+def code_array(text: str) -> np.ndarray:
+    """The text's bigrams as an int64 array (each at least once; repeats may stay)."""
+    span = _spans.get(text)
+    if span is not None:
+        codes, lo, hi = span
+        return codes[lo:hi]
+    g = bigrams(text)
+    return np.fromiter(g, dtype=np.int64, count=len(g))
+
+
+def shared_with_previous(texts: list[str], window: int) -> list[int]:
+    """For each text, how many of its distinct bigrams occur in one of the `window` texts
+    before it: ``len(g[k] & (g[k-1] | … | g[k-window]))`` for every k, in one sort over the
+    page's bigrams instead of a set operation per text."""
+    return page_counts(texts, window, frozenset())[0]
+
+
+def page_counts(texts: list[str], window: int, asked: frozenset[int]) -> tuple[list[int], dict[int, int]]:
+    """`shared_with_previous(texts, window)`, and how many of the texts have each bigram of
+    `asked` (the document frequencies `Counter(chain(*(bigrams(t) & asked for t in texts)))`
+    counts: bigrams none has are left out), both from one sort over the texts' bigrams."""
+    m = len(texts)
+    if not m:
+        return [], {}
+    keys, _, m = _pairs(texts)
+    if not len(keys):
+        return [0] * m, {}
+    code, pos = np.divmod(keys, m)
+    # a pair is shared when the pair just before it (the same bigram's latest earlier
+    # occurrence) sits 1..window texts back; a repeat within one text (distance 0) is not
+    step = pos[1:] - pos[:-1]
+    same = code[1:] == code[:-1]
+    hit = same & (step >= 1) & (step <= window)
+    shared = np.bincount(pos[1:][hit], minlength=m).tolist()
+    df: dict[int, int] = {}
+    if asked:
+        distinct = code[np.concatenate(([True], ~same | (step != 0)))]  # each text's bigram once, sorted
+        a = np.fromiter(asked, dtype=np.int64, count=len(asked))
+        counts = np.searchsorted(distinct, a, "right") - np.searchsorted(distinct, a, "left")
+        found = counts > 0
+        df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
+    return shared, df
+
+
+def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """(bigram, position of its text) pairs of `texts` as sorted keys ``code * m + position``
+    (repeats within a text kept), the concatenated code arrays' lengths, and m."""
+    m = len(texts)
+    prime(texts)
+    arrays = [code_array(t) for t in texts]
+    lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
+    keys = np.concatenate(arrays) * m + np.repeat(np.arange(m, dtype=np.int64), lens)
+    keys.sort()
+    return keys, lens, m
 
 
 def joined_bigrams(texts: list[str]) -> frozenset[int]:

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from pipeline.document import SourceLine
 from pipeline.segmentation import patterns as P
 
@@ -48,6 +50,22 @@ def display_width(s: str) -> float:
     return min(wide, n) + (n - min(wide, n)) / 2
 
 
+def display_widths(texts: list[str]) -> list[float]:
+    """`display_width` of each text, for a whole page in one numpy pass (the same floats:
+    each is an int plus a half)."""
+    if len(texts) < 8:
+        return [display_width(t) for t in texts]
+    joined = "".join(texts)
+    a = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # UTF-8 bytes beyond the first: 1 from U+0080, 2 from U+0800, 3 from U+10000
+    extra = (a >= 0x80).astype(np.int64) + (a >= 0x800) + (a >= 0x10000)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lens)
+    csum = np.concatenate(([0], np.cumsum(extra)))
+    wide = np.minimum((csum[ends] - csum[ends - lens]) // 2, lens)
+    return (wide + (lens - wide) / 2).tolist()
+
+
 @dataclass
 class PageStats:
     """What a page's lines say about its layout."""
@@ -59,6 +77,8 @@ class PageStats:
     indent_share: float  # share of lines that start indented
     median_len: float
     measure: str = "cells"  # how the wrap width is counted: display cells or characters
+    # each line's width by `measure`, its indent included (`page_stats` of those lines)
+    widths: list[float] | None = field(default=None, repr=False, compare=False)
 
     @property
     def hard_wrapped(self) -> bool:
@@ -107,13 +127,16 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     # breaks at a character count: measure both, keep the one the page follows more closely
     open_ends = [not ends_sentence(ln.text) for ln in lines]
     # an indented first line is as wide as the others once its indent is counted
-    by_cells = _wrap_width([display_width(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
-    by_chars = _wrap_width([len(ln.text) + ind for ln, ind in zip(lines, indents, strict=True)], open_ends)
+    texts = [ln.text for ln in lines]
+    cells = [w + ind for w, ind in zip(display_widths(texts), indents, strict=True)]
+    chars = [len(t) + ind for t, ind in zip(texts, indents, strict=True)]
+    by_cells = _wrap_width(cells, open_ends)
+    by_chars = _wrap_width(chars, open_ends)
     measure = "chars" if by_chars[1] > by_cells[1] else "cells"
     wrap, share = by_chars if measure == "chars" else by_cells
     blank = sum(1 for g in gaps[1:] if g > 0) / max(1, n - 1)
     indent = sum(1 for x in indents if x) / n
-    return PageStats(n, wrap, share, blank, indent, median, measure)
+    return PageStats(n, wrap, share, blank, indent, median, measure, chars if measure == "chars" else cells)
 
 
 def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[SourceLine], list[int], list[float]]:
@@ -178,44 +201,54 @@ _LEN_LABELS = [f"len={_len_bucket(n)}" for n in range(101)]
 _COMMAS = ("commas=0", "commas=1", "commas=2", "commas=3")
 
 
+# what a line's first or last character may add (the other characters add nothing there)
+_FIRST_SPECIAL = frozenset(_OPEN_PUNCT | _DIGITS | _LEAD_FIRST | _NUMBER_STARTS | set("（(【["))
+_LAST_SPECIAL = frozenset(_CLAUSE_ENDS | _DIGITS | set("：:….—"))
+
+
 def shape_features(s: str) -> list[str]:
-    """Features of one line's text on its own (shared by both taggers; hot path)."""
-    f = [_LEN_LABELS[len(s)] if len(s) <= 100 else "len=big"]
-    if not s:
-        return f
+    """Features of one line's text on its own (shared by both taggers; hot path: the tests
+    of the first and last character run only for the few characters that can pass one)."""
+    n = len(s)
+    if not n:
+        return [_LEN_LABELS[0]]
+    commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
+    f = [_LEN_LABELS[n] if n <= 100 else "len=big", _COMMAS[commas if commas < 3 else 3]]
     first, last = s[0], s[-1]
     if ends_sentence(s):
         f.append("term")
-    if last in _CLAUSE_ENDS:
-        f.append("clause_end")
-    if s.endswith(("……", "…", "...", "——")):
-        f.append("ellipsis_end")
-    if last in "：:":
-        f.append("colon_end")
-    if first in _OPEN_PUNCT:
-        f.append("punct_start")
-    if first in _DIGITS:
-        f.append("digit_start")
-    if last in _DIGITS:
-        f.append("digit_end")
-    m = _LEAD_MARK_RE.match(s) if first in _LEAD_FIRST else None
-    if m:
-        f.append("lead=" + m.group(0)[:2])
-    if s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）"):
+    if last in _LAST_SPECIAL:
+        if last in _CLAUSE_ENDS:
+            f.append("clause_end")
+        if s.endswith(("……", "…", "...", "——")):
+            f.append("ellipsis_end")
+        if last in "：:":
+            f.append("colon_end")
+        if last in _DIGITS:
+            f.append("digit_end")
+    if first in _FIRST_SPECIAL:
+        if first in _OPEN_PUNCT:
+            f.append("punct_start")
+        if first in _DIGITS:
+            f.append("digit_start")
+        m = _LEAD_MARK_RE.match(s) if first in _LEAD_FIRST else None
+        if m:
+            f.append("lead=" + m.group(0)[:2])
+        if first in "（(":
+            if END_MARK_RE.match(s):
+                f.append("end_mark")
+            if _AUTHOR_NOTE_RE.match(s):
+                f.append("author_note")
+        if first in "【[" and _LEAD_IN_GLUED_RE.match(s):
+            f.append("lead_in_glued")
+        if first in _NUMBER_STARTS and _NUMBERED_RE.match(s):
+            f.append("numbered")
+    if ("“" in s or "《" in s or "（" in s) and (
+        s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）")
+    ):
         f.append("open_bracket")
-    if first in "（(":
-        if END_MARK_RE.match(s):
-            f.append("end_mark")
-        if _AUTHOR_NOTE_RE.match(s):
-            f.append("author_note")
-    if first in "【[" and _LEAD_IN_GLUED_RE.match(s):
-        f.append("lead_in_glued")
-    if first in _NUMBER_STARTS and _NUMBERED_RE.match(s):
-        f.append("numbered")
     if P.SENTENCE_INSIDE_RE.search(s):
         f.append("sent_inside")
-    commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
-    f.append(_COMMAS[min(commas, 3)])
     return f
 
 
@@ -270,31 +303,40 @@ def layout_features(
     texts = [ln.text for ln in lines]
     if shapes is None:
         shapes = [shape_features(t) for t in texts]
-    widths = [stats.width(t) + ind for t, ind in zip(texts, indents, strict=True)]
     W = stats.wrap_width
+    if W is None:
+        widths: list[float] = []  # asked only of hard-wrapped pages
+    elif stats.widths is not None and len(stats.widths) == n:
+        widths = stats.widths
+    else:
+        widths = [stats.width(t) + ind for t, ind in zip(texts, indents, strict=True)]
     page = [f"page={stats.kind}"]
     own: list[list[str]] = []
     for i in range(n):
-        f = list(shapes[i])
-        f.append("kind=" + kinds[i])
+        f = [*shapes[i], "kind=" + kinds[i], _GAP[min(gaps[i], 2)]]
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
-        f.append(_GAP[min(gaps[i], 2)])
         if indents[i]:
             f.append("indent")
         own.append(f)
     feats: list[list[str]] = []
     as_prev, as_prev2, as_next = neighbour_views(own, _AS_PREV, _AS_PREV2, _AS_NEXT)
     joins = [["rule_join", f"rule_join|gap={g}|{page[0]}"] for g in range(3)]
+    wrapped = W is not None
+    pair_kinds: dict[tuple[str, str], str] = {}  # the `pk|k=…` feature of each pair of kinds
     for i in range(n):
-        f = [*page, *own[i]]
         if i == 0:
-            f.append("first")
+            f = [*page, *own[i], "first"]
         else:
-            f += as_prev[i - 1]
-            f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
-            if rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], W is not None):
+            pk = pair_kinds.get((kinds[i - 1], kinds[i]))
+            if pk is None:
+                pk = pair_kinds[kinds[i - 1], kinds[i]] = f"pk|k={kinds[i - 1]}|{kinds[i]}"
+            f = [*page, *own[i], *as_prev[i - 1], pk]
+            # `rule_join` asked only where the kinds allow a join (its own first test)
+            if kinds[i] in _JOIN_KINDS and kinds[i - 1] in _JOIN_PREV_KINDS and rule_join(
+                texts[i - 1], kinds[i - 1], texts[i], kinds[i], wrapped
+            ):
                 # with the layout: a blank line in mid-sentence is an e-paper copy's slip
                 f += joins[min(gaps[i], 2)]
             if i >= 2:
@@ -311,11 +353,15 @@ def _clauses(s: str) -> int:
     return s.count("，") + s.count(",") + s.count("、") + s.count("；")
 
 
+_JOIN_KINDS = ("para", "head")  # the kinds `rule_join` lets continue a line…
+_JOIN_PREV_KINDS = ("para", "glued", "head")  # …and the kinds of the line it continues
+
+
 def rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> bool:
     """The rules' reading: a paragraph that stops in mid-sentence goes on in this line
     (`同比增长` / `35.7%,总量…`), unless this line opens a byline, caption, marker or list
     item. On a page of one paragraph per line only a long body line can be cut off."""
-    if kind not in ("para", "head") or prev_kind not in ("para", "glued", "head"):
+    if kind not in _JOIN_KINDS or prev_kind not in _JOIN_PREV_KINDS:
         return False
     if ends_sentence(prev) or prev.endswith(("……", "…", "——", "：", ":")):
         return False

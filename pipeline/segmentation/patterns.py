@@ -36,6 +36,8 @@ EDITOR_RE = re.compile(
     r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
     r"\s*[/／:：\s]"
 )
+# the first characters EDITOR_RE can match (`本版…`, `责任编辑`, `一审` …): other lines skip it
+EDITOR_FIRST = frozenset("本责值美编校版组审签一二三终制排")
 EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|责编|美编|版式|校对)\s*[/／:：]")
 
 # web-page furniture in copies taken from a paper's site or app: breadcrumbs, share / print /
@@ -113,6 +115,17 @@ def maybe_column(s: str) -> bool:
     return bool(s) and (s[0] in COLUMN_FIRST or s[-1] in COLUMN_LAST or "·" in s or "•" in s)
 
 
+_PAGE_LABEL_FIRST = frozenset("-—－第ABCDEFGH")
+
+
+def maybe_page_label(s: str) -> bool:
+    """A necessary condition of `PAGE_NUMBER_ONLY_RE.match(s)` or `PAGE_SECTION_RE.match(s)`,
+    without a regex scan: a dash, a space, `第`, a section letter or a digit (`\\d`: any
+    Unicode decimal digit) first."""
+    c = s[:1]
+    return bool(c) and (c in _PAGE_LABEL_FIRST or c.isdecimal() or c.isspace())
+
+
 # all of COLUMN_RES in one pattern (each is anchored with ^, so `.match` == any member's `.search`)
 COLUMN_ANY_RE = re.compile("|".join(f"(?:{rx.pattern})" for rx in COLUMN_RES))
 NUMBERED_SUBHEAD_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[、.．](?!\d))")
@@ -136,6 +149,8 @@ _OCR_DIGIT_RE = re.compile(r"(?<=[0-9])[OoIl](?=[0-9年月日./-]|$)|(?<=[0-9年
 
 _FOLDABLE_RE = re.compile("[" + re.escape("".join(map(chr, _FOLD_WIDTH))) + "]")
 _OCR_SLIP_CHAR_RE = re.compile("[OoIl曰]")
+# a character of either step: a line with neither is left as it is by both
+_FOLD_OR_SLIP_RE = re.compile("[" + re.escape("".join(map(chr, _FOLD_WIDTH))) + "OoIl曰]")
 
 
 def ocr_fold(s: str) -> str:
@@ -143,6 +158,8 @@ def ocr_fold(s: str) -> str:
     patterns (`2O24年1O月22曰` -> `2024年10月22日`, `l8日` -> `18日`). Used only to
     recognise a line's shape; the text itself is never changed. (Runs for every short line:
     a quick scan first, since most lines need neither step.)"""
+    if not _FOLD_OR_SLIP_RE.search(s):
+        return s  # most lines: one scan says neither step applies
     if _FOLDABLE_RE.search(s):
         s = s.translate(_FOLD_WIDTH)
     if not _OCR_SLIP_CHAR_RE.search(s):

@@ -25,8 +25,14 @@ from enum import Enum
 from itertools import chain, repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
-from pipeline.segmentation import grams
-from pipeline.segmentation.bylines import is_standalone_byline, looks_like_name, parse_authors, split_glued
+from pipeline.segmentation import gc_paused, grams
+from pipeline.segmentation.bylines import (
+    _BYLINE_CHAR_RE,
+    is_standalone_byline,
+    looks_like_name,
+    parse_authors,
+    split_glued,
+)
 from pipeline.segmentation.layout import (
     LayoutUnit,
     ends_sentence,
@@ -42,6 +48,7 @@ from pipeline.segmentation.patterns import (
     CLAUSE_PUNCT_RE,
     COLUMN_ANY_RE,
     DATE_LEAD_RE,
+    EDITOR_FIRST,
     EDITOR_INSIDE_RE,
     EDITOR_RE,
     ELLIPSIS_END_RE,
@@ -54,6 +61,7 @@ from pipeline.segmentation.patterns import (
     SENTENCE_INSIDE_RE,
     SITE_CHROME_RE,
     maybe_column,
+    maybe_page_label,
     ocr_fold,
 )
 from pipeline.text import fold_fullwidth
@@ -193,7 +201,7 @@ class Segmenter:
         n = len(s)
         if self._extra_noise and any(p.search(s) for p in self._extra_noise):
             return NOISE, {"noise_kind": "configured"}
-        terminal = is_terminal(s)
+        terminal = ends_sentence(s)  # = is_terminal(s)
         if n <= 80:
             # cheap guards first: this runs for every line of every issue
             f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
@@ -207,11 +215,12 @@ class Segmenter:
                     return MARK_FROM, {"page": _page(m.group("page"))}
             if not terminal and _HAS_NUMBER_RE.search(f) and (
                 (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
-                or PAGE_NUMBER_ONLY_RE.match(f)
-                or PAGE_SECTION_RE.match(f)
+                or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
             ):
                 return NOISE, {"noise_kind": "page_header"}
-            if EDITOR_RE.match(s) or (not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)):
+            if (s[:1] in EDITOR_FIRST and EDITOR_RE.match(s)) or (
+                not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)
+            ):
                 return NOISE, {"noise_kind": "editor"}
             if SITE_CHROME_RE.search(s):
                 return NOISE, {"noise_kind": "site"}
@@ -221,24 +230,33 @@ class Segmenter:
             # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
                 return CAPTION, {}
-        glued = split_glued(s)
+        # `split_glued` needs 讯 or 电 in the first 30 characters, a standalone byline one of
+        # `_BYLINE_CHAR_RE`'s characters: most lines skip both calls
+        head = s[:30]
+        glued = split_glued(s) if "讯" in head or "电" in head else None
         if glued is not None:
             return GLUED, {"byline": glued[0], "text": glued[1]}
-        if is_standalone_byline(s, self.opts.max_byline_chars):
+        if _BYLINE_CHAR_RE.search(s) and is_standalone_byline(s, self.opts.max_byline_chars):
             return BYLINE, {}
-        if self.headline_like(s):
+        if self._headline_like(s, terminal):
             return HEAD, {}
         return PARA, {}
 
     def headline_like(self, s: str) -> bool:
+        return self._headline_like(s, is_terminal(s))
+
+    def _headline_like(self, s: str, terminal: bool) -> bool:
+        """`headline_like`, told whether `s` ends a sentence (`is_terminal(s)`)."""
         if len(s) > self.opts.max_headline_chars or SENTENCE_INSIDE_RE.search(s):
             return False
-        if is_terminal(s):
+        if terminal:
             return bool(ELLIPSIS_END_RE.search(s)) and not _SENTENCE_PUNCT_RE.search(s)
         return True
 
     def is_column(self, s: str) -> bool:
-        return bool(maybe_column(s) and COLUMN_ANY_RE.match(s)) or any(p.search(s) for p in self._extra_columns)
+        if maybe_column(s) and COLUMN_ANY_RE.match(s):
+            return True
+        return bool(self._extra_columns) and any(p.search(s) for p in self._extra_columns)
 
     def classify_lines(self, lines: list[SourceLine], gaps: list[int]) -> list[Unit]:
         """One unit per source line (`classify_units` for re-flowed layout units)."""
@@ -630,9 +648,19 @@ class Segmenter:
     # ---- glue --------------------------------------------------------------------------------
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
+        with gc_paused():
+            self._forget_issue()
+            try:
+                return self._segment(issue)
+            finally:
+                self._forget_issue()  # freed here, the issue's texts never reach the collector
+
+    def _forget_issue(self) -> None:
         self.forget()
         grams.clear()
         ends_sentence.cache_clear()  # the cache serves one issue; keeps benchmarks honest and memory flat
+
+    def _segment(self, issue: Issue) -> Issue:
         pages = issue.pages or [(None, 0, len(issue.text))]
         articles: list[Article] = []
         noise: list[NoiseLine] = []
@@ -696,8 +724,10 @@ class _Draft:
         self.last_role = role
 
     def add_lines(self, idxs: list[int], role: str) -> None:
-        for i in idxs:
-            self.add(i, role)
+        """`add` of each line, in one step."""
+        if idxs:
+            self.roles += [(i, role) for i in idxs]
+            self.last_role = role
 
     def to_article(self, lines: list[SourceLine], page: str | None) -> Article:
         idxs = [i for i, _ in self.roles]
@@ -780,7 +810,7 @@ class _Weights:
     the page's few distinct weights are computed once (a table by count) and sums over sets
     run as C-level maps: `total(s)` is the sum of the weights of `s`, in its iteration order."""
 
-    def __init__(self, df: Counter[int], n: int) -> None:
+    def __init__(self, df: dict[int, int], n: int) -> None:  # a Counter, or any such dict
         self.df = df
         self.n1 = n + 1
         # df counts sets of bigrams, one per text, so no count exceeds n
