@@ -248,6 +248,7 @@ class CrfSegmenter:
                 labels = kicker_from_rules(labels, kinds, rules)
                 labels = headline_from_rules(labels, kinds, rules)
                 labels = subhead_before_jump(labels, kinds, rules)
+                labels = subhead_in_body(labels, kinds, rules)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -334,15 +335,15 @@ def _rest_of_cut_noise(page: PageInput, i: int) -> bool:
 
 
 def _tail_of(page: PageInput, prev: int, i: int) -> bool:
-    """A short line that ends a sentence, right under a long body line cut off in mid-word:
-    the paragraph's last words, on any page."""
-    p, cur = page.lines[prev].text, page.lines[i].text
+    """The line above is body text (a sentence inside it, or too long for a head) that stops
+    in mid-word: on any page, what follows it is the rest of that paragraph, never a new unit
+    (`…全县目前有小规模学校` + `58所,占…`; `…也是城市文明的` + `刻度。`)."""
+    p = page.lines[prev].text
+    last = p[-1:]
     return (
         page.kinds[prev] in ("para", "glued")
-        and len(p) >= 30
-        and "\u4e00" <= p[-1] <= "\u9fff"
-        and len(cur) <= 12
-        and ends_sentence(cur)
+        and len(p) >= 20
+        and ("\u4e00" <= last <= "\u9fff" or last.isdigit())
         and page.kinds[i] in ("para", "head")
     )
 
@@ -424,6 +425,34 @@ def headline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -
     for i in range(len(out) - 1):
         if out[i] == "noise" and kinds[i] == "head" and rules[i] == "B-headline" and out[i + 1] == "B-text":
             out[i], out[i + 1] = "B-headline", "I-text"
+    return out
+
+
+def subhead_in_body(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
+    """A head line right after body text, in an article that already has in-body sub-heads,
+    opening a "new article" without byline, is that article's next sub-head where the rule
+    segmenter reads it so too (`“小班”上出“大课堂”` … `守住山里孩子的“起跑线”`): a new article
+    that interrupts a sectioned feature brings its own byline."""
+    out = list(labels)
+    n = len(out)
+    for i in range(1, n):
+        if out[i] != "B-headline" or kinds[i] != "head" or rules[i] != "I-text" or out[i - 1] != "I-text":
+            continue
+        start = i - 1
+        while start > 0 and not out[start].startswith("B-"):
+            start -= 1
+        if not any(kinds[k] == "head" and out[k] == "I-text" for k in range(start + 1, i)):
+            continue
+        end = i + 1
+        while end < n and not out[end].startswith("B-"):
+            end += 1
+        if any(kinds[k] in ("byline", "glued") for k in range(i, end)):
+            continue
+        out[i] = "I-text"
+        k = i + 1
+        while k < end and out[k].split("-", 1)[-1] in _HEAD_ROLES:
+            out[k] = "I-text"
+            k += 1
     return out
 
 
