@@ -249,6 +249,7 @@ class CrfSegmenter:
                 labels = headline_from_rules(labels, kinds, rules)
                 labels = subhead_before_jump(labels, kinds, rules)
                 labels = subhead_in_body(labels, kinds, rules)
+                labels = body_not_noise(labels, kinds, rules)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -453,6 +454,28 @@ def subhead_in_body(labels: list[str], kinds: list[str], rules: list[str]) -> li
         while k < end and out[k].split("-", 1)[-1] in _HEAD_ROLES:
             out[k] = "I-text"
             k += 1
+    return out
+
+
+def body_not_noise(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
+    """A run of units the tagger calls notices, inside an article's body (body text on both
+    sides), is body text where the rule segmenter reads it so too: on unevenly wrapped OCR
+    pages a paragraph's lines come apart into short units (`其中，草编制品、…仍是出` /
+    `口的主要商品，…`), and a notice printed inside a body is rarer than dropping its text."""
+    out = list(labels)
+    n = len(out)
+    i = 1
+    while i < n:
+        if out[i] != "noise" or out[i - 1] != "I-text" and not out[i - 1].endswith("-glued"):
+            i += 1
+            continue
+        j = i
+        while j < n and out[j] == "noise" and kinds[j] in ("head", "para") and rules[j] == "I-text":
+            j += 1
+        if j > i and j < n and out[j] == "I-text":
+            for k in range(i, j):
+                out[k] = "I-text"
+        i = max(j, i + 1)
     return out
 
 

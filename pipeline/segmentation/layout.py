@@ -117,6 +117,25 @@ def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | Non
     return None, share
 
 
+_CLAUSE_SEP = frozenset("，,、；;")
+
+
+def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -> float | None:
+    """A page wrapped at uneven widths (OCR of narrow columns, ragged-right text): no common
+    width, but its prose lines (long, with a clause separator inside) stop in mid-sentence.
+    On a paragraph-per-line page at most about a fifth of them do (measured on the corpus:
+    <= 0.23 against >= 0.73 on hard-wrapped pages); its width is then the 90th percentile."""
+    prose = [
+        (o, w)
+        for t, o, w in zip(texts, open_ends, widths, strict=True)
+        if len(t) >= 10 and not _CLAUSE_SEP.isdisjoint(t) and t[-1] not in "：:"
+    ]
+    if len(prose) < 6 or sum(o for o, _ in prose) < 0.6 * len(prose):
+        return None
+    long_w = sorted(w for w in widths if w >= 10)
+    return float(long_w[int(0.9 * (len(long_w) - 1))])
+
+
 def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -> PageStats:
     n = len(lines)
     if n == 0:
@@ -134,6 +153,8 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     by_chars = _wrap_width(chars, open_ends)
     measure = "chars" if by_chars[1] > by_cells[1] else "cells"
     wrap, share = by_chars if measure == "chars" else by_cells
+    if wrap is None:
+        wrap = _ragged_wrap(texts, open_ends, cells if measure == "cells" else chars)
     blank = sum(1 for g in gaps[1:] if g > 0) / max(1, n - 1)
     indent = sum(1 for x in indents if x) / n
     return PageStats(n, wrap, share, blank, indent, median, measure, chars if measure == "chars" else cells)
