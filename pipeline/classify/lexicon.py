@@ -317,6 +317,7 @@ class LexiconClassifier:
                     )
                 self.rules[(term, li)] = rule
         self.ruled = frozenset(t for t, _ in self.rules)
+        self._watched = self.vocab | _SURNAMES  # the tokens term_hits looks at
         # what the hot loop looks up, computed once: a term's label indices (as `index` lists them,
         # a label twice where two case forms of its keywords meet) and each (term, label)'s weights
         self._term_labels: dict[str, tuple[int, ...]] = {
@@ -398,19 +399,22 @@ class LexiconClassifier:
         tf: dict[tuple[str, int], float] = {}
         vocab, ruled, rules, term_labels = self.vocab, self.ruled, self.rules, self._term_labels
         term_keys = self._term_keys
-        in_vocab = vocab.__contains__
+        in_vocab, watched = vocab.__contains__, self._watched.__contains__
         log1p = math.log1p
-        cut = self.tokenizer.cut
-        for text, zw in self._zone_texts(zones):
-            tokens = cut(text)
-            hits = list(filter(in_vocab, tokens))
+        texts = self._zone_texts(zones)
+        # the zones in one call of the segmenter; the tokens either path looks at in one C-level pass
+        for (text, zw), tokens in zip(texts, self.tokenizer.cut_each([t for t, _ in texts]), strict=True):
+            seen = list(filter(watched, tokens))
+            if not seen:
+                continue
+            surnames = _SURNAMES.intersection(seen)  # = _SURNAMES.intersection(tokens)
+            hits = list(filter(in_vocab, seen)) if surnames else seen
             if not hits:
                 continue
             plain = dict.fromkeys(hits, 0)  # a Counter, in order of first occurrence
             for t in hits:
                 plain[t] += 1
             checked: dict[tuple[str, int], int] = {}
-            surnames = _SURNAMES.intersection(tokens)
             with_rules = ruled.intersection(plain) if ruled else ()
             if surnames or with_rules:
                 for t in with_rules:
@@ -547,8 +551,17 @@ class LexiconClassifier:
 
     def evidence_scores(self, zones: Zones) -> tuple[list[float], list[tuple[float, str, int]]]:
         """Per-label lexicon scores S (>= 0) and every (contribution, term, label) behind them."""
+        pos, contribs, _ = self._scores(zones)
+        return pos, contribs
+
+    def _scores(
+        self, zones: Zones
+    ) -> tuple[list[float], list[tuple[float, str, int]], list[list[tuple[float, str]]]]:
+        """`evidence_scores`, plus each label's positive contributions as (-c, term), in order (what
+        `_evidence` sorts), gathered in the same pass."""
         scores = [0.0] * len(self.labels)
         contribs: list[tuple[float, str, int]] = []
+        by_label: list[list[tuple[float, str]]] = [[] for _ in scores]
         weights = self._weights
         for key, f in self.term_hits(zones).items():
             v = f / LN2
@@ -557,12 +570,17 @@ class LexiconClassifier:
                 c = w * v
                 scores[li] += c
                 contribs.append((c, term, li))
-        for (pi, s), f in self.pattern_frequencies(zones).items():
-            pat = self.patterns[pi]
-            c = pat.weight * f / LN2
-            scores[pat.label] += c
-            contribs.append((c, s, pat.label))
-        return [s if s > 0.0 else 0.0 for s in scores], contribs
+                if c > 0:
+                    by_label[li].append((-c, term))
+        if self._combined is not None:
+            for (pi, s), f in self.pattern_frequencies(zones).items():
+                pat = self.patterns[pi]
+                c = pat.weight * f / LN2
+                scores[pat.label] += c
+                contribs.append((c, s, pat.label))
+                if c > 0:
+                    by_label[pat.label].append((-c, s))
+        return [s if s > 0.0 else 0.0 for s in scores], contribs, by_label
 
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.cfg.lead_min_chars)
@@ -572,7 +590,7 @@ class LexiconClassifier:
         return [self.classify(a) for a in articles]
 
     def classify_zones(self, zones: Zones) -> Prediction:
-        pos, contribs = self.evidence_scores(zones)
+        pos, contribs, by_label = self._scores(zones)
         cal, prior = self.cal, self.cfg.prior
         # the lexicon's evidence shares (pipeline.classify.backoff.lexicon_distribution), in plain
         # Python: five or six numbers, where numpy's per-call cost would dominate
@@ -621,7 +639,7 @@ class LexiconClassifier:
             and float(probs[top]) >= self.threshold
             and zones.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
         )
-        evidence = self._evidence(contribs, top, runner, pos, path, ind, val)
+        evidence = self._evidence(contribs, top, runner, pos, path, ind, val, by_label)
         return Prediction(
             topic=topic,
             scores=rounded_distribution(dict(zip(self.labels, probs, strict=True))),
@@ -639,20 +657,23 @@ class LexiconClassifier:
         path: str,
         ind: np.ndarray | None,
         val: np.ndarray | None,
+        by_label: list[list[tuple[float, str]]] | None = None,
     ) -> list[dict[str, Any]]:
         """The deciding path's strongest terms for the winner first, then the other path's two
-        strongest for it, then the runner-up's two strongest lexicon terms (what it lost to)."""
+        strongest for it, then the runner-up's two strongest lexicon terms (what it lost to).
+        `by_label`: what `_scores` gathered from `contribs` (computed here when not given)."""
         kk = self.cfg.evidence_top_k
 
         # each label's positive contributions as (-c, term): sorted, strongest first, then by term
         # (equal pairs keep their order: the sort is stable), as sorting by (-c, term) would
-        by_label: dict[int, list[tuple[float, str]]] = {}
-        for c, t, li in contribs:
-            if c > 0:
-                by_label.setdefault(li, []).append((-c, t))
+        if by_label is None:
+            by_label = [[] for _ in self.labels]
+            for c, t, li in contribs:
+                if c > 0:
+                    by_label[li].append((-c, t))
 
         def lex_terms(label: int, k: int) -> list[dict[str, Any]]:
-            best = sorted(by_label.get(label, ()))[:k]
+            best = sorted(by_label[label])[:k]
             name = self.labels[label]
             return [{"term": t, "weight": round(-nc, 3), "label": name, "path": "lexicon"} for nc, t in best]
 
