@@ -182,3 +182,136 @@ def test_evidence_terms_are_the_key_sorted_ones(classifiers) -> None:
                 for c, t, li in best
             ]
         assert got == want, contribs
+
+
+# ---- the whole prediction against the slow reference path ---------------------------------------
+# Varied text beyond the labelled articles: person names (protected, and a given name after a lone
+# surname), Latin letters and digits inside and next to CJK runs, full-width letters, digits and
+# punctuation, CJK extension characters, line breaks of both kinds, tabs, NUL.
+VARIED = [
+    Zones("扶苏帮扶村里的学校", "王运输说，运输公司今年扩建码头。", "村支书王运输：物流园区明年投用。"),
+    Zones("RCEP协定生效", "RCEP和rcep与Rcep：外贸企业出口增长12345万元，TEU吞吐量创新高。", "拨打12345热线"),
+    Zones("１９５８年建校", "（记者　张三）２０２４年９月，ＡＢＣ港口物流园“开园”！", "《历史》、【故事】；红色……革命？"),
+    Zones("", "毒品运输案宣判\r\n被告人运输毒品", "基金历史业绩\t理财故事\x00历史"),
+    Zones("𠀋㐀港口", "港口物流3.5万吨级泊位、20万标箱、1960年、三十周年、上世纪80年代、三年级", "2023级新生"),
+    Zones("领导调研红色教育基地", "考察革命博物馆", "博物馆开放日，市民参观博物馆。"),
+    Zones("", "", ""),
+    Zones("a", "1", "，"),
+]
+
+
+def _reference(clf: LexiconClassifier):
+    """The classifier with every shortcut swapped for the plain computation it stands in for."""
+    import pipeline.classify.base as base_mod
+    import pipeline.classify.lexicon as lex_mod
+    from pipeline.classify.lexicon import LN2
+
+    class Reference(type(clf)):  # type: ignore[misc]
+        def term_hits(self, zones):
+            return self.term_hits_plain(zones)
+
+        def _scores(self, zones):  # the contributions loop as it was, evidence lists left to _evidence
+            scores = [0.0] * len(self.labels)
+            contribs = []
+            for (term, li), f in self.term_hits(zones).items():
+                for lj, w in self.index[term]:
+                    if lj == li:
+                        c = w * (f / LN2)
+                        scores[li] += c
+                        contribs.append((c, term, li))
+            for (pi, s), f in self.pattern_frequencies(zones).items():
+                pat = self.patterns[pi]
+                c = pat.weight * f / LN2
+                scores[pat.label] += c
+                contribs.append((c, s, pat.label))
+            return [s if s > 0.0 else 0.0 for s in scores], contribs, None
+
+    ref = object.__new__(Reference)
+    ref.__dict__.update(clf.__dict__)
+    if clf.backoff is not None:
+        import copy
+
+        ref.backoff = copy.copy(clf.backoff)
+        m = clf.backoff.model
+        ref.backoff.features = lambda z: m.vectorizer.transform_one(m.features(z))  # type: ignore[method-assign]
+
+    def predict(zones):
+        saved = lex_mod.round_to, base_mod.round_to
+        lex_mod.round_to = base_mod.round_to = round  # type: ignore[assignment]
+        try:
+            return ref.classify_zones(zones)
+        finally:
+            lex_mod.round_to, base_mod.round_to = saved
+
+    return predict
+
+
+@pytest.mark.parametrize("name", ["default", "rules", "open", "no_backoff", "jieba"])
+def test_predictions_equal_the_reference_path(classifiers, name: str) -> None:
+    if name in ("open", "no_backoff"):
+        update = {"other_label": "other"} if name == "open" else {"backoff": None}
+        clf = LexiconClassifier(classifiers["rules"].cfg.model_copy(update=update))
+    else:
+        clf = classifiers[name]
+    reference = _reference(clf)
+    zones = VARIED + _fuzz(clf, 150 if name == "jieba" else 600, seed=13)
+    if name != "jieba":
+        zones += _records()
+    paths: dict[str, int] = {}
+    for z in zones:
+        fast, slow = clf.classify_zones(z), reference(z)
+        assert fast == slow, z
+        paths[fast.path] = paths.get(fast.path, 0) + 1
+    if name != "no_backoff":
+        assert paths.get("backoff", 0) > 5 and paths.get("lexicon", 0) > 5, paths  # both paths exercised
+
+
+def test_round_to_is_round_bit_for_bit() -> None:
+    import struct
+
+    from pipeline.classify.base import round_to
+
+    rng = random.Random(3)
+    values = [0.0, -0.0, 1e-7, 5e-7, 4.9999995e-7, 0.0005, 0.0015, 0.0025, 2.675, 1.0005, 0.1234565, 1e300]
+    values += [-1.5, float("inf"), float("-inf"), 999999.9995, 1e9 / 1e6, 123456.0005, 1, 2, True]
+    for _ in range(200_000):
+        nd = rng.choice([0, 3, 4, 6, 9])
+        k = rng.random()
+        values.append(
+            rng.choice(
+                [
+                    k,
+                    k * 1000,
+                    k * 1e-5,
+                    rng.randint(0, 10**7) / 10**nd,  # near-ties and exact decimals
+                    (2 * rng.randint(0, 10**6) + 1) / (2 * 10**nd),  # halfway, as near as a double gets
+                    struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0],  # any double
+                ]
+            )
+        )
+    for i, x in enumerate(values):
+        if x != x:
+            continue  # NaN: round gives NaN, which equals nothing
+        for nd in (i % 10, 3, 6):
+            a, b = round_to(x, nd), round(x, nd)
+            assert type(a) is type(b) and struct.pack("d", a) == struct.pack("d", b), (x, nd, a, b)
+
+
+def test_code_table_answers_as_a_dict() -> None:
+    from pipeline.classify.backoff import CodeTable
+
+    rng = random.Random(8)
+    for n in (0, 1, 2, 7, 100, 5000):
+        # keys that share their low bits or sit side by side, plus random ones up to 2**62
+        keys = {rng.randrange(2**62) for _ in range(n // 3)}
+        keys |= {k << 40 for k in range(n // 3)} | {12345 + k for k in range(n - 2 * (n // 3))}
+        arr = np.array(sorted(keys), dtype=np.int64)
+        vals = np.arange(len(arr), dtype=np.int64)[::-1].copy()
+        table = CodeTable(arr, vals)
+        want = dict(zip(arr.tolist(), vals.tolist(), strict=True))
+        queries = list(keys) + [rng.randrange(2**62) for _ in range(3 * n + 5)] + [0, 1, 2**62]
+        queries += [k + 1 for k in list(keys)[:50]] + [k for k in list(keys)[:50]]  # absent neighbours, repeats
+        q = np.array(queries, dtype=np.int64)
+        got = table.lookup(q)
+        assert got.dtype == np.int64
+        assert sorted(got.tolist()) == sorted(want[k] for k in queries if k in want)

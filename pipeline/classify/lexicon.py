@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pipeline.classify.backoff import Backoff, ModeCalibration, combine, deciding_path
-from pipeline.classify.base import ContextRule, LabelSpec, Prediction, rounded_distribution
+from pipeline.classify.base import ContextRule, LabelSpec, Prediction, round_to, rounded_distribution
 from pipeline.classify.text import Tokenizer, Zones, article_zones, default_cut
 from pipeline.config import ConfigError, read_yaml
 from pipeline.document import Article
@@ -401,10 +401,10 @@ class LexiconClassifier:
         term_keys = self._term_keys
         in_vocab, watched = vocab.__contains__, self._watched.__contains__
         log1p = math.log1p
-        texts = self._zone_texts(zones)
-        # the zones in one call of the segmenter; the tokens either path looks at in one C-level pass
-        for (text, zw), tokens in zip(texts, self.tokenizer.cut_each([t for t, _ in texts]), strict=True):
-            seen = list(filter(watched, tokens))
+        cut = self.tokenizer.cut
+        for text, zw in self._zone_texts(zones):
+            tokens = cut(text)
+            seen = list(filter(watched, tokens))  # what either path below looks at, in one C-level pass
             if not seen:
                 continue
             surnames = _SURNAMES.intersection(seen)  # = _SURNAMES.intersection(tokens)
@@ -675,13 +675,13 @@ class LexiconClassifier:
         def lex_terms(label: int, k: int) -> list[dict[str, Any]]:
             best = sorted(by_label[label])[:k]
             name = self.labels[label]
-            return [{"term": t, "weight": round(-nc, 3), "label": name, "path": "lexicon"} for nc, t in best]
+            return [{"term": t, "weight": round_to(-nc, 3), "label": name, "path": "lexicon"} for nc, t in best]
 
         def back_terms(label: int, k: int) -> list[dict[str, Any]]:
             if self.backoff is None or ind is None or val is None:
                 return []
             return [
-                {"term": t, "weight": round(c, 3), "label": self.labels[label], "path": "backoff"}
+                {"term": t, "weight": round_to(c, 3), "label": self.labels[label], "path": "backoff"}
                 for c, t in self.backoff.terms(label, ind, val, k)
             ]
 

@@ -18,7 +18,6 @@ from pipeline.document import Article
 from pipeline.text import HAN, has_han
 
 STRONG_FREQ = 10**7  # above any dictionary word: a protected name is never split
-SEP = "\x00"  # what `Tokenizer.cut_each` puts between texts: a token of its own for both segmenters
 _CONTENT = re.compile(f"[{HAN}A-Za-z0-9]")
 
 
@@ -128,28 +127,6 @@ class Tokenizer:
 
     def cut(self, text: str) -> list[str]:
         return self._cut(text) if text else []
-
-    def cut_each(self, texts: list[str]) -> list[list[str]]:
-        """`[self.cut(t) for t in texts]` in one call of the segmenter, which costs less.
-
-        Both segmenters split their input at every character outside their word-block class
-        (CJK, ASCII letters and digits, `+#&._%-`) and cut each block on its own; such a
-        character is a token of its own, and so is every whitespace character (but "\\r\\n",
-        one token). So the texts joined by "\\x00" (outside the class, not whitespace) cut into
-        each text's tokens with a "\\x00" token between them. Texts that hold "\\x00" themselves
-        are cut one by one."""
-        joined = SEP.join(texts)
-        if len(texts) < 2 or joined.count(SEP) != len(texts) - 1:
-            return [self.cut(t) for t in texts]
-        tokens = self._cut(joined)
-        out: list[list[str]] = []
-        a = 0
-        for _ in range(len(texts) - 1):
-            b = tokens.index(SEP, a)
-            out.append(tokens[a:b])
-            a = b + 1
-        out.append(tokens[a:])
-        return out
 
 
 def default_cut(kind: str, text: str) -> list[str]:
