@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -252,6 +251,7 @@ class _Pattern:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_LAST_SENTENCE_END = re.compile(r".*[。！？!?；;\n]", re.DOTALL)  # up to the last one (before endpos)
 _NAME_TAGS = ("nr",)  # jieba's person-name tags: nr, nrfg, nrt
 # common one-character surnames, and what follows a name in news copy
 # (not those that are also everyday one-character words: 于 向 万 高 方 石 金 白 江 ...)
@@ -419,8 +419,7 @@ class LexiconClassifier:
             if surnames or with_rules:
                 for t in with_rules:
                     del plain[t]
-                offsets: list[int] | None = None
-                ends: list[int] | None = None  # where the zone's sentences end (for sentence-wide rules)
+                at, at_char = 0, 0  # a token index and where it starts in the text (positions ascend)
                 n_tok = len(tokens)
                 for i in _positions(tokens, surnames.union(with_rules)):
                     t = tokens[i]
@@ -431,9 +430,9 @@ class LexiconClassifier:
                     else:
                         continue
                     term = tokens[j]
-                    if offsets is None:
-                        offsets = [0, *accumulate(map(len, tokens))]
-                    start, end = offsets[j], offsets[j + 1]
+                    at_char += len("".join(tokens[at:j]))  # the lengths of the tokens before it
+                    at = j
+                    start, end = at_char, at_char + len(term)
                     named = j > 0 and tokens[j - 1] in surnames and len(term) >= 2
                     if named and (_surname_before(tokens, j) or self._inside_name(text, start, end)):
                         if term not in with_rules:
@@ -442,9 +441,7 @@ class LexiconClassifier:
                     if term in with_rules and j == i:
                         for li in term_labels[term]:
                             rule = rules.get((term, li))
-                            if rule is not None and rule.window is None and ends is None:
-                                ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-                            if rule is None or _context_ok_at(text, start, end, rule, ends):
+                            if rule is None or _context_ok_fast(text, start, end, rule):
                                 checked[(term, li)] = checked.get((term, li), 0) + 1
             # the ruled terms that counted, then the others: keys of the two never meet, so each
             # (term, label)'s count is final here (a label listed twice for a term counts twice)
@@ -806,17 +803,16 @@ def _context_ok(text: str, start: int, end: int, rule: ContextRule) -> bool:
     return not rule.with_ or any(w in near for w in rule.with_)
 
 
-def _context_ok_at(text: str, start: int, end: int, rule: ContextRule, ends: list[int] | None) -> bool:
-    """`_context_ok` with the sentence found by bisection in `ends` (every index of `text` that
-    `_SENTENCE_END` matches, ascending) instead of a walk back one character at a time."""
+def _context_ok_fast(text: str, start: int, end: int, rule: ContextRule) -> bool:
+    """`_context_ok` with the sentence's start found by one regex match (a greedy `.*` up to the
+    term, backing off to the last sentence end) instead of a walk back one character at a time."""
     if rule.window is not None:
         near = text[max(0, start - rule.window) : start] + "\x00" + text[end : end + rule.window]
     else:
-        assert ends is not None
-        k = bisect_left(ends, start)  # ends[k - 1]: the last sentence end before the term
-        a = ends[k - 1] + 1 if k > 0 else 0
-        k = bisect_left(ends, end, k)  # ends[k]: the first at or after its end
-        near = text[a:start] + "\x00" + text[end : ends[k] if k < len(ends) else len(text)]
+        m = _LAST_SENTENCE_END.match(text, 0, start)
+        a = m.end() if m else 0
+        m = _SENTENCE_END.search(text, end)
+        near = text[a:start] + "\x00" + text[end : m.start() if m else len(text)]
     if rule.never_with and any(w in near for w in rule.never_with):
         return False
     return not rule.with_ or any(w in near for w in rule.with_)
