@@ -295,23 +295,3 @@ def test_round_to_is_round_bit_for_bit() -> None:
         for nd in (i % 10, 3, 6):
             a, b = round_to(x, nd), round(x, nd)
             assert type(a) is type(b) and struct.pack("d", a) == struct.pack("d", b), (x, nd, a, b)
-
-
-def test_code_table_answers_as_a_dict() -> None:
-    from pipeline.classify.backoff import CodeTable
-
-    rng = random.Random(8)
-    for n in (0, 1, 2, 7, 100, 5000):
-        # keys that share their low bits or sit side by side, plus random ones up to 2**62
-        keys = {rng.randrange(2**62) for _ in range(n // 3)}
-        keys |= {k << 40 for k in range(n // 3)} | {12345 + k for k in range(n - 2 * (n // 3))}
-        arr = np.array(sorted(keys), dtype=np.int64)
-        vals = np.arange(len(arr), dtype=np.int64)[::-1].copy()
-        table = CodeTable(arr, vals)
-        want = dict(zip(arr.tolist(), vals.tolist(), strict=True))
-        queries = list(keys) + [rng.randrange(2**62) for _ in range(3 * n + 5)] + [0, 1, 2**62]
-        queries += [k + 1 for k in list(keys)[:50]] + [k for k in list(keys)[:50]]  # absent neighbours, repeats
-        q = np.array(queries, dtype=np.int64)
-        got = table.lookup(q)
-        assert got.dtype == np.int64
-        assert sorted(got.tolist()) == sorted(want[k] for k in queries if k in want)

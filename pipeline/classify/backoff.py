@@ -158,7 +158,6 @@ class Backoff:
         # a character's id by code point, in one gather (the last entry: any code point above)
         self.char_ids = np.full(int(self.chars.max()) + 2 if len(chars) else 1, len(chars) + 1, dtype=np.int64)
         self.char_ids[self.chars] = np.arange(1, len(chars) + 1)
-        self.table = CodeTable(self.keys, self.key_index) if self.fast else None
 
     def features(self, zones: Zones) -> tuple[np.ndarray, np.ndarray]:
         """(sorted feature indices, L2-normalised tf-idf values): the same numbers as
@@ -198,8 +197,13 @@ class Backoff:
         if not codes:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         code = np.concatenate(codes)
-        assert self.table is not None
-        feats = self.table.lookup(code)
+        # sorted queries: each binary search starts where the last one ended, in memory just read
+        # (about 2x faster than unsorted ones); the order of `feats` does not matter, it is sorted next
+        code.sort()
+        keys = self.keys
+        at = np.searchsorted(keys, code)
+        at[at == len(keys)] = 0
+        feats = self.key_index[at[keys[at] == code]]
         if not len(feats):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         feats.sort()
@@ -245,56 +249,6 @@ class Backoff:
             "backoff_features": len(self.model.vectorizer.vocabulary),
             "backoff_data_sha256": self.model.meta.get("data_sha256"),
         }
-
-
-class CodeTable:
-    """A set of distinct non-negative int64 keys, each with a value, looked up many at a time:
-    an open-addressing hash table (multiplicative hashing, linear probing, at most a quarter
-    full), probed with numpy. It answers as `searchsorted` on the sorted keys would, with about
-    one random memory access per query instead of one per halving step."""
-
-    MULT = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio, odd
-
-    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
-        n = len(keys)
-        bits = max(4, (4 * n - 1).bit_length())
-        self.mask = (1 << bits) - 1
-        self.shift = np.uint64(64 - bits)
-        self.keys = np.full(1 << bits, -1, dtype=np.int64)  # -1: an empty slot (no key is negative)
-        self.values = np.zeros(1 << bits, dtype=np.int64)
-        assert n == 0 or int(keys.min()) >= 0
-        home = self._home(keys)
-        probe = np.zeros(n, dtype=np.int64)
-        pending = np.arange(n)
-        # every pending key looks at its next slot; of those that find it empty, the first (in key
-        # order) takes it; the others move on. A key sits past its home slot only when every slot
-        # between is taken, which is what lookup's stop at the first empty slot relies on.
-        while len(pending):
-            slot = (home[pending] + probe[pending]) & self.mask
-            free = self.keys[slot] == -1
-            taken, first = np.unique(slot[free], return_index=True)
-            won = pending[free][first]
-            self.keys[taken] = keys[won]
-            self.values[taken] = values[won]
-            left = np.ones(len(pending), dtype=bool)
-            left[np.flatnonzero(free)[first]] = False
-            pending = pending[left]
-            probe[pending] += 1
-
-    def _home(self, q: np.ndarray) -> np.ndarray:
-        return ((q.astype(np.uint64) * self.MULT) >> self.shift).astype(np.int64)
-
-    def lookup(self, q: np.ndarray) -> np.ndarray:
-        """The values of the queries that are keys (the others left out), in no particular order."""
-        slot = self._home(q)
-        found_at: list[np.ndarray] = []
-        while len(q):
-            k = self.keys[slot]
-            hit = k == q
-            found_at.append(slot[hit])
-            go_on = (k != -1) & ~hit
-            q, slot = q[go_on], (slot[go_on] + 1) & self.mask
-        return self.values[np.concatenate(found_at)] if found_at else np.zeros(0, dtype=np.int64)
 
 
 def safe_log(p: np.ndarray) -> np.ndarray:
