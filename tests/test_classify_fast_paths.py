@@ -234,6 +234,24 @@ def _reference(clf: LexiconClassifier):
         ref.backoff = copy.copy(clf.backoff)
         m = clf.backoff.model
         ref.backoff.features = lambda z: m.vectorizer.transform_one(m.features(z))  # type: ignore[method-assign]
+        cols = clf.backoff.cols
+
+        def terms(label, ind, val, k):  # numpy scalars read one at a time, as it was
+            from pipeline.classify.linear import feature_term
+
+            if cols[label] is None or not len(ind):
+                return []
+            row = m.coef[cols[label], ind] * val
+            by_term: dict[str, float] = {}
+            for j in np.argsort(-row)[: 4 * k + 8]:
+                c = float(row[j])
+                if c <= 0:
+                    break
+                t = feature_term(m.vectorizer.vocabulary[int(ind[j])])
+                by_term[t] = by_term.get(t, 0.0) + c
+            return [(c, t) for t, c in sorted(by_term.items(), key=lambda kv: -kv[1])[:k]]
+
+        ref.backoff.terms = terms  # type: ignore[method-assign]
 
     def predict(zones):
         saved = lex_mod.round_to, base_mod.round_to

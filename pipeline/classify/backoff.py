@@ -233,12 +233,13 @@ class Backoff:
         if col is None or not len(ind):
             return []
         row = self.model.coef[col, ind] * val
+        best = np.argsort(-row)[: 4 * k + 8]
+        vocabulary = self.model.vectorizer.vocabulary
         by_term: dict[str, float] = {}
-        for j in np.argsort(-row)[: 4 * k + 8]:
-            c = float(row[j])
+        for c, f in zip(row[best].tolist(), ind[best].tolist(), strict=True):  # Python numbers, read once
             if c <= 0:
                 break
-            t = feature_term(self.model.vectorizer.vocabulary[int(ind[j])])
+            t = feature_term(vocabulary[f])
             by_term[t] = by_term.get(t, 0.0) + c
         return [(c, t) for t, c in sorted(by_term.items(), key=lambda kv: -kv[1])[:k]]
 
