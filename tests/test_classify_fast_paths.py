@@ -219,7 +219,7 @@ def _reference(clf: LexiconClassifier):
                         c = w * (f / LN2)
                         scores[li] += c
                         contribs.append((c, term, li))
-            for (pi, s), f in self.pattern_frequencies(zones).items():
+            for (pi, s), f in self.pattern_frequencies_plain(zones).items():
                 pat = self.patterns[pi]
                 c = pat.weight * f / LN2
                 scores[pat.label] += c
@@ -313,3 +313,61 @@ def test_round_to_is_round_bit_for_bit() -> None:
         for nd in (i % 10, 3, 6):
             a, b = round_to(x, nd), round(x, nd)
             assert type(a) is type(b) and struct.pack("d", a) == struct.pack("d", b), (x, nd, a, b)
+
+
+# patterns a lexicon author might add: overlapping starts, lookbehinds, shared prefixes, lazy and
+# bounded repeats, a capturing group, Latin letters
+EXTRA_PATTERNS = {
+    "[一二三四五六七八九十百]+周年庆": 1.0,
+    "(?<![0-9])[12][0-9]{3}年(?:[0-9]{1,2}月)?": 1.0,
+    "第[0-9一二三四五六七八九十]+届|第[0-9]+期": 1.0,
+    "[0-9]+?万人次": 1.0,
+    "(?:港|站)(口|点)(?:建成|投用)?": 1.0,
+    "TEU|teu|[0-9]{2,}标箱": 1.0,
+}
+
+
+def _pattern_zones() -> list[Zones]:
+    rng = random.Random(21)
+    pool = list("0123456789.一二三四五六七八九十百上世纪年代级周吨万标箱月届期第人次庆港站口点TEUteu，。 \n")
+    pool += ["1958年", "三十周年", "80年代", "3年级", "2023级新生", "5万吨级", "20万标箱", "2024年9月", "第十届"]
+    fuzz = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 40))) for _ in range(4000)]
+    return VARIED + [Zones(fuzz[i], fuzz[i + 1], fuzz[i + 2]) for i in range(0, len(fuzz) - 2, 3)] + _records()
+
+
+@pytest.mark.parametrize("extra", [False, True])
+def test_pattern_scan_finds_what_the_lookahead_finds(extra: bool) -> None:
+    cfg = ClassifierSection()
+    if extra:
+        over = load_config(
+            overrides=[f"classifier.labels.history.patterns={json.dumps(EXTRA_PATTERNS, ensure_ascii=False)}"],
+            stages=["segment", "classify"],
+        )
+        cfg = over.classifier
+    clf = LexiconClassifier(cfg)
+    assert clf._scan is not None and len(clf.patterns) >= (11 if extra else 5)
+    found = 0
+    for z in _pattern_zones():
+        fast, plain = clf.pattern_frequencies(z), clf.pattern_frequencies_plain(z)
+        assert list(fast.items()) == list(plain.items()), z
+        found += len(plain)
+    assert found > 3000
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "[0-9]*年代",  # can match empty (and its first character is not known either)
+        "上世纪(?:[0-9]+年代)?|x*",  # a branch that can match empty
+        "(港|站)口\\1?",  # a group reference: re refuses it inside a lookbehind
+    ],
+)
+def test_patterns_the_scan_cannot_take_keep_the_plain_one(pattern: str) -> None:
+    over = load_config(
+        overrides=[f"classifier.labels.history.patterns={json.dumps({pattern: 1.0}, ensure_ascii=False)}"],
+        stages=["segment", "classify"],
+    )
+    clf = LexiconClassifier(over.classifier)
+    assert clf._scan is None
+    for z in VARIED + [Zones("", "上世纪80年代和年代，港口站口港口港", "")]:
+        assert clf.pattern_frequencies(z) == clf.pattern_frequencies_plain(z)

@@ -343,13 +343,21 @@ class LexiconClassifier:
                 self.patterns.append(_Pattern(rx, src, li, float(w)))
         self.n_terms = len({t for kw in per_label for t in kw})
         self._combined = None
+        self._scan = None
         if self.patterns:
             alternation = "|".join(f"(?P<p{i}>{p.source})" for i, p in enumerate(self.patterns))
             starts = first_chars(alternation)
             if starts:  # a lookahead on the possible first characters lets re skip ahead ~30x faster
-                alternation = (
-                    "(?=[" + "".join(re.escape(c) for c in sorted(starts)) + "])(?:" + alternation + ")"
-                )
+                first = "[" + "".join(re.escape(c) for c in sorted(starts)) + "]"
+                if min_width(alternation):
+                    # the same, with the first character consumed by a class, which re scans for in a
+                    # tight C loop; the patterns then run at that character, inside a lookbehind
+                    # (where re refuses group references: those keep the plain scan)
+                    try:
+                        self._scan = re.compile(first + "(?<=(?=(?:" + alternation + "))[\\s\\S])")
+                    except re.error:
+                        self._scan = None
+                alternation = "(?=" + first + ")(?:" + alternation + ")"
             self._combined = re.compile(alternation)
         self.backoff = self._load_backoff(cfg, specs)
         self.cal: ModeCalibration = (
@@ -532,6 +540,29 @@ class LexiconClassifier:
         All patterns run as one alternation (`p0|p1|...`, named groups), so each zone is
         scanned once; where two patterns could match at the same place the first listed wins.
         """
+        if self._scan is None:
+            return self.pattern_frequencies_plain(zones)
+        out: dict[tuple[int, str], float] = {}
+        for text, zw in self._zone_texts(zones):
+            counts: dict[tuple[int, str], int] = {}
+            # `_scan` reports the patterns' match at every possible first character, overlapping
+            # ones too (it consumes only that character); the matches `finditer` gives are those
+            # that start at or after the end of the previous one taken. No pattern matches empty.
+            last = 0
+            for m in self._scan.finditer(text):
+                g: str = m.lastgroup  # type: ignore[assignment]
+                a = m.start(g)
+                if a < last:
+                    continue
+                last = m.end(g)
+                key = (int(g[1:]), m.group(g))
+                counts[key] = counts.get(key, 0) + 1
+            for key, n in counts.items():
+                out[key] = out.get(key, 0.0) + zw * math.log1p(n)
+        return out
+
+    def pattern_frequencies_plain(self, zones: Zones) -> dict[tuple[int, str], float]:
+        """`pattern_frequencies` with the lookahead alternation's own `finditer`."""
         out: dict[tuple[int, str], float] = {}
         if self._combined is None:
             return out
@@ -763,6 +794,18 @@ def first_chars(pattern: str) -> set[str] | None:
         return None
 
     return seq(tree)
+
+
+def min_width(pattern: str) -> int:
+    """The fewest characters a match of `pattern` can have (0 when that is not simple to know)."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - before Python 3.11
+        import sre_parse
+    try:
+        return int(sre_parse.parse(pattern).getwidth()[0])
+    except Exception:
+        return 0
 
 
 def softmax_max(z: np.ndarray) -> float:
