@@ -104,7 +104,7 @@ _SCALES = {n: 10.0**n for n in range(10)}
 
 
 def round_to(x: float, ndigits: int) -> float:
-    """`round(x, ndigits)`, bit for bit, about 4x faster for the positive values we print.
+    """`round(x, ndigits)`, bit for bit, about 2x faster for the positive values we print.
 
     `round` finds the decimal with `ndigits` places nearest to x (by exact decimal arithmetic)
     and returns the double nearest to it. Here: y = x * 10**n is within y * 2**-53 of the exact
