@@ -155,6 +155,9 @@ class Backoff:
         order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
         self.keys = np.array(keys, dtype=np.int64)[order]
         self.key_index = np.array([i for _, _, i in grams], dtype=np.int64)[order]
+        # a character's id by code point, in one gather (the last entry: any code point above)
+        self.char_ids = np.full(int(self.chars.max()) + 2 if len(chars) else 1, len(chars) + 1, dtype=np.int64)
+        self.char_ids[self.chars] = np.arange(1, len(chars) + 1)
 
     def features(self, zones: Zones) -> tuple[np.ndarray, np.ndarray]:
         """(sorted feature indices, L2-normalised tf-idf values): the same numbers as
@@ -174,11 +177,9 @@ class Backoff:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         # n-grams over the whole text: one that spans a non-CJK character (or the separator) holds an
         # id in no table (the model's are CJK runs only), so this counts exactly what featurize counts
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
-        chars = self.chars
-        pos = np.searchsorted(chars, cps)
-        pos[pos == len(chars)] = 0
-        ids = np.where(chars[pos] == cps, pos + 1, len(chars) + 1)
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        table = self.char_ids
+        ids = table[np.minimum(cps, len(table) - 1)]
         fam = np.zeros(len(ids), dtype=np.int64)
         if head:
             fam[len(full) + 1 :] = self.hc_bit
@@ -196,6 +197,9 @@ class Backoff:
         if not codes:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         code = np.concatenate(codes)
+        # sorted queries: each binary search starts where the last one ended, in memory just read
+        # (about 2x faster than unsorted ones); the order of `feats` does not matter, it is sorted next
+        code.sort()
         keys = self.keys
         at = np.searchsorted(keys, code)
         at[at == len(keys)] = 0
@@ -229,12 +233,13 @@ class Backoff:
         if col is None or not len(ind):
             return []
         row = self.model.coef[col, ind] * val
+        best = np.argsort(-row)[: 4 * k + 8]
+        vocabulary = self.model.vectorizer.vocabulary
         by_term: dict[str, float] = {}
-        for j in np.argsort(-row)[: 4 * k + 8]:
-            c = float(row[j])
+        for c, f in zip(row[best].tolist(), ind[best].tolist(), strict=True):  # Python numbers, read once
             if c <= 0:
                 break
-            t = feature_term(self.model.vectorizer.vocabulary[int(ind[j])])
+            t = feature_term(vocabulary[f])
             by_term[t] = by_term.get(t, 0.0) + c
         return [(c, t) for t, c in sorted(by_term.items(), key=lambda kv: -kv[1])[:k]]
 

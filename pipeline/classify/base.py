@@ -100,13 +100,35 @@ def trained_labels(model_labels: list[str], cfg: ClassifierSection, where: objec
     return keep, [names[i] for i in keep]
 
 
+_SCALES = {n: 10.0**n for n in range(10)}
+
+
+def round_to(x: float, ndigits: int) -> float:
+    """`round(x, ndigits)`, bit for bit, about 2x faster for the positive values we print.
+
+    `round` finds the decimal with `ndigits` places nearest to x (by exact decimal arithmetic)
+    and returns the double nearest to it. Here: y = x * 10**n is within y * 2**-53 of the exact
+    product, so when y is below 1e9 and not within 1e-6 of halfway between two integers, the
+    exact product rounds to the same integer r as y does, and r / 10**n (both exact doubles,
+    one correctly rounded division) is the double nearest to r * 10**-n: `round`'s answer. Any
+    other value (zero, negative, huge, near a tie, not a float, n outside 0..9) goes to `round`."""
+    s = _SCALES.get(ndigits)
+    if s is not None and x.__class__ is float and 0.0 < x:
+        y = x * s
+        if y < 1e9:
+            r = round(y)
+            if -0.499999 < y - r < 0.499999:
+                return r / s
+    return round(x, ndigits)
+
+
 def rounded_distribution(probs: dict[str, float], ndigits: int = 6) -> dict[str, float]:
     """Round probabilities for output while keeping their sum exactly representable as 1.
 
     The rounding remainder goes to the largest entry, so `sum(...) == 1` within float error.
     """
-    out = {k: round(v, ndigits) for k, v in probs.items()}
+    out = {k: round_to(v, ndigits) for k, v in probs.items()}
     if out:
         top = max(out, key=out.__getitem__)
-        out[top] = round(out[top] + (1.0 - sum(out.values())), ndigits)
+        out[top] = round_to(out[top] + (1.0 - sum(out.values())), ndigits)
     return out

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pipeline.classify.backoff import Backoff, ModeCalibration, combine, deciding_path
-from pipeline.classify.base import ContextRule, LabelSpec, Prediction, rounded_distribution
+from pipeline.classify.base import ContextRule, LabelSpec, Prediction, round_to, rounded_distribution
 from pipeline.classify.text import Tokenizer, Zones, article_zones, default_cut
 from pipeline.config import ConfigError, read_yaml
 from pipeline.document import Article
@@ -252,6 +251,7 @@ class _Pattern:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_LAST_SENTENCE_END = re.compile(r".*[。！？!?；;\n]", re.DOTALL)  # up to the last one (before endpos)
 _NAME_TAGS = ("nr",)  # jieba's person-name tags: nr, nrfg, nrt
 # common one-character surnames, and what follows a name in news copy
 # (not those that are also everyday one-character words: 于 向 万 高 方 石 金 白 江 ...)
@@ -317,6 +317,7 @@ class LexiconClassifier:
                     )
                 self.rules[(term, li)] = rule
         self.ruled = frozenset(t for t, _ in self.rules)
+        self._watched = self.vocab | _SURNAMES  # the tokens term_hits looks at
         # what the hot loop looks up, computed once: a term's label indices (as `index` lists them,
         # a label twice where two case forms of its keywords meet) and each (term, label)'s weights
         self._term_labels: dict[str, tuple[int, ...]] = {
@@ -342,13 +343,21 @@ class LexiconClassifier:
                 self.patterns.append(_Pattern(rx, src, li, float(w)))
         self.n_terms = len({t for kw in per_label for t in kw})
         self._combined = None
+        self._scan = None
         if self.patterns:
             alternation = "|".join(f"(?P<p{i}>{p.source})" for i, p in enumerate(self.patterns))
             starts = first_chars(alternation)
             if starts:  # a lookahead on the possible first characters lets re skip ahead ~30x faster
-                alternation = (
-                    "(?=[" + "".join(re.escape(c) for c in sorted(starts)) + "])(?:" + alternation + ")"
-                )
+                first = "[" + "".join(re.escape(c) for c in sorted(starts)) + "]"
+                if min_width(alternation):
+                    # the same, with the first character consumed by a class, which re scans for in a
+                    # tight C loop; the patterns then run at that character, inside a lookbehind
+                    # (where re refuses group references: those keep the plain scan)
+                    try:
+                        self._scan = re.compile(first + "(?<=(?=(?:" + alternation + "))[\\s\\S])")
+                    except re.error:
+                        self._scan = None
+                alternation = "(?=" + first + ")(?:" + alternation + ")"
             self._combined = re.compile(alternation)
         self.backoff = self._load_backoff(cfg, specs)
         self.cal: ModeCalibration = (
@@ -398,25 +407,27 @@ class LexiconClassifier:
         tf: dict[tuple[str, int], float] = {}
         vocab, ruled, rules, term_labels = self.vocab, self.ruled, self.rules, self._term_labels
         term_keys = self._term_keys
-        in_vocab = vocab.__contains__
+        in_vocab, watched = vocab.__contains__, self._watched.__contains__
         log1p = math.log1p
         cut = self.tokenizer.cut
         for text, zw in self._zone_texts(zones):
             tokens = cut(text)
-            hits = list(filter(in_vocab, tokens))
+            seen = list(filter(watched, tokens))  # what either path below looks at, in one C-level pass
+            if not seen:
+                continue
+            surnames = _SURNAMES.intersection(seen)  # = _SURNAMES.intersection(tokens)
+            hits = list(filter(in_vocab, seen)) if surnames else seen
             if not hits:
                 continue
             plain = dict.fromkeys(hits, 0)  # a Counter, in order of first occurrence
             for t in hits:
                 plain[t] += 1
             checked: dict[tuple[str, int], int] = {}
-            surnames = _SURNAMES.intersection(tokens)
             with_rules = ruled.intersection(plain) if ruled else ()
             if surnames or with_rules:
                 for t in with_rules:
                     del plain[t]
-                offsets: list[int] | None = None
-                ends: list[int] | None = None  # where the zone's sentences end (for sentence-wide rules)
+                at, at_char = 0, 0  # a token index and where it starts in the text (positions ascend)
                 n_tok = len(tokens)
                 for i in _positions(tokens, surnames.union(with_rules)):
                     t = tokens[i]
@@ -427,9 +438,9 @@ class LexiconClassifier:
                     else:
                         continue
                     term = tokens[j]
-                    if offsets is None:
-                        offsets = [0, *accumulate(map(len, tokens))]
-                    start, end = offsets[j], offsets[j + 1]
+                    at_char += len("".join(tokens[at:j]))  # the lengths of the tokens before it
+                    at = j
+                    start, end = at_char, at_char + len(term)
                     named = j > 0 and tokens[j - 1] in surnames and len(term) >= 2
                     if named and (_surname_before(tokens, j) or self._inside_name(text, start, end)):
                         if term not in with_rules:
@@ -438,9 +449,7 @@ class LexiconClassifier:
                     if term in with_rules and j == i:
                         for li in term_labels[term]:
                             rule = rules.get((term, li))
-                            if rule is not None and rule.window is None and ends is None:
-                                ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-                            if rule is None or _context_ok_at(text, start, end, rule, ends):
+                            if rule is None or _context_ok_fast(text, start, end, rule):
                                 checked[(term, li)] = checked.get((term, li), 0) + 1
             # the ruled terms that counted, then the others: keys of the two never meet, so each
             # (term, label)'s count is final here (a label listed twice for a term counts twice)
@@ -531,6 +540,29 @@ class LexiconClassifier:
         All patterns run as one alternation (`p0|p1|...`, named groups), so each zone is
         scanned once; where two patterns could match at the same place the first listed wins.
         """
+        if self._scan is None:
+            return self.pattern_frequencies_plain(zones)
+        out: dict[tuple[int, str], float] = {}
+        for text, zw in self._zone_texts(zones):
+            counts: dict[tuple[int, str], int] = {}
+            # `_scan` reports the patterns' match at every possible first character, overlapping
+            # ones too (it consumes only that character); the matches `finditer` gives are those
+            # that start at or after the end of the previous one taken. No pattern matches empty.
+            last = 0
+            for m in self._scan.finditer(text):
+                g: str = m.lastgroup  # type: ignore[assignment]
+                a = m.start(g)
+                if a < last:
+                    continue
+                last = m.end(g)
+                key = (int(g[1:]), m.group(g))
+                counts[key] = counts.get(key, 0) + 1
+            for key, n in counts.items():
+                out[key] = out.get(key, 0.0) + zw * math.log1p(n)
+        return out
+
+    def pattern_frequencies_plain(self, zones: Zones) -> dict[tuple[int, str], float]:
+        """`pattern_frequencies` with the lookahead alternation's own `finditer`."""
         out: dict[tuple[int, str], float] = {}
         if self._combined is None:
             return out
@@ -547,8 +579,17 @@ class LexiconClassifier:
 
     def evidence_scores(self, zones: Zones) -> tuple[list[float], list[tuple[float, str, int]]]:
         """Per-label lexicon scores S (>= 0) and every (contribution, term, label) behind them."""
+        pos, contribs, _ = self._scores(zones)
+        return pos, contribs
+
+    def _scores(
+        self, zones: Zones
+    ) -> tuple[list[float], list[tuple[float, str, int]], list[list[tuple[float, str]]]]:
+        """`evidence_scores`, plus each label's positive contributions as (-c, term), in order (what
+        `_evidence` sorts), gathered in the same pass."""
         scores = [0.0] * len(self.labels)
         contribs: list[tuple[float, str, int]] = []
+        by_label: list[list[tuple[float, str]]] = [[] for _ in scores]
         weights = self._weights
         for key, f in self.term_hits(zones).items():
             v = f / LN2
@@ -557,12 +598,17 @@ class LexiconClassifier:
                 c = w * v
                 scores[li] += c
                 contribs.append((c, term, li))
-        for (pi, s), f in self.pattern_frequencies(zones).items():
-            pat = self.patterns[pi]
-            c = pat.weight * f / LN2
-            scores[pat.label] += c
-            contribs.append((c, s, pat.label))
-        return [s if s > 0.0 else 0.0 for s in scores], contribs
+                if c > 0:
+                    by_label[li].append((-c, term))
+        if self._combined is not None:
+            for (pi, s), f in self.pattern_frequencies(zones).items():
+                pat = self.patterns[pi]
+                c = pat.weight * f / LN2
+                scores[pat.label] += c
+                contribs.append((c, s, pat.label))
+                if c > 0:
+                    by_label[pat.label].append((-c, s))
+        return [s if s > 0.0 else 0.0 for s in scores], contribs, by_label
 
     def classify(self, article: Article) -> Prediction:
         zones = article_zones(article, self.cfg.lead_min_chars)
@@ -572,7 +618,7 @@ class LexiconClassifier:
         return [self.classify(a) for a in articles]
 
     def classify_zones(self, zones: Zones) -> Prediction:
-        pos, contribs = self.evidence_scores(zones)
+        pos, contribs, by_label = self._scores(zones)
         cal, prior = self.cal, self.cfg.prior
         # the lexicon's evidence shares (pipeline.classify.backoff.lexicon_distribution), in plain
         # Python: five or six numbers, where numpy's per-call cost would dominate
@@ -621,7 +667,7 @@ class LexiconClassifier:
             and float(probs[top]) >= self.threshold
             and zones.content_chars(self.cfg.min_chars) >= self.cfg.min_chars
         )
-        evidence = self._evidence(contribs, top, runner, pos, path, ind, val)
+        evidence = self._evidence(contribs, top, runner, pos, path, ind, val, by_label)
         return Prediction(
             topic=topic,
             scores=rounded_distribution(dict(zip(self.labels, probs, strict=True))),
@@ -639,28 +685,31 @@ class LexiconClassifier:
         path: str,
         ind: np.ndarray | None,
         val: np.ndarray | None,
+        by_label: list[list[tuple[float, str]]] | None = None,
     ) -> list[dict[str, Any]]:
         """The deciding path's strongest terms for the winner first, then the other path's two
-        strongest for it, then the runner-up's two strongest lexicon terms (what it lost to)."""
+        strongest for it, then the runner-up's two strongest lexicon terms (what it lost to).
+        `by_label`: what `_scores` gathered from `contribs` (computed here when not given)."""
         kk = self.cfg.evidence_top_k
 
         # each label's positive contributions as (-c, term): sorted, strongest first, then by term
         # (equal pairs keep their order: the sort is stable), as sorting by (-c, term) would
-        by_label: dict[int, list[tuple[float, str]]] = {}
-        for c, t, li in contribs:
-            if c > 0:
-                by_label.setdefault(li, []).append((-c, t))
+        if by_label is None:
+            by_label = [[] for _ in self.labels]
+            for c, t, li in contribs:
+                if c > 0:
+                    by_label[li].append((-c, t))
 
         def lex_terms(label: int, k: int) -> list[dict[str, Any]]:
-            best = sorted(by_label.get(label, ()))[:k]
+            best = sorted(by_label[label])[:k]
             name = self.labels[label]
-            return [{"term": t, "weight": round(-nc, 3), "label": name, "path": "lexicon"} for nc, t in best]
+            return [{"term": t, "weight": round_to(-nc, 3), "label": name, "path": "lexicon"} for nc, t in best]
 
         def back_terms(label: int, k: int) -> list[dict[str, Any]]:
             if self.backoff is None or ind is None or val is None:
                 return []
             return [
-                {"term": t, "weight": round(c, 3), "label": self.labels[label], "path": "backoff"}
+                {"term": t, "weight": round_to(c, 3), "label": self.labels[label], "path": "backoff"}
                 for c, t in self.backoff.terms(label, ind, val, k)
             ]
 
@@ -747,6 +796,18 @@ def first_chars(pattern: str) -> set[str] | None:
     return seq(tree)
 
 
+def min_width(pattern: str) -> int:
+    """The fewest characters a match of `pattern` can have (0 when that is not simple to know)."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - before Python 3.11
+        import sre_parse
+    try:
+        return int(sre_parse.parse(pattern).getwidth()[0])
+    except Exception:
+        return 0
+
+
 def softmax_max(z: np.ndarray) -> float:
     e = np.exp(z - z.max())
     return float(1.0 / e.sum())
@@ -785,17 +846,16 @@ def _context_ok(text: str, start: int, end: int, rule: ContextRule) -> bool:
     return not rule.with_ or any(w in near for w in rule.with_)
 
 
-def _context_ok_at(text: str, start: int, end: int, rule: ContextRule, ends: list[int] | None) -> bool:
-    """`_context_ok` with the sentence found by bisection in `ends` (every index of `text` that
-    `_SENTENCE_END` matches, ascending) instead of a walk back one character at a time."""
+def _context_ok_fast(text: str, start: int, end: int, rule: ContextRule) -> bool:
+    """`_context_ok` with the sentence's start found by one regex match (a greedy `.*` up to the
+    term, backing off to the last sentence end) instead of a walk back one character at a time."""
     if rule.window is not None:
         near = text[max(0, start - rule.window) : start] + "\x00" + text[end : end + rule.window]
     else:
-        assert ends is not None
-        k = bisect_left(ends, start)  # ends[k - 1]: the last sentence end before the term
-        a = ends[k - 1] + 1 if k > 0 else 0
-        k = bisect_left(ends, end, k)  # ends[k]: the first at or after its end
-        near = text[a:start] + "\x00" + text[end : ends[k] if k < len(ends) else len(text)]
+        m = _LAST_SENTENCE_END.match(text, 0, start)
+        a = m.end() if m else 0
+        m = _SENTENCE_END.search(text, end)
+        near = text[a:start] + "\x00" + text[end : m.start() if m else len(text)]
     if rule.never_with and any(w in near for w in rule.never_with):
         return False
     return not rule.with_ or any(w in near for w in rule.with_)
