@@ -7,7 +7,7 @@ family and in total, for the rules backend and the crf backend (the shipped mode
 `--model DIR`), on the issues as printed and on copies with every line cut every
 `--wrap` characters (what PDF/OCR extraction gives).
 
-    python scripts/score_segmenter.py data/heldout/segmentation
+    python scripts/score_segmenter.py data/heldout/segmentation2
     python scripts/score_segmenter.py DIR --model MY_MODEL --json report.json
 """
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Build the shipped segmenter model (pipeline/models/segmenter) and its card.
 
-Trains the crf backend on the shipped corpus (pipeline/corpus/segmentation, 22 layout
+Trains the crf backend on the shipped corpus (pipeline/corpus/segmentation, 29 layout
 families) plus the project's fixtures (tests/fixtures, the seed's conventions), with layout
 variants, and records in the card what it was trained on and the leave-one-family-out
 figures of both backends on the corpus (each family unseen by the crf it is scored with).
 
-    python scripts/train_segmenter.py            # retrain + cross-validate (about 10 minutes on 2 idle cores)
+    python scripts/train_segmenter.py --jobs 2   # retrain + cross-validate (about 8 minutes on 2 cores)
     python scripts/train_segmenter.py --no-cv    # retrain only, keep the card's figures
 """
 
