@@ -341,6 +341,10 @@ def _tail_of(page: PageInput, prev: int, i: int) -> bool:
     (`…全县目前有小规模学校` + `58所,占…`; `…也是城市文明的` + `刻度。`)."""
     p = page.lines[prev].text
     last = p[-1:]
+    if page.gaps[i] and page.stats.blank_share < 0.8:
+        return False  # a blank line ends the paragraph, where blank lines are not everywhere
+    if any(k in ("mark_to", "mark_from") for k in page.kinds[prev + 1 : i]):
+        return False  # the text jumped to another page (`总投资` / `▶▶下转4版`)
     return (
         page.kinds[prev] in ("para", "glued")
         and len(p) >= 20
@@ -419,13 +423,19 @@ def subhead_before_jump(labels: list[str], kinds: list[str], rules: list[str]) -
 
 
 def headline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
-    """A head line the tagger calls a notice, right above body text it opens as a headless
-    article, is that article's headline where the rule segmenter reads it so too (`株洲人大诞生时的
-    样子 藏着株洲发展起步的模样` above its lead): a notice's own text would be noise as well."""
+    """A head line the tagger calls a notice, right above an article it opens with body text or
+    a byline, is that article's headline where the rule segmenter reads it so too (`株洲人大诞生时的
+    样子 藏着株洲发展起步的模样` above its lead; `乙县茶叶丰收` above `本报讯 …`): a notice's own
+    text would be noise as well."""
     out = list(labels)
     for i in range(len(out) - 1):
-        if out[i] == "noise" and kinds[i] == "head" and rules[i] == "B-headline" and out[i + 1] == "B-text":
-            out[i], out[i + 1] = "B-headline", "I-text"
+        if (
+            out[i] == "noise"
+            and kinds[i] == "head"
+            and rules[i] == "B-headline"
+            and out[i + 1] in ("B-text", "B-glued", "B-byline")
+        ):
+            out[i], out[i + 1] = "B-headline", "I-" + out[i + 1][2:]
     return out
 
 
