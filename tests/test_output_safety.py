@@ -367,7 +367,7 @@ def test_sigterm_ends_with_the_resumable_message_of_sigint(tmp_path: Path, sig: 
     the workers die quietly, the run ends as Ctrl-C ends it."""
     d = tmp_path / "in"
     d.mkdir()
-    for i in range(120):
+    for i in range(600):  # long enough that the run cannot end between the second commit and the signal
         shutil.copy(ISSUES[i % len(ISSUES)], d / f"i{i:03d}.txt")
     out = tmp_path / "o.jsonl"
     cmd = [sys.executable, "-m", "pipeline", "run", str(d), "-o", str(out), "--stages", "segment", "--workers", workers]
