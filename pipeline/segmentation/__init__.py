@@ -12,11 +12,14 @@ Two backends behind one interface (`segment(issue) -> issue`), chosen by
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.resources import filesystem_path
+
+T = TypeVar("T")
 
 SHIPPED_MODEL = "pipeline:models/segmenter"
 SHIPPED_CORPUS = "pipeline:corpus/segmentation"
@@ -45,3 +48,14 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def segment_one(run: Callable[[T], T], forget: Callable[[], None], issue: T) -> T:
+    """`run(issue)` with collection paused and the per-issue memos emptied before and after
+    (freed while paused, an issue's texts never reach the collector): both backends' road."""
+    with gc_paused():
+        forget()
+        try:
+            return run(issue)
+        finally:
+            forget()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Issue, SourceLine
-from pipeline.segmentation import gc_paused, grams
+from pipeline.segmentation import grams, segment_one
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.assemble import assemble, noise_lines, to_article
 from pipeline.segmentation.features import FEATURES_VERSION, structure_features
@@ -211,12 +211,7 @@ class CrfSegmenter:
         self.rule_reading = bool(self.card.get("rule_reading", False))
 
     def segment(self, issue: Issue) -> Issue:
-        with gc_paused():
-            self._forget()
-            try:
-                return self._segment(issue)
-            finally:
-                self._forget()  # freed here, the issue's texts never reach the collector
+        return segment_one(self._segment, self._forget, issue)
 
     def _forget(self) -> None:
         grams.clear()  # the memos serve one issue; keeps benchmarks honest and memory flat

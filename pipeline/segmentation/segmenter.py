@@ -25,7 +25,7 @@ from enum import Enum
 from itertools import chain, repeat
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
-from pipeline.segmentation import gc_paused, grams
+from pipeline.segmentation import grams, segment_one
 from pipeline.segmentation.bylines import (
     _BYLINE_CHAR_RE,
     is_standalone_byline,
@@ -648,12 +648,7 @@ class Segmenter:
     # ---- glue --------------------------------------------------------------------------------
     def segment(self, issue: Issue) -> Issue:
         """Fill `issue.articles` and `issue.noise` from `issue.text` (page by page if paged)."""
-        with gc_paused():
-            self._forget_issue()
-            try:
-                return self._segment(issue)
-            finally:
-                self._forget_issue()  # freed here, the issue's texts never reach the collector
+        return segment_one(self._segment, self._forget_issue, issue)
 
     def _forget_issue(self) -> None:
         self.forget()
