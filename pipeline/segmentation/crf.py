@@ -310,8 +310,23 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
                 out[i] = START
             elif page.kinds[i] == "column" and ends_sentence(p):
                 out[i] = START
+            elif _bullet_head(page, prev):
+                out[i] = START  # `■ 年货节提前“预热” 老字号推出新礼盒` + `距离春节…`: a brief's head
         prev = i
     return out
+
+
+_BULLETS = frozenset("■□●◆▲★☆◎")
+
+
+def _bullet_head(page: PageInput, j: int) -> bool:
+    """A bulleted head line that the wrap did not cut (shorter than the page's width): a
+    brief's headline, whose body starts on the next line."""
+    s = page.lines[j].text
+    if s[:1] not in _BULLETS or page.kinds[j] not in ("head", "column"):
+        return False
+    st = page.stats
+    return st.wrap_width is None or st.width(s) < st.wrap_width - 1
 
 
 def _rest_of_cut_noise(page: PageInput, i: int) -> bool:
