@@ -126,9 +126,7 @@ def _settle_role(role: str, begin: str, text: str) -> str:
     glued; a brief opening with a bracketed lead-in has it as its headline."""
     if role == "byline" and split_glued(text) is not None:
         return "glued"
-    if (role == "text" and begin == "B") or role in ("headline", "kicker"):
-        # a head unit is never `【…】` plus body words: the wrap kept a brief's first words
-        # with its lead-in (`【市二中新校区投入使用】9月22日，市`)
+    if role == "text" and begin == "B":
         m = LEAD_IN_RE.match(text)
         if m and len(text) > m.end() + 4:
             return "lead_in"
@@ -174,6 +172,12 @@ def assemble(
             cur = Draft(page=page)
             drafts.append(cur)
         assert cur is not None
+        if role == "headline" and cur.headline is None and not cur.paragraphs:
+            # a headline is never `【…】` plus body words: the wrap kept a brief's first words
+            # with its lead-in (`【市二中新校区投入使用】9月22日，市`)
+            m = LEAD_IN_RE.match(text)
+            if m and len(text) > m.end() + 4:
+                role = "lead_in"
         if role in HEAD_ROLES:
             _set_head(cur, role, unit, text)
         elif role == "byline":
