@@ -311,3 +311,51 @@ def test_cross_validation_folds_in_parallel_give_the_same_figures() -> None:
     two = leave_one_family_out(small, params={"max_iterations": 30}, jobs=2)
     assert list(one["families"]) == list(two["families"]) == fams
     assert one == two
+
+
+def test_a_head_field_printed_over_two_lines_is_learned_and_joined_as_one() -> None:
+    """A PDF page sets a long headline over two lines: the structure tagger learns from units
+    where the second line stands apart, labelled `wrap`, and the assembler joins it to the
+    field above with no separator (a second head line is otherwise a sub-head)."""
+    text = (
+        "【一线调查】\n一条内河航道如何撬动\n百亿级港口经济\n——港口经济调查\n本报记者 章某\n"
+        "清晨6时，码头的龙门吊已经开始作业，集装箱被吊上驳船，\n沿着航道驶向下游的出海港。\n"
+    )
+    gold = {
+        "noise_lines": [],
+        "articles": [
+            {
+                "index": 0, "kicker": None, "headline": "一条内河航道如何撬动百亿级港口经济",
+                "subheadline": "——港口经济调查", "column": "【一线调查】", "byline": "本报记者 章某",
+                "captions": [], "topic": "logistics",
+                "text": "清晨6时，码头的龙门吊已经开始作业，集装箱被吊上驳船，沿着航道驶向下游的出海港。",
+                "continued_to": None, "continued_from": None,
+            }
+        ],
+    }
+    from pipeline.segmentation.assemble import assemble
+    from pipeline.segmentation.crf import CONT, START, LineReader, gold_sequences, layout_targets, unit_labels
+    from pipeline.segmentation.gold import Fixture
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    pin = reader.page(text)
+    labels = align([ln.text for ln in pin.lines], gold)
+    layout = layout_targets(pin, labels)
+    assert layout[2] == CONT and layout[6] == CONT  # the gold units join the headline's lines
+    *_, struct_y = gold_sequences(Fixture("t", text, gold), reader)
+    assert struct_y == ["B-column", "I-headline", "I-wrap", "I-subheadline", "I-byline", "I-text"]
+    split = [START if i == 2 else d for i, d in enumerate(layout)]
+    units, _ = reflow(pin.lines, pin.gaps, pin.indents, split)
+    roles = unit_labels(units, labels)
+    assert roles == struct_y
+    drafts, noise = assemble(units, roles, [None] * len(units))
+    (d,) = drafts
+    assert (d.column, d.headline, d.subheadline) == ("【一线调查】", "一条内河航道如何撬动百亿级港口经济", "——港口经济调查")
+    assert sorted(i for i, _ in d.roles) == list(range(len(pin.lines))) and not noise
+    # without the wrap label the second line would be read as the sub-head
+    drafts2, _ = assemble(units, [*roles[:2], "I-headline", *roles[3:]], [None] * len(units))
+    assert drafts2[0].headline == "一条内河航道如何撬动" and drafts2[0].subheadline == "百亿级港口经济"
+    # a wrap with nothing above it in its article is a head line of its own, never lost
+    drafts3, _ = assemble(units[2:], ["B-wrap", *roles[3:]], [None] * (len(units) - 2))
+    assert drafts3[0].headline == "百亿级港口经济"

@@ -28,6 +28,10 @@ from pipeline.segmentation.layout import LayoutUnit
 from pipeline.segmentation.patterns import COLUMN_RES, MARK_FROM_RE, MARK_TO_RE
 
 HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
+# `wrap`: the unit is the next printed line of the field above it (a headline, kicker,
+# sub-head or label set over two or three lines), joined to it with no separator
+WRAP = "wrap"
+WRAP_ROLES = frozenset(HEAD_ROLES)
 # a brief's lead-in printed on the line of its text: `【…】`, `[…]`
 LEAD_IN_RE = re.compile(r"^\s*(?:【[^】\n]{1,40}】|\[[^\]\n]{1,40}\])")
 
@@ -73,26 +77,41 @@ class Draft:
         self.page = other.page or self.page
 
 
-def _set_head(d: Draft, role: str, unit: LayoutUnit, text: str) -> None:
-    """Fill a head field; a second one of a kind is demoted the way a reader would read it."""
+def _set_head(d: Draft, role: str, unit: LayoutUnit, text: str) -> str:
+    """Fill a head field; a second one of a kind is demoted the way a reader would read it.
+    Returns the field filled (`text`: appended as a paragraph)."""
     if role == "headline" and d.paragraphs:
         d.paragraphs.append(text)  # an in-article sub-head
         d.add(unit, "text")
-        return
+        return "text"
     if getattr(d, role) is None:
         setattr(d, role, text)
         d.add(unit, role)
-        return
+        return role
     if role in ("kicker", "column") and d.headline is None and d.kicker is None:
         d.kicker = text
         d.add(unit, "kicker")
-        return
+        return "kicker"
     if role in ("headline", "kicker") and d.subheadline is None:
         d.subheadline = text
         d.add(unit, "subheadline")
-        return
+        return "subheadline"
     d.paragraphs.append(text)
     d.add(unit, "text")
+    return "text"
+
+
+def _wrap_onto(d: Draft, field: str | None, unit: LayoutUnit, text: str) -> bool:
+    """Join a `wrap` unit to the field the unit above it filled; False where there is none."""
+    if field in HEAD_ROLES and getattr(d, field) is not None:
+        setattr(d, field, getattr(d, field) + text)
+        d.add(unit, field)
+        return True
+    if field == "text" and d.paragraphs and not d.closed:
+        d.paragraphs[-1] += text
+        d.add(unit, "text")
+        return True
+    return False
 
 
 def _add_text(d: Draft, unit: LayoutUnit, text: str) -> None:
@@ -145,12 +164,18 @@ def assemble(
     drafts: list[Draft] = []
     noise: list[tuple[int, str]] = []
     cur: Draft | None = None
+    field: str | None = None  # the field the previous unit filled
     for unit, label, page in zip(units, labels, pages, strict=True):
         if label == "noise":
             noise.extend((i, "notice") for i in unit.lines)
+            field = None
             continue
         begin, _, role = label.partition("-")
         text = unit.text
+        if role == WRAP:
+            if cur is not None and begin == "I" and _wrap_onto(cur, field, unit, text):
+                continue
+            role = "headline"  # nothing above to go on: read it as a head line of its own
         role = _settle_role(role, begin, text)
         if role == "mark_to" and cur is not None:
             m = MARK_TO_RE.search(text)
@@ -178,8 +203,9 @@ def assemble(
             m = LEAD_IN_RE.match(text)
             if m and len(text) > m.end() + 4:
                 role = "lead_in"
+        field = "text" if role == "text" else None
         if role in HEAD_ROLES:
-            _set_head(cur, role, unit, text)
+            field = _set_head(cur, role, unit, text)
         elif role == "byline":
             if cur.byline is None:
                 cur.byline = text
