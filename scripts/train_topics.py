@@ -271,7 +271,11 @@ def subset_of(rec: dict) -> str:
     if src.startswith("corpus:"):
         if src < "corpus:f13":
             return "corpus_f01_f12"
-        return "corpus_f14_f23" if src < "corpus:f24" else "corpus_f24_f27"
+        if src < "corpus:f24":
+            return "corpus_f14_f23"
+        return "corpus_f24_f27" if src < "corpus:f28" else "corpus_f28_f32"
+    if src == "real_news.jsonl":
+        return "real_news"  # written as news portals' channels and wire services read
     return "fixtures" if src == "fixtures" else "data_topics"
 
 
