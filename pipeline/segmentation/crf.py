@@ -304,6 +304,8 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
             out[i] = CONT  # `，智慧黑板、…`: a line that opens with a comma goes on with the one above
         elif d == START and prev is not None and _tail_of(page, prev, i):
             out[i] = CONT  # `…这既是民生的温度,也是城市文明的` + `刻度。`
+        elif d == START and prev is not None and _column_run(page, prev, i):
+            out[i] = CONT  # a narrow OCR column: `本报讯（记者 邱爽）云州市第十一届` + `全民健身运动会…`
         elif d == CONT and prev is not None:
             p, cur = page.lines[prev].text, page.lines[i].text
             if not wrapped and not rule_join(p, page.kinds[prev], cur, page.kinds[i], False):
@@ -361,6 +363,30 @@ def _tail_of(page: PageInput, prev: int, i: int) -> bool:
         and ("\u4e00" <= last <= "\u9fff" or last.isdigit())
         and page.kinds[i] in ("para", "head")
     )
+
+
+_RUN_KINDS = ("para", "head", "glued")
+_NEVER_RUNS_ON = frozenset("■□●◆▲★☆◎【[—")
+
+
+def _column_run(page: PageInput, prev: int, i: int) -> bool:
+    """On a hard-wrapped page, two lines of one width in a row, neither ending a sentence, are
+    a paragraph cut by its column: the line after them goes on with it, however narrow the
+    column (OCR scans cut each article at its own width; head blocks seldom stack two lines
+    of one width that both stay open)."""
+    st = page.stats
+    above = prev - 1
+    if st.wrap_width is None or above < 0 or page.gaps[i] or page.gaps[prev]:
+        return False
+    if page.kinds[above] not in _RUN_KINDS or page.kinds[prev] not in _RUN_KINDS:
+        return False
+    if page.kinds[i] not in ("para", "head") or page.lines[i].text[:1] in _NEVER_RUNS_ON:
+        return False
+    a, p = page.lines[above].text, page.lines[prev].text
+    if p[:1] in _NEVER_RUNS_ON or ends_sentence(a) or ends_sentence(p):
+        return False
+    wa, wp = st.width(a), st.width(p)
+    return wp >= 8 and abs(wa - wp) <= 1.0
 
 
 _OPEN_BRACKET = {"（": "）", "(": ")"}
