@@ -623,7 +623,7 @@ class Segmenter:
         feats = self._cue_features(run, nxt, cur, idf)
         running = sum(w[k] * v for k, v in feats.items())
         own = _joined_bigrams([u.text for u in run])  # = _bigrams(text), from the lines' memo
-        feats["head_overlap"] = head = _overlap(own, cur.bigrams(), idf)
+        feats["head_overlap"] = head = _overlap_with(own, cur.shared(own), idf)
         running += w["head_overlap"] * head
         if running < NEW_ARTICLE_THRESHOLD:
             return False
@@ -744,6 +744,22 @@ class _Draft:
             self._bigram_cache |= _bigrams(p)
         self._bigram_upto = len(self.paragraphs)
         return self._bigram_cache
+
+    def shared(self, part: frozenset[int]) -> set[int]:
+        """`part & self.bigrams()`: the same members in the same iteration order, without
+        merging the paragraphs added since the last `bigrams()` where `part` is the smaller
+        set (a head run against an article's body): the intersection then walks `part` in
+        its order and keeps what the article has, which a set built from those keys in that
+        order repeats. The headline joins the article's words at the first use, as there;
+        the paragraphs merge later in the same order, so `bigrams()` builds the same set."""
+        if self._bigram_upto < 0:
+            self._bigram_cache |= _bigrams(self.headline or "")
+            self._bigram_upto = 0
+        cache = self._bigram_cache
+        pending = [_bigrams(p) for p in self.paragraphs[self._bigram_upto :]]
+        if len(part) >= max(len(cache), max(map(len, pending), default=0)):
+            return part & self.bigrams()  # the article's words may be the smaller set
+        return {k for k in part if k in cache or any(k in g for g in pending)}
 
     @property
     def has_body(self) -> bool:
@@ -909,6 +925,13 @@ class _LazyIdf:
 
     def __call__(self, bigram: int) -> float:
         return self.weights[bigram]
+
+
+def _overlap_with(part: frozenset[int], shared: set[int] | frozenset[int], idf: _LazyIdf) -> float:
+    """`_overlap(part, whole, idf)` told `part & whole` (`_Draft.shared`)."""
+    w = idf.weights
+    total = w.total(part)
+    return w.total(shared) / total if total > 0 else 0.0
 
 
 def _overlap(part: frozenset[int], whole: set[int] | frozenset[int], idf: _LazyIdf) -> float:
