@@ -375,3 +375,102 @@ def test_open_dispatch_behind_its_guard() -> None:
     for s in [*LINES, *_fuzz(3000, seed=4), *cut]:
         assert C.open_dispatch(s) == plain(s), s
     assert all(C.open_dispatch(s) for s in cut)
+
+
+# ---- round 3 (branch segfast3) ---------------------------------------------------------------
+CHROME_WORDS = [
+    "首页", ">", "＞", "›", "»", "新闻", " ", "分享到", "【", "打印", "】", "[", "]", "关闭", "打印本页", "关闭窗口",
+    "字号", "：", "大", "阅读量", "浏览次数", "点击数", "12", "上一篇", "返回首页", "来源", "发布时间", ":", "点击查看大图",
+    "查看原图", "版权所有", "未经授权", "ICP备", "Copyright", "©", "PDF", "版", "数字报刊平台", "电子版", "_", "｜", "|",
+    "株洲网", "客户端", "报", "\n", "株洲", "本版导航", "更新时间",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000)], ids=["fixture_lines", "cue_words"])
+def test_round3_guards(strings: list[str]) -> None:
+    rng = random.Random(3)
+    chrome = ["".join(rng.choice(CHROME_WORDS) for _ in range(rng.randint(1, 6))) for _ in range(20000)]
+    for s in [*strings, *chrome]:
+        if P.SITE_CHROME_RE.search(s):
+            assert P.maybe_site_chrome(s), s
+        if F._NEWS_LEAD_RE.search(s[:16]):
+            assert F._NEWS_LEAD_GATE_RE.search(s[:16]), s
+        assert bool(L._CLAUSE_SEP_RE.search(s)) == any(c in s for c in "，,、；;"), s
+
+
+def test_document_frequencies_from_one_sort() -> None:
+    rng = random.Random(13)
+    for _ in range(300):
+        texts = [rng.choice(LINES)[: rng.randint(0, 80)] for _ in range(rng.randint(0, 40))]
+        texts += texts[: rng.randint(0, 3)]  # a text that comes twice counts twice
+        grams.clear()
+        codes, counts = grams.doc_freq(texts)
+        want = Counter(b for t in texts for b in grams.bigrams(t))
+        assert dict(zip(codes.tolist(), counts.tolist(), strict=True)) == want, texts
+        assert codes.tolist() == sorted(want)
+
+
+def test_array_weights_add_up_as_the_dict_weights() -> None:
+    from pipeline.segmentation.segmenter import _ArrayWeights
+
+    rng = random.Random(17)
+    for _ in range(200):
+        texts = [rng.choice(LINES) for _ in range(rng.randint(1, 60))]
+        grams.clear()
+        plain = _Weights(Counter(b for t in texts for b in grams.bigrams(t)), len(texts))
+        fast = _ArrayWeights(*grams.doc_freq(texts), len(texts))
+        pool = list(frozenset().union(*map(grams.bigrams, texts))) + [grams.code("不", "在"), 1 << 40]
+        for _ in range(10):
+            keys = frozenset(rng.sample(pool, rng.randint(0, min(len(pool), 400))))
+            assert fast.total(keys) == plain.total(keys)  # the same floats, added in the same order
+            assert fast.total(set(keys)) == plain.total(set(keys))
+        for k in pool[:50]:
+            assert fast[k] == plain[k]
+        assert fast.total(frozenset()) == plain.total(frozenset()) == 0
+
+
+def test_draft_shared_is_the_intersection_with_its_words() -> None:
+    from pipeline.segmentation.segmenter import _Draft
+
+    rng = random.Random(19)
+    for _ in range(300):
+        grams.clear()
+        a, b = _Draft(headline=rng.choice(LINES)), None
+        b = _Draft(headline=a.headline)
+        for _ in range(rng.randint(0, 12)):
+            p = rng.choice(LINES)
+            a.paragraphs.append(p)
+            b.paragraphs.append(p)
+            if rng.random() < 0.3:
+                a.bigrams(), b.bigrams()  # merged at the same points
+            if rng.random() < 0.4:
+                part = grams.bigrams(rng.choice(LINES)[: rng.randint(0, 40)])
+                fast, plain = a.shared(part), part & b.bigrams()
+                assert fast == plain and list(fast) == list(plain)
+        assert a.bigrams() == b.bigrams() and list(a.bigrams()) == list(b.bigrams())
+
+
+def test_opening_decision_as_the_full_score() -> None:
+    """`_opens_article` answers as `_new_article_score(…) >= NEW_ARTICLE_THRESHOLD` on every
+    head run the rules weigh on our fixture pages (plain, hard-wrapped and reflowed)."""
+    from pipeline.segmentation import segmenter as S
+
+    seg = Segmenter()
+    asked = []
+    orig = S.Segmenter._opens_article
+
+    def both(self, run, nxt, cur, units, j, idf):  # type: ignore[no-untyped-def]
+        got = orig(self, run, nxt, cur, units, j, idf)
+        want = self._new_article_score(run, nxt, cur, units, j, idf) >= S.NEW_ARTICLE_THRESHOLD
+        asked.append(got == want)
+        return got
+
+    S.Segmenter._opens_article = both  # type: ignore[method-assign]
+    try:
+        from pipeline.document import Issue
+
+        for text in _pages():
+            seg.segment(Issue("x", "x", text, "utf-8"))
+    finally:
+        S.Segmenter._opens_article = orig  # type: ignore[method-assign]
+    assert len(asked) > 50 and all(asked)

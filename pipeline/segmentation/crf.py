@@ -355,7 +355,7 @@ def _tail_of(page: PageInput, prev: int, i: int) -> bool:
     last = p[-1:]
     if page.gaps[i] and page.stats.blank_share < 0.8:
         return False  # a blank line ends the paragraph, where blank lines are not everywhere
-    if any(k in ("mark_to", "mark_from") for k in page.kinds[prev + 1 : i]):
+    if i > prev + 1 and any(k in ("mark_to", "mark_from") for k in page.kinds[prev + 1 : i]):
         return False  # the text jumped to another page (`总投资` / `▶▶下转4版`)
     return (
         page.kinds[prev] in ("para", "glued")

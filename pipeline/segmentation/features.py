@@ -48,6 +48,9 @@ NOTICE_CUES: dict[str, re.Pattern[str]] = {
 _QUOTED_RE = re.compile(r"[“「『][^”」』]{1,14}[”」』]")
 _TWO_PART_RE = re.compile(rf"[{P.CJK}”」』》）)!?！？][ \u3000]+[{P.CJK}“「『《（(]")
 _NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉|昨天|昨日|今天|今日")
+# a character each of _NEWS_LEAD_RE's words holds (a date's 月, 近日, 日前, 记者从, 获悉, 昨天, 今日 …):
+# one fast class scan before the scan of its alternatives at every position
+_NEWS_LEAD_GATE_RE = re.compile("[月近日记获昨今]")
 _SUBJECT_FIRST_RE = re.compile(
     rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{P.CJK}]{{1,6}}?(?:(?<!城)市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|中学|小学)(?![{P.CJK}]?[的])"
 )
@@ -215,7 +218,8 @@ def unit_own_features(
             f.append("name_like")
         if "、" in s:
             f.append("enum")
-    if _NEWS_LEAD_RE.search(s[:16]) or P.DATE_LEAD_RE.match(s):
+    head = s[:16]
+    if (_NEWS_LEAD_GATE_RE.search(head) and _NEWS_LEAD_RE.search(head)) or P.DATE_LEAD_RE.match(s):
         f.append("news_lead")
     if len(s) > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
         f.append("qa")

@@ -130,6 +130,24 @@ def page_counts(texts: list[str], window: int, asked: frozenset[int]) -> tuple[l
     return shared, df
 
 
+def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """How many of `texts` have each bigram, from one sort over their bigrams: the distinct
+    bigrams in ascending order and their counts, as two arrays (the document frequencies
+    `Counter(chain.from_iterable(map(bigrams, texts)))` counts; a text that comes twice
+    counts twice)."""
+    m = len(texts)
+    if not m:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys, _, m = _pairs(texts)
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # each (bigram, text) once
+    codes = keys // m
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    counts = np.diff(np.append(starts, len(codes)))
+    return codes[starts], counts
+
+
 def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
     """(bigram, position of its text) pairs of `texts` as sorted keys ``code * m + position``
     (repeats within a text kept), the concatenated code arrays' lengths, and m."""

@@ -117,7 +117,7 @@ def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | Non
     return None, share
 
 
-_CLAUSE_SEP = frozenset("，,、；;")
+_CLAUSE_SEP_RE = re.compile("[，,、；;]")  # a clause separator inside (one class scan)
 
 
 def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -> float | None:
@@ -128,7 +128,7 @@ def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -
     prose = [
         (o, w)
         for t, o, w in zip(texts, open_ends, widths, strict=True)
-        if len(t) >= 10 and not _CLAUSE_SEP.isdisjoint(t) and t[-1] not in "：:"
+        if len(t) >= 10 and t[-1] not in "：:" and _CLAUSE_SEP_RE.search(t)
     ]
     if len(prose) < 6 or sum(o for o, _ in prose) < 0.6 * len(prose):
         return None

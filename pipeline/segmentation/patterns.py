@@ -54,6 +54,23 @@ SITE_CHROME_RE = re.compile(
     rf"|[_｜|]\s*[{CJK}]{{2,10}}(?:网|客户端|报)\s*$"
 )
 
+# What a line needs for any of SITE_CHROME_RE's shapes: a first character of its anchored
+# words, or a breadcrumb's `>`, a bracket, a separator bar, `©` or one of its other words
+# (each alternative of the pattern holds one of these, so a line with none never matches);
+# and a character of those (one fast class scan says no for most lines)
+_CHROME_FIRST = frozenset("上下返版本相猜推热延来稿文信发更P")
+_CHROME_NEEDS_RE = re.compile(
+    r"[>＞›»【\[©_｜|]|分享到|打印本页|关闭窗口|字号|阅读|浏览|点击|查看|版权|未经授权|ICP备|Copyright|数字报|电子版"
+)
+_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电]")
+
+
+def maybe_site_chrome(s: str) -> bool:
+    """A necessary condition of `SITE_CHROME_RE.search(s)`, without the scan of its many
+    alternatives at every position."""
+    return s[:1] in _CHROME_FIRST or bool(_CHROME_CHAR_RE.search(s) and _CHROME_NEEDS_RE.search(s))
+
+
 # ---- continuation markers ----------------------------------------------------------------
 _PAGE = rf"(?P<page>{PAGE_LABEL})"
 MARK_TO_RE = re.compile(

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from itertools import chain, repeat
+from itertools import repeat
+
+import numpy as np
 
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation import grams, segment_one
@@ -62,6 +63,7 @@ from pipeline.segmentation.patterns import (
     SITE_CHROME_RE,
     maybe_column,
     maybe_page_label,
+    maybe_site_chrome,
     ocr_fold,
 )
 from pipeline.text import fold_fullwidth
@@ -222,7 +224,7 @@ class Segmenter:
                 not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)
             ):
                 return NOISE, {"noise_kind": "editor"}
-            if SITE_CHROME_RE.search(s):
+            if maybe_site_chrome(s) and SITE_CHROME_RE.search(s):
                 return NOISE, {"noise_kind": "site"}
         # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
         if n <= 200 and not (terminal and ends_sentence(s, sign_off=False)):
@@ -512,7 +514,7 @@ class Segmenter:
             or nxt_kind in (BYLINE, GLUED, CAPTION, MARK_FROM)
             or signed
             or (not cur.has_body and cur.byline is None and not cur.captions)
-            or self._new_article_score(run, nxt, cur, units, j, idf) >= NEW_ARTICLE_THRESHOLD
+            or self._opens_article(run, nxt, cur, units, j, idf)
         )
         if not starts:
             assert cur is not None
@@ -603,6 +605,34 @@ class Segmenter:
         feats = self.new_article_features(run, nxt, cur, units, j, idf)
         return sum(NEW_ARTICLE_WEIGHTS[k] * v for k, v in feats.items())
 
+    def _opens_article(
+        self, run: list[Unit], nxt: Unit | None, cur: _Draft | None, units: list[Unit], j: int, idf: _LazyIdf
+    ) -> bool:
+        """`_new_article_score(…) >= NEW_ARTICLE_THRESHOLD`, the same answer, with the section
+        under the run weighed only where it can change it.
+
+        The score is a sum in the features' order, and the two overlaps come last with
+        negative weights, each share in [0, 1]: past the head overlap, the running sum can
+        only fall, by at most the section weight. So a running sum already below the
+        threshold stays below it (float addition is monotonic), and one that stays at or
+        above it after the whole section weight (less a margin for a share a rounding past
+        1) stays there; only in between is the section's overlap computed (most runs)."""
+        if cur is None:
+            return 10.0 >= NEW_ARTICLE_THRESHOLD
+        w = NEW_ARTICLE_WEIGHTS
+        feats = self._cue_features(run, nxt, cur, idf)
+        running = sum(w[k] * v for k, v in feats.items())
+        own = _joined_bigrams([u.text for u in run])  # = _bigrams(text), from the lines' memo
+        feats["head_overlap"] = head = _overlap_with(own, cur.shared(own), idf)
+        running += w["head_overlap"] * head
+        if running < NEW_ARTICLE_THRESHOLD:
+            return False
+        if running + w["section_overlap"] >= NEW_ARTICLE_THRESHOLD + 1e-9:
+            return True
+        section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
+        feats["section_overlap"] = _overlap(section, cur.bigrams(), idf)
+        return sum(w[k] * v for k, v in feats.items()) >= NEW_ARTICLE_THRESHOLD
+
     def new_article_features(
         self,
         run: list[Unit],
@@ -612,10 +642,19 @@ class Segmenter:
         j: int,
         idf: _LazyIdf,
     ) -> dict[str, float]:
-        idf.weights  # noqa: B018 -- counted first: one pass over the page's paragraphs primes their bigrams
-        text = "".join(u.text for u in run)
+        feats = self._cue_features(run, nxt, cur, idf)
         own = _joined_bigrams([u.text for u in run])  # = _bigrams(text), from the lines' memo
         section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
+        # lexical cohesion (IDF-weighted bigrams): sub-heads reuse the article's words, and
+        # the section under them goes on with its names and terms
+        feats["head_overlap"] = _overlap(own, cur.bigrams(), idf)
+        feats["section_overlap"] = _overlap(section, cur.bigrams(), idf)
+        return feats
+
+    def _cue_features(self, run: list[Unit], nxt: Unit | None, cur: _Draft, idf: _LazyIdf) -> dict[str, float]:
+        """`new_article_features` before the two overlaps, in the same order."""
+        idf.weights  # noqa: B018 -- counted first: one pass over the page's paragraphs primes their bigrams
+        text = "".join(u.text for u in run)
         return {
             "bias": 1.0,
             # layout: the wide gaps an e-paper copy leaves around photos and between articles
@@ -639,10 +678,6 @@ class Segmenter:
             "news_lead": float(
                 nxt is not None and bool(DATE_LEAD_RE.match(nxt.text) or NEWS_LEAD_RE.search(nxt.text[:16]))
             ),
-            # lexical cohesion (IDF-weighted bigrams): sub-heads reuse the article's words, and
-            # the section under them goes on with its names and terms
-            "head_overlap": _overlap(own, cur.bigrams(), idf),
-            "section_overlap": _overlap(section, cur.bigrams(), idf),
         }
 
     # ---- glue --------------------------------------------------------------------------------
@@ -709,6 +744,22 @@ class _Draft:
             self._bigram_cache |= _bigrams(p)
         self._bigram_upto = len(self.paragraphs)
         return self._bigram_cache
+
+    def shared(self, part: frozenset[int]) -> set[int]:
+        """`part & self.bigrams()`: the same members in the same iteration order, without
+        merging the paragraphs added since the last `bigrams()` where `part` is the smaller
+        set (a head run against an article's body): the intersection then walks `part` in
+        its order and keeps what the article has, which a set built from those keys in that
+        order repeats. The headline joins the article's words at the first use, as there;
+        the paragraphs merge later in the same order, so `bigrams()` builds the same set."""
+        if self._bigram_upto < 0:
+            self._bigram_cache |= _bigrams(self.headline or "")
+            self._bigram_upto = 0
+        cache = self._bigram_cache
+        pending = [_bigrams(p) for p in self.paragraphs[self._bigram_upto :]]
+        if len(part) >= max(len(cache), max(map(len, pending), default=0)):
+            return part & self.bigrams()  # the article's words may be the smaller set
+        return {k for k in part if k in cache or any(k in g for g in pending)}
 
     @property
     def has_body(self) -> bool:
@@ -818,6 +869,42 @@ class _Weights:
         return sum(map(self._by_count.__getitem__, map(self.df.get, keys, repeat(0))))
 
 
+class _ArrayWeights(_Weights):
+    """`_Weights` over the counts `grams.doc_freq` gives (the sorted distinct bigrams and their
+    counts), with no dict built: a page's rule reading asks for the weights of a few hundred
+    bigrams of a few thousand. `total(s)` finds the keys of `s` in one numpy search and adds
+    their weights, picked from the same table, in `s`'s iteration order: the same floats
+    added in the same order, so the same sum."""
+
+    def __init__(self, codes: np.ndarray, counts: np.ndarray, n: int) -> None:
+        self.n1 = n + 1
+        self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
+        self._table = np.array(self._by_count, dtype=np.float64)
+        # a sentinel past every bigram, so a search never runs off the end
+        self._codes = np.append(codes, np.int64(1) << 62)
+        self._counts = np.append(counts, 0)
+
+    @property
+    def df(self) -> dict[int, int]:  # type: ignore[override]
+        return dict(zip(self._codes[:-1].tolist(), self._counts[:-1].tolist(), strict=True))
+
+    def _count_of(self, keys: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self._codes, keys)
+        return np.where(self._codes[at] == keys, self._counts[at], 0)
+
+    def __getitem__(self, key: int) -> float:
+        return self._by_count[int(self._count_of(np.array([key], dtype=np.int64))[0])]
+
+    def total(self, keys: Iterable[int]) -> float:
+        if not isinstance(keys, (set, frozenset)):
+            keys = list(keys)
+        n = len(keys)
+        if not n:
+            return sum(())  # 0, as the plain sum over no keys
+        a = np.fromiter(keys, dtype=np.int64, count=n)
+        return sum(self._table[self._count_of(a)].tolist())
+
+
 class _LazyIdf:
     """Inverse document frequency of bigrams over the page's paragraphs, counted on first use
     (most pages never need it): words every article of a page shares (株洲, 我市, 教育) say
@@ -831,13 +918,20 @@ class _LazyIdf:
     def weights(self) -> _Weights:
         if self._w is None:
             texts = [u.text for u in self._units if u.kind in (PARA, GLUED)]
-            grams.prime(texts)
-            sets = [_bigrams(t) for t in texts]
-            self._w = _Weights(Counter(chain.from_iterable(sets)), len(sets))
+            # the counts `Counter(chain.from_iterable(map(_bigrams, texts)))` would give, from
+            # one sort over the texts' bigrams (primed in one pass), kept as arrays
+            self._w = _ArrayWeights(*grams.doc_freq(texts), len(texts))
         return self._w
 
-    def __call__(self, bigram: str) -> float:
+    def __call__(self, bigram: int) -> float:
         return self.weights[bigram]
+
+
+def _overlap_with(part: frozenset[int], shared: set[int] | frozenset[int], idf: _LazyIdf) -> float:
+    """`_overlap(part, whole, idf)` told `part & whole` (`_Draft.shared`)."""
+    w = idf.weights
+    total = w.total(part)
+    return w.total(shared) / total if total > 0 else 0.0
 
 
 def _overlap(part: frozenset[int], whole: set[int] | frozenset[int], idf: _LazyIdf) -> float:
