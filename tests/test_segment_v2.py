@@ -359,3 +359,38 @@ def test_a_head_field_printed_over_two_lines_is_learned_and_joined_as_one() -> N
     # a wrap with nothing above it in its article is a head line of its own, never lost
     drafts3, _ = assemble(units[2:], ["B-wrap", *roles[3:]], [None] * (len(units) - 2))
     assert drafts3[0].headline == "百亿级港口经济"
+
+
+def test_a_narrow_ocr_column_reads_as_one_paragraph() -> None:
+    """OCR scans cut each article at its own column width: two lines of one width in a row,
+    neither ending a sentence, go on into the next line, however short the column; a head
+    block's lines (a headline, its bulleted or dashed neighbours) stay apart."""
+    from pipeline.segmentation.crf import CONT, START, LineReader, _column_run, settle_layout
+    from pipeline.segmentation.segmenter import Segmenter
+
+    prose = (
+        "这是一段较宽栏目里的正文文字，排版宽度为二十四个字左右，记者从有关部门了解到，今年以来全市"
+        "新建改建各类公共设施一百多处，方便了周边居民的日常生活，也带动了附近商户的经营收入，"
+        "有关负责人表示下一步还将继续推进相关工作，力争年内全部完成建设任务并投入使用。"
+    )
+    wide = [prose[k : k + 24] for k in range(0, len(prose), 24)]
+    text = "\n".join(
+        [
+            *wide,
+            "全民健身运动会今日开幕",
+            "本报讯（记者 邱某）云州市第十一",
+            "届全民健身运动会今天在市体育中",
+            "心开幕，本届运动会为期两个月。",
+            "■ 菜市场重新开业",
+            "经过四个月改造，南门菜市场于",
+        ]
+    )
+    reader = LineReader(Segmenter())
+    pin = reader.page(text)
+    assert pin.stats.hard_wrapped
+    h = len(wide)  # the headline's line
+    assert _column_run(pin, h + 2, h + 3)  # byline line and the next: one width, both open
+    assert not _column_run(pin, h + 1, h + 2)  # the headline above the byline is no column line
+    assert not _column_run(pin, h + 3, h + 4)  # a sentence ended, and a bullet opens a brief
+    settled = settle_layout([START] * len(pin.lines), pin)
+    assert settled[h + 3] == CONT and settled[h] == START and settled[h + 4] == START
