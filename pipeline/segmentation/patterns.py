@@ -42,6 +42,10 @@ EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|责编|美编|版�
 
 # web-page furniture in copies taken from a paper's site or app: breadcrumbs, share / print /
 # font-size buttons, view counts, previous / next links, source and time lines, copyright
+_ACTIONS = "(?:举报|写评论|评论|点赞|收藏|转发|分享|打赏|在看)"
+_CHANNELS = (
+    "(?:首页|推荐|本地|视频|政务|要闻|时政|社会|财经|体育|娱乐|科技|教育|文旅|图片|专题|直播|国际|国内|民生|热点|评论)"
+)
 SITE_CHROME_RE = re.compile(
     r"^(?:首页|网站首页)?\s*(?:[^\s>＞›»]{1,14}\s*[>＞›»]\s*){1,6}[^\s>＞›»]{1,14}\s*$"
     r"|分享到|[【\[]\s*(?:打印|关闭|收藏|纠错|推荐)\s*[】\]]|打印本页|关闭窗口|字号\s*[:：]?\s*[大中小]"
@@ -52,17 +56,30 @@ SITE_CHROME_RE = re.compile(
     r"|点击查看大图|查看原图|点击图片查看|版权所有|版权声明|未经授权|ICP备|Copyright|©"
     r"|^PDF\s*版|数字报刊?平台|电子版\s*$"
     rf"|[_｜|]\s*[{CJK}]{{2,10}}(?:网|客户端|报)\s*$"
+    # app and portal pages: fold buttons, action bars, channel bars, editor sign-offs,
+    # disclaimers, time stamps, related-link lists (`· 标题`)
+    r"|展开全文|阅读全文|收起全文"
+    rf"|^{_ACTIONS}\s*\d*(?:\s+{_ACTIONS}\s*\d*)+\s*$"
+    rf"|^{_CHANNELS}(?:\s+{_CHANNELS}){{2,}}\s*$"
+    r"|^[（(]?\s*(?:责任编辑|编辑|审核|监制|值班编辑)\s*[:：]\s*[^\s，。]{2,4}\s*[）)]?(?:\s|$)"
+    r"|(?:仅|只)代表作者(?:本人)?观点|不代表本(?:网|站|平台|报)(?:立场|观点)"
+    r"|^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}"
+    r"|^[·•]\s+[^，。！？]{2,30}$"
 )
 
 # What a line needs for any of SITE_CHROME_RE's shapes: a first character of its anchored
 # words, or a breadcrumb's `>`, a bracket, a separator bar, `©` or one of its other words
 # (each alternative of the pattern holds one of these, so a line with none never matches);
 # and a character of those (one fast class scan says no for most lines)
-_CHROME_FIRST = frozenset("上下返版本相猜推热延来稿文信发更P")
+_CHROME_FIRST = frozenset(
+    "上下返版本相猜推热延来稿文信发更P"
+    "举写评点收转分打在首视政要时社财体娱科教旅图专直国民（(责编审监值·•0123456789"
+)
 _CHROME_NEEDS_RE = re.compile(
     r"[>＞›»【\[©_｜|]|分享到|打印本页|关闭窗口|字号|阅读|浏览|点击|查看|版权|未经授权|ICP备|Copyright|数字报|电子版"
+    r"|全文|代表"
 )
-_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电]")
+_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代]")
 
 
 def maybe_site_chrome(s: str) -> bool:
