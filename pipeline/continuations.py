@@ -39,7 +39,12 @@ def _pages_agree(first: Article, frag: Article, later: bool) -> bool:
     """Could `frag` continue `first`? Pages must agree where known; where a page is unknown
     (several pages in one file without page headers) the fragment must come later."""
     if first.page is not None and frag.page is not None:
-        return same_page(frag.page, first.continued_to) and same_page(frag.continued_from, first.page)
+        if same_page(frag.page, first.continued_to) and same_page(frag.continued_from, first.page):
+            return True
+        # a page header without a page number (`禾西报 2023年8月29日 星期二`) leaves the next
+        # page labelled as the one before: a later fragment on "the same page" that says it
+        # continues a story of that page is on the page that story jumped to
+        return later and same_page(frag.page, first.page) and same_page(frag.continued_from, first.page)
     if not later:
         return False
     if frag.page is not None and not same_page(frag.page, first.continued_to):

@@ -258,7 +258,8 @@ class CrfSegmenter:
 def no_bylined_noise(labels: list[str], kinds: list[str]) -> list[str]:
     """A unit that carries a news byline (`本报讯（记者 …）…`) or a continuation marker is
     never a notice: when the tagger calls a byline noise, it opens an article, taking the
-    head lines called noise just above it and the body called noise just below it."""
+    head lines called noise just above it and the body called noise just below it; a `上接`
+    marker called noise takes the body called noise below it."""
     out = list(labels)
     n = len(out)
     for i in range(n):
@@ -267,6 +268,11 @@ def no_bylined_noise(labels: list[str], kinds: list[str]) -> list[str]:
             out[i] = "I-mark_to"
         elif out[i] == "noise" and kinds[i] == "mark_from":
             out[i] = "B-mark_from"
+            # what a `上接` marker introduces is the continued body, never a notice
+            k = i + 1
+            while k < n and out[k] == "noise" and kinds[k] == "para":
+                out[k] = "I-text"
+                k += 1
     for i in range(n):
         if out[i] != "noise" or kinds[i] not in ("glued", "byline"):
             continue
@@ -347,10 +353,14 @@ def _rest_of_cut_noise(page: PageInput, i: int) -> bool:
     )
 
 
+_CLAUSE_OPEN = frozenset("，,、；;")  # no paragraph ends on these
+
+
 def _tail_of(page: PageInput, prev: int, i: int) -> bool:
     """The line above is body text (a sentence inside it, or too long for a head) that stops
-    in mid-word: on any page, what follows it is the rest of that paragraph, never a new unit
-    (`…全县目前有小规模学校` + `58所,占…`; `…也是城市文明的` + `刻度。`)."""
+    in mid-word or mid-sentence: on any page, what follows it is the rest of that paragraph,
+    never a new unit (`…全县目前有小规模学校` + `58所,占…`; `…也是城市文明的` + `刻度。`;
+    `…同比增长21.3%，` + `其中…`)."""
     p = page.lines[prev].text
     last = p[-1:]
     if page.gaps[i] and page.stats.blank_share < 0.8:
@@ -360,7 +370,7 @@ def _tail_of(page: PageInput, prev: int, i: int) -> bool:
     return (
         page.kinds[prev] in ("para", "glued")
         and len(p) >= 20
-        and ("\u4e00" <= last <= "\u9fff" or last.isdigit())
+        and ("\u4e00" <= last <= "\u9fff" or last.isdigit() or last in _CLAUSE_OPEN)
         and page.kinds[i] in ("para", "head")
     )
 
