@@ -599,6 +599,27 @@ def test_link_continuations_pairs_by_page_and_headline() -> None:
     assert flat.articles == []
 
 
+def test_a_page_header_without_a_number_does_not_stop_a_jump_from_joining() -> None:
+    """`禾西报 2023年8月29日 星期二` starts page 2 but names no page: the fragment after
+    `▶▶上接1版` still carries page 1's label, and is joined all the same; a fragment on
+    the story's own page that names another page is not."""
+    from pipeline.document import Article
+
+    def arts() -> list[Article]:
+        return [
+            Article(headline="甲", paragraphs=["第一部分，"], continued_to="2", page="1", span=(0, 5)),
+            Article(headline="乙", paragraphs=["另一篇。"], page="1", span=(6, 9)),
+            Article(paragraphs=["第二部分。"], continued_from="1", page="1", span=(10, 15)),
+        ]
+
+    out = link_continuations(Issue("k", "s", "x" * 16, articles=arts()))
+    assert [a.headline for a in out.articles] == ["甲", "乙"]
+    assert out.articles[0].paragraphs == ["第一部分，第二部分。"]
+    other = arts()
+    other[2].continued_from = "3"
+    assert len(link_continuations(Issue("k", "s", "x" * 16, articles=other)).articles) == 3
+
+
 # ---- a worker that dies ----------------------------------------------------------------------------
 class CrashStage(Stage):
     """Kills its process on an issue containing 'CRASHME' (imported by the workers)."""
