@@ -258,7 +258,8 @@ def test_annotate_correct_train_loop_on_a_family_the_shipped_model_never_saw(tmp
     assert proc.returncode == 0, proc.stderr
     after = score(CrfSegmenter(model).segment, held_out).figures()
     assert after["f1"] > before["f1"], (before, after)
-    assert after["headline_accuracy"] > before["headline_accuracy"], (before, after)
+    # and reads its headlines at least as well (the shipped model reads wrapped heads too now)
+    assert after["headline_accuracy"] >= before["headline_accuracy"], (before, after)
 
 
 def test_page_header_forms_and_page_counts() -> None:
@@ -394,3 +395,15 @@ def test_a_narrow_ocr_column_reads_as_one_paragraph() -> None:
     assert not _column_run(pin, h + 3, h + 4)  # a sentence ended, and a bullet opens a brief
     settled = settle_layout([START] * len(pin.lines), pin)
     assert settled[h + 3] == CONT and settled[h] == START and settled[h + 4] == START
+
+
+def test_a_byline_the_tagger_calls_a_head_line_is_a_byline_where_the_rules_agree() -> None:
+    from pipeline.segmentation.crf import byline_from_rules
+
+    kinds = ["head", "para", "column", "byline", "para"]
+    labels = ["B-headline", "I-text", "I-column", "I-headline", "I-text"]
+    rules = ["B-headline", "I-text", "I-column", "I-byline", "I-text"]
+    assert byline_from_rules(labels, kinds, rules)[3] == "I-byline"
+    # the rules read it otherwise, or it has no byline's shape: the tagger's reading stands
+    assert byline_from_rules(labels, kinds, [*rules[:3], "I-headline", rules[4]]) == labels
+    assert byline_from_rules(labels, ["head", "para", "column", "head", "para"], rules) == labels
