@@ -407,3 +407,14 @@ def test_a_byline_the_tagger_calls_a_head_line_is_a_byline_where_the_rules_agree
     # the rules read it otherwise, or it has no byline's shape: the tagger's reading stands
     assert byline_from_rules(labels, kinds, [*rules[:3], "I-headline", rules[4]]) == labels
     assert byline_from_rules(labels, ["head", "para", "column", "head", "para"], rules) == labels
+
+
+def test_an_article_is_on_the_first_page_its_units_name() -> None:
+    """A masthead line read into the first article's head sits above the page header: the
+    article is still on the page its headline and body are printed on (jumps pair by page)."""
+    from pipeline.segmentation.assemble import assemble
+    from pipeline.segmentation.layout import LayoutUnit
+
+    units = [LayoutUnit([0], "碧海晨报"), LayoutUnit([1], "标题"), LayoutUnit([2], "正文。")]
+    drafts, _ = assemble(units, ["B-kicker", "I-headline", "I-text"], [None, "A1", "A1"])
+    assert drafts[0].page == "A1"

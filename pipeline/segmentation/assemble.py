@@ -197,6 +197,8 @@ def assemble(
             cur = Draft(page=page)
             drafts.append(cur)
         assert cur is not None
+        if cur.page is None:
+            cur.page = page  # an article is on the first page one of its units names
         if role == "headline" and cur.headline is None and not cur.paragraphs:
             # a headline is never `【…】` plus body words: the wrap kept a brief's first words
             # with its lead-in (`【市二中新校区投入使用】9月22日，市`)
