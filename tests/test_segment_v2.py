@@ -418,3 +418,14 @@ def test_an_article_is_on_the_first_page_its_units_name() -> None:
     units = [LayoutUnit([0], "碧海晨报"), LayoutUnit([1], "标题"), LayoutUnit([2], "正文。")]
     drafts, _ = assemble(units, ["B-kicker", "I-headline", "I-text"], [None, "A1", "A1"])
     assert drafts[0].page == "A1"
+
+
+def test_a_column_label_line_never_wraps_into_the_headline() -> None:
+    from pipeline.segmentation.crf import label_never_wraps
+
+    kinds = ["column", "head", "byline", "para"]
+    texts = ["商报短评", "小店经济", "□ 林某", "正文。"]
+    labels = ["B-headline", "I-wrap", "I-byline", "I-text"]
+    assert label_never_wraps(labels, kinds, texts)[:2] == ["B-column", "I-headline"]
+    # a bulleted brief head is column-shaped and does go on in the next line
+    assert label_never_wraps(labels, kinds, ["■ 我市举办首届", *texts[1:]]) == labels

@@ -238,6 +238,7 @@ class CrfSegmenter:
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []
             labels = body_after_head(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds))
+            labels = label_never_wraps(labels, kinds, texts)
             if rules is not None:
                 labels = headline_from_rules(labels, kinds, rules)
                 labels = byline_from_rules(labels, kinds, rules)
@@ -484,6 +485,21 @@ def headline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -
             and out[i + 1] in ("B-text", "B-glued", "B-byline")
         ):
             out[i], out[i + 1] = "B-headline", "I-" + out[i + 1][2:]
+    return out
+
+
+def label_never_wraps(labels: list[str], kinds: list[str], texts: list[str]) -> list[str]:
+    """A line with a column label's whole shape (`商报短评`, `【一线调查】`) is complete: the head
+    line after it is never its second line, so it is the label and that line the headline
+    (a bulleted brief head, `■ 我市举办首届` + `全民健身登山节`, does wrap; on every gold file
+    only those do)."""
+    out = list(labels)
+    for i in range(1, len(out)):
+        if out[i] != "I-" + WRAP or kinds[i - 1] != "column" or texts[i - 1][:1] in _BULLETS:
+            continue
+        begin, _, role = out[i - 1].partition("-")
+        if role in _HEAD_ROLES:
+            out[i - 1], out[i] = f"{begin}-column", "I-headline"
     return out
 
 
