@@ -169,3 +169,12 @@ def test_fixtures_survive_layout_changes(layout: str, backend: str) -> None:
         if got != want:
             failures.append(path.stem)
     assert failures == []
+
+
+def test_an_oral_history_credit_is_a_byline() -> None:
+    from pipeline.segmentation.bylines import is_standalone_byline, parse_authors
+
+    assert is_standalone_byline("口述 胡德顺 整理 本报记者 林佩")
+    assert parse_authors("口述 骆长庚　整理 汤若曦") == ["骆长庚", "汤若曦"]
+    assert not is_standalone_byline("口述历史")  # a column label
+    assert not is_standalone_byline("口述史料显示，当年")

@@ -28,6 +28,7 @@ _NAME_TOKEN_RE = re.compile(rf"^[{CJK}·]{{2,5}}$|^[A-Za-z][A-Za-z .'-]{{1,30}}$
 _SEP_RE = re.compile(r"[\s/／、,，:：|丨()（）【】\[\]■□◎●◆▲☆★]+")
 _ROLE_SPLIT_RE = re.compile(
     rf"{ROLE}|文\s*/\s*图|图\s*/\s*文|(?<![{CJK}])[文图](?=\s*[/／:：])|{PAPER_PREFIX}(?=(?:全媒体|融媒体|首席|特约|见习)?记者)|本报讯|报道"
+    r"|^[■□◎●◆▲☆★·\s]*口述"
 )
 
 

@@ -113,7 +113,9 @@ PAPER_PREFIX = rf"(?:[{CJK}]{{1,10}}?(?:日报|晚报|早报|时报|商报|都�
 STANDALONE_BYLINE_RE = re.compile(
     rf"^[■□◎●◆▲☆★·\s（(]*(?:{PAPER_PREFIX})?(?:(?:文\s*/\s*图|文/图|图\s*/\s*文|文字|文|图)\s*[/／:：|丨]\s*)?(?:{ROLE})"
 )
-LEADING_CREDIT_RE = re.compile(r"^[■□◎●◆▲☆★·\s]*(?:文\s*/\s*图|图\s*/\s*文|文|图)\s*[/／:：]\s*\S")
+LEADING_CREDIT_RE = re.compile(
+    r"^[■□◎●◆▲☆★·\s]*(?:(?:文\s*/\s*图|图\s*/\s*文|文|图)\s*[/／:：]|口述\s*[/／:：]?)\s*\S"
+)  # `文/图 …`, and an oral history's `口述 胡某 整理 本报记者 林某`
 # News-agency or paper datelines glued to the first paragraph.
 GLUED_HEAD_RE = re.compile(
     rf"^(?P<head>(?:本报讯|本报[{CJK}]{{1,8}}电|本报[{CJK}]{{1,8}}\d{{1,2}}月\d{{1,2}}日(?:讯|电)"
