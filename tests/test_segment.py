@@ -178,3 +178,14 @@ def test_an_oral_history_credit_is_a_byline() -> None:
     assert parse_authors("口述 骆长庚　整理 汤若曦") == ["骆长庚", "汤若曦"]
     assert not is_standalone_byline("口述历史")  # a column label
     assert not is_standalone_byline("口述史料显示，当年")
+
+
+def test_an_unbracketed_dispatch_byline_takes_names_with_rare_surnames() -> None:
+    from pipeline.segmentation.bylines import split_glued
+
+    assert split_glued("本报讯 通讯员 澜法宣 记者 路晨曦 近日，江北区法院审结一起案件。") == (
+        "本报讯 通讯员 澜法宣 记者 路晨曦",
+        "近日，江北区法院审结一起案件。",
+    )
+    # a time word after the role is the body's first word, not a name
+    assert split_glued("本报讯 记者 近日 从市里获悉，…")[0] == "本报讯 记者"

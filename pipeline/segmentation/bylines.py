@@ -19,6 +19,7 @@ from pipeline.segmentation.patterns import (
 )
 
 _CJK_NAME_RE = re.compile(rf"[{CJK}]{{2,4}}")
+_TIME_WORD_RE = re.compile(r"近日|日前|昨天|昨日|今天|今日|近期|目前|本月|本周|上周|近年|今年|去年|记者")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
 _SEP_CHAR_RE = re.compile(r"[/／:：\s]")
 # every standalone-byline shape needs one of these: a role word (记者, 通讯员, 实习生, 撰稿,
@@ -101,14 +102,22 @@ def split_glued(line: str) -> tuple[str, str] | None:
         tokens = list(re.finditer(r"\S+", rest))
         consumed = 0
         k = 0
+        after_role = False
         while k < len(tokens):
             tok = tokens[k].group()
             if re.fullmatch(rf"{ROLE}[/／:：]?", tok) or re.fullmatch(rf"(?:{ROLE})[/／:：]?[{CJK}]{{2,4}}", tok):
                 consumed = tokens[k].end()
+                after_role = not re.fullmatch(rf"(?:{ROLE})[/／:：]?[{CJK}]{{2,4}}", tok)
                 k += 1
                 continue
-            if consumed and looks_like_name(tok) and k + 1 < len(tokens):
+            # right after a role word any short word is the name, however rare its surname
+            # (`本报讯 通讯员 澜法宣 记者 路晨曦 近日，…`), unless it is a time word
+            name = looks_like_name(tok) or (
+                after_role and _CJK_NAME_RE.fullmatch(tok) is not None and not _TIME_WORD_RE.match(tok)
+            )
+            if consumed and name and k + 1 < len(tokens):
                 consumed = tokens[k].end()
+                after_role = False
                 k += 1
                 continue
             break
