@@ -223,9 +223,13 @@ def test_cli_cross_validate_prints_per_family_figures(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     for fam in fams:
         assert fam in proc.stdout
-    assert "mean F1 over families" in proc.stdout
+    assert "mean F1 over families" in proc.stdout and "pooled headline accuracy" in proc.stdout
     data = json.loads((tmp_path / "rep" / "crossval.json").read_text(encoding="utf-8"))
     assert set(data["families"]) == set(fams)
+    # each family's row ends with its headline accuracy, as the JSON has it
+    for fam in fams:
+        row = next(ln for ln in proc.stdout.splitlines() if ln.startswith(fam))
+        assert row.split()[-1] == f"{data['families'][fam]['crf']['headline_accuracy'] or 0:.3f}"
 
 
 F13 = REPO / "tests" / "data" / "f13_digest"
