@@ -433,3 +433,19 @@ def test_a_column_label_line_never_wraps_into_the_headline() -> None:
     assert label_never_wraps(labels, kinds, texts)[:2] == ["B-column", "I-headline"]
     # a bulleted brief head is column-shaped and does go on in the next line
     assert label_never_wraps(labels, kinds, ["■ 我市举办首届", *texts[1:]]) == labels
+
+
+def test_two_blank_lines_always_end_a_unit() -> None:
+    """A headline as wide as the page's wrap width, then two blank lines, then the body: the
+    layout tagger may read the headline as a wrapped line, but two blank lines or more end a
+    unit (on every gold file, hard-wrapped copies included)."""
+    from pipeline.segmentation.crf import CONT, START, LineReader, settle_layout
+    from pipeline.segmentation.segmenter import Segmenter
+
+    prose = "记者从有关部门了解到，今年以来全市新建改建各类公共设施一百多处，方便了周边居民的日常生活，" * 3
+    body = [prose[k : k + 22] for k in range(0, len(prose), 22)]
+    text = "株洲人大诞生时的样子 藏着株洲发展起步的模样\n\n\n" + "\n".join(body) + "\n"
+    pin = LineReader(Segmenter()).page(text)
+    assert pin.gaps[1] >= 2
+    settled = settle_layout([START] + [CONT] * (len(pin.lines) - 1), pin)
+    assert settled[1] == START and settled[2] == CONT

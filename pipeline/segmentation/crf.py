@@ -316,7 +316,9 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
             out[i] = CONT  # a narrow OCR column: `本报讯（记者 邱爽）云州市第十一届` + `全民健身运动会…`
         elif d == CONT and prev is not None:
             p, cur = page.lines[prev].text, page.lines[i].text
-            if not wrapped and not rule_join(p, page.kinds[prev], cur, page.kinds[i], False):
+            if page.gaps[i] >= 2:
+                out[i] = START  # two blank lines or more end a unit (on every gold file, wrapped too)
+            elif not wrapped and not rule_join(p, page.kinds[prev], cur, page.kinds[i], False):
                 out[i] = START
             elif page.kinds[i] == "column" and ends_sentence(p):
                 out[i] = START
