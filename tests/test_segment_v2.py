@@ -449,3 +449,20 @@ def test_two_blank_lines_always_end_a_unit() -> None:
     assert pin.gaps[1] >= 2
     settled = settle_layout([START] + [CONT] * (len(pin.lines) - 1), pin)
     assert settled[1] == START and settled[2] == CONT
+
+
+def test_a_news_lead_does_not_go_on_from_a_head_line_the_wrap_did_not_fill() -> None:
+    from pipeline.segmentation.crf import CONT, START, LineReader, _lead_after_short, settle_layout
+    from pipeline.segmentation.segmenter import Segmenter
+
+    prose = "记者从有关部门了解到，今年以来全市新建改建各类公共设施一百多处，方便了周边居民的日常生活，" * 3
+    body = [prose[k : k + 22] for k in range(0, len(prose), 22)]
+    lines = ["图片新闻", "寒潮来袭 环卫工人清扫道路积雪", "1月13日清晨，岚城市区普降小雪，环卫工人在", "人民大道上清扫积雪。", *body]
+    pin = LineReader(Segmenter()).page("\n".join(lines) + "\n")
+    assert pin.stats.hard_wrapped
+    assert _lead_after_short(pin, 1, 2)
+    settled = settle_layout([START, START, CONT, CONT] + [CONT] * len(body), pin)
+    assert settled[2] == START and settled[3] == CONT
+    # after a line the wrap filled, or one stopping on a comma, a date goes on with the text
+    full = LineReader(Segmenter()).page("\n".join([body[0], "1月13日清晨，市区普降小雪。", *body[1:]]) + "\n")
+    assert not _lead_after_short(full, 0, 1)

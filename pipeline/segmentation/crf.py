@@ -318,6 +318,8 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
             p, cur = page.lines[prev].text, page.lines[i].text
             if page.gaps[i] >= 2:
                 out[i] = START  # two blank lines or more end a unit (on every gold file, wrapped too)
+            elif wrapped and _lead_after_short(page, prev, i):
+                out[i] = START  # `寒潮来袭 环卫工人清扫道路积雪` + `1月13日清晨，…`: a head, then its lead
             elif not wrapped and not rule_join(p, page.kinds[prev], cur, page.kinds[i], False):
                 out[i] = START
             elif page.kinds[i] == "column" and ends_sentence(p):
@@ -377,6 +379,25 @@ def _tail_of(page: PageInput, prev: int, i: int) -> bool:
         and ("\u4e00" <= last <= "\u9fff" or last.isdigit() or last in _CLAUSE_OPEN)
         and page.kinds[i] in ("para", "head")
     )
+
+
+# a news lead's opening: a date and a clause (`1月13日清晨，`), or `记者从` / `近日，`
+_LEAD_OPEN_RE = re.compile(
+    r"^(?:[0-9０-９]{1,2}月[0-9０-９]{1,2}[日曰])[^，。,]{0,8}[，,]|^(?:记者从|记者近日|近日，|日前，|昨天，|昨日，|今天，)"
+)
+
+
+def _lead_after_short(page: PageInput, prev: int, i: int) -> bool:
+    """On a hard-wrapped page, a line that opens like a news lead does not go on from a line
+    the wrap did not fill (more than 3 cells short, not stopping on a comma): that line was a
+    head (on every gold file and its hard-wrapped copy, 776 such lines start a unit and 2
+    continue one)."""
+    s = page.lines[i].text
+    if s[:1] not in "0123456789０１２３４５６７８９记近日昨今" or not _LEAD_OPEN_RE.match(s):
+        return False
+    p = page.lines[prev].text
+    st = page.stats
+    return bool(p) and p[-1] not in _CLAUSE_OPEN and st.width(p) < (st.wrap_width or 0) - 3
 
 
 _RUN_KINDS = ("para", "head", "glued")
