@@ -29,6 +29,7 @@ from typing import Any
 from pipeline.document import Issue, SourceLine
 from pipeline.segmentation import grams, segment_one
 from pipeline.segmentation import patterns as P
+from pipeline.segmentation.assemble import HEAD_ROLES as _HEAD_ROLES
 from pipeline.segmentation.assemble import WRAP, WRAP_ROLES, assemble, noise_lines, to_article
 from pipeline.segmentation.features import FEATURES_VERSION, structure_features
 from pipeline.segmentation.gold import Fixture, LineLabel, align, nonblank_lines
@@ -463,7 +464,6 @@ def column_after_lead(labels: list[str], kinds: list[str], rules: list[str], tex
     return out
 
 
-_HEAD_ROLES = ("column", "kicker", "headline", "subheadline")
 _HEADISH = (*_HEAD_ROLES, WRAP)  # head roles and the next line of one
 
 
