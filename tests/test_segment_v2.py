@@ -466,3 +466,45 @@ def test_a_news_lead_does_not_go_on_from_a_head_line_the_wrap_did_not_fill() -> 
     # after a line the wrap filled, or one stopping on a comma, a date goes on with the text
     full = LineReader(Segmenter()).page("\n".join([body[0], "1月13日清晨，市区普降小雪。", *body[1:]]) + "\n")
     assert not _lead_after_short(full, 0, 1)
+
+
+def test_a_front_page_table_of_contents_is_furniture_and_names_no_page() -> None:
+    """`今日导读` + `第3版 老旧小区改造进度过半`: noise, never a page header (the articles under
+    it stay on the front page), while `第3版 经济新闻` still heads page 3."""
+    from pipeline.segmentation.crf import page_of_header
+    from pipeline.segmentation.segmenter import Segmenter
+
+    toc = ["今日导读", "第3版 老旧小区改造进度过半", "第5版 “松岭手作”亮相文博会", "第7版 城区新增3处口袋公园"]
+    kinds = [Segmenter().line_kind(s)[0] for s in toc]
+    assert kinds == ["noise"] * 4, kinds
+    assert [page_of_header(s) for s in toc] == [None] * 4
+    assert page_of_header("第3版 经济新闻") == "3"
+    assert page_of_header("第2版 综合新闻 ／ 责任编辑 苏淮 ／ 美编 甄慧") == "2"
+    body = "6月11日，松岭机场货运区改扩建工程开工，项目总投资12亿元，建成后年货邮保障能力将达30万吨。"
+    head = "松岭日报 2025年6月12日 星期四 第1版\n\n" + "\n".join(toc)
+    text = head + "\n\n松岭机场货运区改扩建工程开工\n\n本报记者 童舒雅\n\n" + body + "\n"
+    issue = CrfSegmenter(shipped_path(SHIPPED_MODEL)).segment(Issue(issue_id="t", source="t.txt", text=text))
+    assert [a.headline for a in issue.articles] == ["松岭机场货运区改扩建工程开工"]
+    assert issue.articles[0].page == "1"
+    assert set(toc) <= {n.text for n in issue.noise}
+
+
+def test_app_page_furniture_is_site_chrome() -> None:
+    from pipeline.segmentation import patterns as P
+
+    chrome = [
+        "相关推荐", "00:00 / 03:26", "打开澜江新闻APP，查看更多精彩内容", "下载临淮+客户端 看更多本地新闻",
+        "江边的风 · 澜江 · 2小时前", "首页|要闻|本地|经济|教育", "首页 | 要闻 | 本地 | 经济 | 教育 | ",
+    ]  # fmt: skip
+    for s in chrome:
+        assert P.maybe_site_chrome(s) and P.SITE_CHROME_RE.search(s), s
+    for s in ["下载量突破10万次的政务服务应用", "推荐一批优质课程资源", "评论员：稳就业要在精准上下功夫"]:
+        assert not P.SITE_CHROME_RE.search(s), s
+
+
+def test_interview_and_commentary_labels_are_column_labels() -> None:
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    assert all(seg.is_column(s) for s in ["对话", "年终专访", "政策解读", "记者手记", "热线追踪", "新闻述评"])
+    assert not seg.is_column("让山里的好茶走出大山")

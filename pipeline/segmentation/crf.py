@@ -67,7 +67,7 @@ class SegmenterModelError(ValueError):
 def page_of_header(s: str) -> str | None:
     """The page a page header names (`第2版`, `A02`, `04版`), as printed; None otherwise."""
     s = s.strip()
-    if len(s) > 80:
+    if len(s) > 80 or P.TOC_RE.match(s):
         return None
     section = P.PAGE_SECTION_RE.match(s)
     if not (section or P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}\s", s)):

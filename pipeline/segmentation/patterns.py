@@ -31,6 +31,13 @@ PAGE_SECTION_RE = re.compile(
     rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}"
     rf"|\d{{2}}\s+[{CJK}]{{2,4}})$"
 )
+# a front page's table of contents (导读): its label, and `第3版 老旧小区改造进度过半` (a page
+# label, a space and one headline of 9+ characters: a page header's section name is shorter or
+# is followed by more fields); never a page header, so it names no page for what follows
+TOC_RE = re.compile(
+    r"^(?:今日|本期|本版|要闻)?导读(?:$|[\s　:：▶►■●]+.*$)"
+    r"|^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版[\s　]+(?!.*(?:编辑|校对|美编))[^\s　]{9,40}$"
+)
 PAGE_NUMBER_ONLY_RE = re.compile(rf"^(?:[-—－]*\s*(?:{PAGE_RE}|\d{{1,3}})\s*[-—－]*)$")
 EDITOR_RE = re.compile(
     r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
@@ -44,7 +51,7 @@ EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|责编|美编|版�
 # font-size buttons, view counts, previous / next links, source and time lines, copyright
 _ACTIONS = "(?:举报|写评论|评论|点赞|收藏|转发|分享|打赏|在看)"
 _CHANNELS = (
-    "(?:首页|推荐|本地|视频|政务|要闻|时政|社会|财经|体育|娱乐|科技|教育|文旅|图片|专题|直播|国际|国内|民生|热点|评论)"
+    "(?:首页|推荐|本地|视频|政务|要闻|时政|社会|财经|经济|体育|娱乐|科技|教育|文旅|图片|专题|直播|国际|国内|民生|热点|评论)"
 )
 SITE_CHROME_RE = re.compile(
     r"^(?:首页|网站首页)?\s*(?:[^\s>＞›»]{1,14}\s*[>＞›»]\s*){1,6}[^\s>＞›»]{1,14}\s*$"
@@ -60,11 +67,17 @@ SITE_CHROME_RE = re.compile(
     # disclaimers, time stamps, related-link lists (`· 标题`)
     r"|展开全文|阅读全文|收起全文"
     rf"|^{_ACTIONS}\s*\d*(?:\s+{_ACTIONS}\s*\d*)+\s*$"
-    rf"|^{_CHANNELS}(?:\s+{_CHANNELS}){{2,}}\s*$"
+    rf"|^{_CHANNELS}(?:(?:\s+|\s*[|｜]\s*){_CHANNELS}){{2,}}\s*[|｜]?\s*$"
     r"|^[（(]?\s*(?:责任编辑|编辑|审核|监制|值班编辑)\s*[:：]\s*[^\s，。]{2,4}\s*[）)]?(?:\s|$)"
     r"|(?:仅|只)代表作者(?:本人)?观点|不代表本(?:网|站|平台|报)(?:立场|观点)"
     r"|^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}"
     r"|^[·•]\s+[^，。！？]{2,30}$"
+    # recommendation blocks, video player times, app download prompts, comment time stamps
+    # (`江边的风 · 澜江 · 2小时前`)
+    r"|^(?:相关推荐|为你推荐|精彩推荐|更多推荐)"
+    r"|^\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}\s*$"
+    r"|(?:打开|下载)[^，。]{0,12}(?:APP|App|app|客户端)|查看更多精彩"
+    r"|\d{1,2}\s*(?:分钟|小时)前\s*$"
 )
 
 # What a line needs for any of SITE_CHROME_RE's shapes: a first character of its anchored
@@ -73,13 +86,13 @@ SITE_CHROME_RE = re.compile(
 # and a character of those (one fast class scan says no for most lines)
 _CHROME_FIRST = frozenset(
     "上下返版本相猜推热延来稿文信发更P"
-    "举写评点收转分打在首视政要时社财体娱科教旅图专直国民（(责编审监值·•0123456789"
+    "举写评点收转分打在首视政要时社财经体娱科教旅图专直国民（(责编审监值·•0123456789"
 )
 _CHROME_NEEDS_RE = re.compile(
     r"[>＞›»【\[©_｜|]|分享到|打印本页|关闭窗口|字号|阅读|浏览|点击|查看|版权|未经授权|ICP备|Copyright|数字报|电子版"
-    r"|全文|代表"
+    r"|全文|代表|推荐|APP|App|app|客户端|精彩|分钟前|小时前|\d\s*/\s*\d"
 )
-_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代]")
+_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代推Aa客精前/]")
 
 
 def maybe_site_chrome(s: str) -> bool:
@@ -132,6 +145,7 @@ _COLUMN_WORDS = (
     "访谈", "看点", "新闻眼", "记忆", "档案", "巡礼", "简讯", "快讯", "短讯", "速递", "速览", "动态", "资讯", "声音", "人物",
     "回眸", "寻访", "印记", "随笔", "漫谈", "锐评", "论坛", "进行时", "在行动", "大家谈", "看变化", "新气象",
     "图片新闻", "新闻图片", "图片报道", "摄影报道", "读者来信", "口述历史", "大事记", "编读往来", "镜头",
+    "对话", "专访", "解读", "问答", "手记", "追踪", "述评",
 )  # fmt: skip
 COLUMN_RES = [
     re.compile(r"^【[^】]{1,24}】$"),

@@ -61,6 +61,7 @@ from pipeline.segmentation.patterns import (
     PAGE_SECTION_RE,
     SENTENCE_INSIDE_RE,
     SITE_CHROME_RE,
+    TOC_RE,
     maybe_column,
     maybe_page_label,
     maybe_site_chrome,
@@ -215,6 +216,8 @@ class Segmenter:
                 m = MARK_FROM_RE.fullmatch(f)
                 if m:
                     return MARK_FROM, {"page": _page(m.group("page"))}
+            if f[:1] in "第今本要导" and TOC_RE.match(f):
+                return NOISE, {"noise_kind": "page_header"}
             if not terminal and _HAS_NUMBER_RE.search(f) and (
                 (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
                 or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
