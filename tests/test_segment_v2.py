@@ -508,3 +508,18 @@ def test_interview_and_commentary_labels_are_column_labels() -> None:
     seg = Segmenter()
     assert all(seg.is_column(s) for s in ["对话", "年终专访", "政策解读", "记者手记", "热线追踪", "新闻述评"])
     assert not seg.is_column("让山里的好茶走出大山")
+
+
+def test_a_paper_name_or_section_and_page_line_is_page_furniture() -> None:
+    """`南石都市报` alone on a line, `城事 05`: page furniture (noise) on every gold file at
+    every wrap width; `城事 05` names page 05. A wrapped fragment that ends like a paper's name
+    (`常及时报`, from `…非常及时报道…`) stays text."""
+    from pipeline.segmentation.crf import page_of_header
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    for s in ["南石都市报", "北塘晚报", "城事 05", "棠溪晚报 A04", "琅州晚报·A01"]:
+        assert seg.line_kind(s)[0] == "noise", s
+    for s in ["常及时报", "同比增长12", "全年共新增 12"]:
+        assert seg.line_kind(s)[0] != "noise", s
+    assert [page_of_header(s) for s in ["城事 05", "棠溪晚报 A04", "琅州晚报·A01"]] == ["05", "A04", "A01"]

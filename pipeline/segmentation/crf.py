@@ -69,6 +69,8 @@ def page_of_header(s: str) -> str | None:
     s = s.strip()
     if len(s) > 80 or P.TOC_RE.match(s):
         return None
+    if P.SECTION_PAGE_RE.match(s):  # `城事 05`, `棠溪晚报 A04`
+        return re.split(r"[\s\u3000·|｜]+", s)[-1].replace(" ", "").removesuffix("版")
     section = P.PAGE_SECTION_RE.match(s)
     if not (section or P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}\s", s)):
         return None

@@ -31,6 +31,11 @@ PAGE_SECTION_RE = re.compile(
     rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}"
     rf"|\d{{2}}\s+[{CJK}]{{2,4}})$"
 )
+# a line that is only a paper's name (`南石都市报`: the masthead of a page) or a section name
+# and page number (`城事 05`, `棠溪晚报 A04`, `琅州晚报·A01`): page furniture on every gold file
+PAPER_NAME_ENDS = ("日报", "晚报", "都市报", "时报", "商报", "早报", "晨报", "县报")
+PAPER_NAME_RE = re.compile(rf"^(?!.*[的了及与是在为对将把被也就还而或并])[{CJK}]{{2,6}}(?:{'|'.join(PAPER_NAME_ENDS)})$")
+SECTION_PAGE_RE = re.compile(rf"^[{CJK}·]{{2,8}}[\s\u3000·|｜]+(?:[A-H]\s?\d{{1,2}}|0\d|\d{{1,2}}\s*版)$")
 # a front page's table of contents (导读): its label, and `第3版 老旧小区改造进度过半` (a page
 # label, a space and one headline of 9+ characters: a page header's section name is shorter or
 # is followed by more fields); never a page header, so it names no page for what follows

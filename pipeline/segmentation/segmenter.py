@@ -59,6 +59,9 @@ from pipeline.segmentation.patterns import (
     PAGE_HEADER_RE,
     PAGE_NUMBER_ONLY_RE,
     PAGE_SECTION_RE,
+    PAPER_NAME_ENDS,
+    PAPER_NAME_RE,
+    SECTION_PAGE_RE,
     SENTENCE_INSIDE_RE,
     SITE_CHROME_RE,
     TOC_RE,
@@ -216,7 +219,13 @@ class Segmenter:
                 m = MARK_FROM_RE.fullmatch(f)
                 if m:
                     return MARK_FROM, {"page": _page(m.group("page"))}
-            if f[:1] in "第今本要导" and TOC_RE.match(f):
+            if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (
+                n <= 14
+                and (
+                    (f.endswith(PAPER_NAME_ENDS) and PAPER_NAME_RE.match(f))
+                    or (f[-1:].isdigit() and SECTION_PAGE_RE.match(f))
+                )
+            ):
                 return NOISE, {"noise_kind": "page_header"}
             if not terminal and _HAS_NUMBER_RE.search(f) and (
                 (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
