@@ -523,3 +523,16 @@ def test_a_paper_name_or_section_and_page_line_is_page_furniture() -> None:
     for s in ["常及时报", "同比增长12", "全年共新增 12"]:
         assert seg.line_kind(s)[0] != "noise", s
     assert [page_of_header(s) for s in ["城事 05", "棠溪晚报 A04", "琅州晚报·A01"]] == ["05", "A04", "A01"]
+
+
+def test_a_masthead_and_the_pieces_a_wrap_cuts_it_into_are_noise() -> None:
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    masthead = ["中共泠江市委机关报 泠江市融媒体中心主办 今日8版", "中共泠江市委机关报 泠江市融媒体中心主办", "今日8版",
+                "宁泽日报社主办  今日16版  总第11826期", "国内统一连续出版物号 CN43-0071"]  # fmt: skip
+    for s in masthead:
+        assert seg.line_kind(s) == ("noise", {"noise_kind": "masthead"}), s
+    # the same words in running text (a wrapped line of a report) stay text
+    for s in ["本届年货节由县商务局主办，为期10", "本届联赛由县文化广电旅游体育局、县总工会主办", "纺织有限公司物流主管丁海涛算了一笔账"]:
+        assert seg.line_kind(s)[0] != "noise", s

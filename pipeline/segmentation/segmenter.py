@@ -65,6 +65,7 @@ from pipeline.segmentation.patterns import (
     SENTENCE_INSIDE_RE,
     SITE_CHROME_RE,
     TOC_RE,
+    is_masthead,
     maybe_column,
     maybe_page_label,
     maybe_site_chrome,
@@ -232,6 +233,8 @@ class Segmenter:
                 or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
             ):
                 return NOISE, {"noise_kind": "page_header"}
+            if is_masthead(f):
+                return NOISE, {"noise_kind": "masthead"}
             if (s[:1] in EDITOR_FIRST and EDITOR_RE.match(s)) or (
                 not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)
             ):
