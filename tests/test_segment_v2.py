@@ -506,7 +506,7 @@ def test_interview_and_commentary_labels_are_column_labels() -> None:
     from pipeline.segmentation.segmenter import Segmenter
 
     seg = Segmenter()
-    assert all(seg.is_column(s) for s in ["对话", "年终专访", "政策解读", "记者手记", "热线追踪", "新闻述评"])
+    assert all(seg.is_column(s) for s in ["对话", "年终专访", "政策解读", "热线追踪", "新闻述评"])
     assert not seg.is_column("让山里的好茶走出大山")
 
 
@@ -536,3 +536,37 @@ def test_a_masthead_and_the_pieces_a_wrap_cuts_it_into_are_noise() -> None:
     # the same words in running text (a wrapped line of a report) stay text
     for s in ["本届年货节由县商务局主办，为期10", "本届联赛由县文化广电旅游体育局、县总工会主办", "纺织有限公司物流主管丁海涛算了一笔账"]:
         assert seg.line_kind(s)[0] != "noise", s
+
+
+def test_a_continuation_whose_first_part_is_elsewhere_keeps_the_headline_above_its_marker() -> None:
+    from pipeline.continuations import link_continuations
+    from pipeline.document import Article, NoiseLine
+
+    def issue_with(jump_head: str) -> Issue:
+        text = f"07 教育周刊\n{jump_head}\n（上接第5版）\n实习期满，18岁的焊接专业学生小周领到了第一份工资。\n"
+        head_at = text.index(jump_head)
+        mark_at = text.index("（上接")
+        body_at = text.index("实习期满")
+        art = Article(
+            paragraphs=["实习期满，18岁的焊接专业学生小周领到了第一份工资。"],
+            markers=["（上接第5版）"],
+            span=(mark_at, len(text) - 1),
+            continued_from="5",
+            page="07",
+            line_roles=[(mark_at, "marker"), (body_at, "text")],
+        )
+        noise = [
+            NoiseLine("07 教育周刊", (0, 6), "page_header", "07"),
+            NoiseLine(jump_head, (head_at, head_at + len(jump_head)), "notice", "07"),
+        ]
+        return Issue(issue_id="t", source="t.txt", text=text, articles=[art], noise=noise)
+
+    whole = link_continuations(issue_with("职校生的“第一份工资”"))
+    assert whole.articles[0].headline == "职校生的“第一份工资”"
+    assert [n.text for n in whole.noise] == ["07 教育周刊"]
+    assert (whole.text.index("职校生"), "headline") in whole.articles[0].line_roles
+    assert whole.articles[0].span[0] == whole.text.index("职校生")
+    # an abbreviated jump headline (`港口吞吐量`) stays noise, as the fixture format says
+    short = link_continuations(issue_with("港口吞吐量"))
+    assert short.articles[0].headline is None
+    assert [n.text for n in short.noise] == ["07 教育周刊", "港口吞吐量"]
