@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--other", default="other", help="the label that marks out-of-scope articles in the data")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--misses", action="store_true", help="list every wrong prediction")
+    ap.add_argument(
+        "--label-key", help="the record key that holds the gold label (default: `label`, else `topic`)"
+    )
     args = ap.parse_args(argv)
     try:
         cfg = load_config(args.config, [*args.sets, "input.format=articles"], ["segment", "classify"])
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                     rec = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # the road reports it as a failure below
-                label = rec.get("label") or rec.get("topic")
+                label = rec.get(args.label_key) if args.label_key else rec.get("label") or rec.get("topic")
                 gold[f"{f}:{lineno}"] = (str(label), str(rec.get("register") or ""), str(rec.get("headline") or ""))
     from pipeline.registry import get_stage
 
