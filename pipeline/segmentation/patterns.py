@@ -40,7 +40,7 @@ SECTION_PAGE_RE = re.compile(rf"^[{CJK}·]{{2,8}}[\s\u3000·|｜]+(?:[A-H]\s?\d{
 # `今日8版`): on every gold file at wrap widths 16-30, 497 lines of these shapes, all noise
 MASTHEAD_RE = re.compile(
     r"^(?!.*[由，,。；])(?:.*(?:机关报|总第\s*[0-9０-９]+\s*期|国内统一|CN\s?\d{2}\s*[-－]\s*\d{4}|邮发代号)"
-    r"|.*(?:社|中心|集团|报社|传媒)\s*(?:主办|主管|出版|主管主办)\s*(?:.*今日\s*[0-9０-９一二三四五六七八九十]+\s*版)?\s*$"
+    r"|.*(?:社|中心|集团|报社|传媒|[市县区省]委)\s*(?:主办|主管|出版|主管主办)\s*(?:.*今日\s*[0-9０-９一二三四五六七八九十]*\s*版?)?\s*$"
     r"|(?:今日|本期|共)\s*[0-9０-９一二三四五六七八九十]+\s*版\s*$)"
 )
 _MASTHEAD_GATE_RE = re.compile(r"[机总统C邮办管版]")  # a character each alternative needs
