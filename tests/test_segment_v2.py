@@ -494,11 +494,11 @@ def test_app_page_furniture_is_site_chrome() -> None:
 
     chrome = [
         "相关推荐", "00:00 / 03:26", "打开澜江新闻APP，查看更多精彩内容", "下载临淮+客户端 看更多本地新闻",
-        "江边的风 · 澜江 · 2小时前", "首页|要闻|本地|经济|教育", "首页 | 要闻 | 本地 | 经济 | 教育 | ",
+        "江边的风 · 澜江 · 2小时前", "首页|要闻|本地|经济|教育", "首页 | 要闻 | 本地 | 经济 | 教育 | ", "阅读 2.3万", "点赞 12", "转发",
     ]  # fmt: skip
     for s in chrome:
         assert P.maybe_site_chrome(s) and P.SITE_CHROME_RE.search(s), s
-    for s in ["下载量突破10万次的政务服务应用", "推荐一批优质课程资源", "评论员：稳就业要在精准上下功夫"]:
+    for s in ["下载量突破10万次的政务服务应用", "推荐一批优质课程资源", "评论员：稳就业要在精准上下功夫", "阅读理解能力提升"]:
         assert not P.SITE_CHROME_RE.search(s), s
 
 

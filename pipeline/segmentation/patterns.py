@@ -97,6 +97,7 @@ SITE_CHROME_RE = re.compile(
     r"|^\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}\s*$"
     r"|(?:打开|下载)[^，。]{0,12}(?:APP|App|app|客户端)|查看更多精彩"
     r"|\d{1,2}\s*(?:分钟|小时)前\s*$"
+    r"|^(?:举报|写评论|点赞|收藏|转发|分享|打赏|在看|阅读|浏览|播放)\s*[0-9.]*\s*万?\+?\s*$"  # one action and its count
 )
 
 # What a line needs for any of SITE_CHROME_RE's shapes: a first character of its anchored
@@ -109,9 +110,9 @@ _CHROME_FIRST = frozenset(
 )
 _CHROME_NEEDS_RE = re.compile(
     r"[>＞›»【\[©_｜|]|分享到|打印本页|关闭窗口|字号|阅读|浏览|点击|查看|版权|未经授权|ICP备|Copyright|数字报|电子版"
-    r"|全文|代表|推荐|APP|App|app|客户端|精彩|分钟前|小时前|\d\s*/\s*\d"
+    r"|全文|代表|推荐|APP|App|app|客户端|精彩|分钟前|小时前|\d\s*/\s*\d|播放"
 )
-_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代推Aa客精前/]")
+_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代推Aa客精前/播]")
 
 
 def maybe_site_chrome(s: str) -> bool:
