@@ -570,3 +570,14 @@ def test_a_continuation_whose_first_part_is_elsewhere_keeps_the_headline_above_i
     short = link_continuations(issue_with("港口吞吐量"))
     assert short.articles[0].headline is None
     assert [n.text for n in short.noise] == ["07 教育周刊", "港口吞吐量"]
+
+
+def test_a_closing_author_note_is_the_commentary_byline_not_the_next_head() -> None:
+    from pipeline.segmentation.crf import author_note_closes
+
+    texts = ["让民营企业安心发展", "民营经济是推进现代化的生力军。", "（作者系省委党校教授裘明远）", "强冷空气将影响我省", "本报讯（记者 尹晨）记者从省气象台获悉。"]
+    labels = ["B-headline", "I-text", "B-headline", "I-subheadline", "I-glued"]
+    assert author_note_closes(labels, texts) == ["B-headline", "I-text", "I-byline", "B-subheadline", "I-glued"]
+    # any other head line keeps its reading
+    other = [*texts[:2], "省委常委会召开会议", *texts[3:]]
+    assert author_note_closes(labels, other) == labels
