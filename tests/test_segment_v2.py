@@ -581,3 +581,15 @@ def test_a_closing_author_note_is_the_commentary_byline_not_the_next_head() -> N
     # any other head line keeps its reading
     other = [*texts[:2], "省委常委会召开会议", *texts[3:]]
     assert author_note_closes(labels, other) == labels
+
+
+def test_a_headline_keeps_the_body_the_tagger_calls_a_notice() -> None:
+    from pipeline.segmentation.crf import head_keeps_its_body
+
+    kinds = ["column", "para", "column", "para", "column", "para"]
+    rules = ["B-headline", "I-text", "B-headline", "I-text", "B-headline", "I-text"]
+    labels = ["B-headline", "I-text", "B-headline", "noise", "B-headline", "I-text"]
+    assert head_keeps_its_body(labels, kinds, rules)[3] == "I-text"
+    # where the rules read a notice too, or more of the article follows, the tagger stands
+    assert head_keeps_its_body(labels, kinds, [*rules[:3], "noise", *rules[4:]]) == labels
+    assert head_keeps_its_body([*labels[:4], "I-text", "I-text"], kinds, rules)[3] == "noise"

@@ -251,6 +251,7 @@ class CrfSegmenter:
                 labels = subhead_before_jump(labels, kinds, rules)
                 labels = subhead_in_body(labels, kinds, rules)
                 labels = body_not_noise(labels, kinds, rules)
+                labels = head_keeps_its_body(labels, kinds, rules)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -588,6 +589,25 @@ def subhead_in_body(labels: list[str], kinds: list[str], rules: list[str]) -> li
         while k < end and out[k].split("-", 1)[-1] in _HEADISH:
             out[k] = "I-text"
             k += 1
+    return out
+
+
+def head_keeps_its_body(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
+    """A headline the tagger opens an article with, whose next unit it calls a notice and after
+    which the next article opens, would come out bodiless and be dropped: that unit is its body
+    where the rule segmenter reads it so (a brief's `■地铁2号线延长运营` over `1月25日至2月5日，
+    末班车时间由22:30延长至23:30…`, read as a listing)."""
+    out = list(labels)
+    n = len(out)
+    for i in range(1, n):
+        if (
+            out[i] == "noise"
+            and kinds[i] == "para"
+            and rules[i] == "I-text"
+            and out[i - 1].partition("-")[2] in ("headline", "subheadline")
+            and (i + 1 == n or out[i + 1].startswith("B-"))
+        ):
+            out[i] = "I-text"
     return out
 
 
