@@ -51,6 +51,8 @@ _NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉
 # a character each of _NEWS_LEAD_RE's words holds (a date's 月, 近日, 日前, 记者从, 获悉, 昨天, 今日 …):
 # one fast class scan before the scan of its alternatives at every position
 _NEWS_LEAD_GATE_RE = re.compile("[月近日记获昨今]")
+# the first characters `patterns.DATE_LEAD_RE` can match, besides a digit (`\d`: `str.isdecimal`)
+_DATE_LEAD_FIRST = frozenset("近日昨今本上记一二三四五六七八九十")
 _SUBJECT_FIRST_RE = re.compile(
     rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{P.CJK}]{{1,6}}?(?:(?<!城)市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|中学|小学)(?![{P.CJK}]?[的])"
 )
@@ -219,7 +221,9 @@ def unit_own_features(
         if "、" in s:
             f.append("enum")
     head = s[:16]
-    if (_NEWS_LEAD_GATE_RE.search(head) and _NEWS_LEAD_RE.search(head)) or P.DATE_LEAD_RE.match(s):
+    if (_NEWS_LEAD_GATE_RE.search(head) and _NEWS_LEAD_RE.search(head)) or (
+        (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
+    ):
         f.append("news_lead")
     if len(s) > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
         f.append("qa")
@@ -227,6 +231,14 @@ def unit_own_features(
     if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
         f.append("caption_end")
     return f
+
+
+def _union(grams: list[frozenset[int]], idx: tuple[int, ...]) -> set[int]:
+    """The union of `grams[k]` for k in `idx`: `set()`, then `|=` each in order."""
+    out: set[int] = set()
+    for k in idx:
+        out |= grams[k]
+    return out
 
 
 def structure_features(
@@ -262,7 +274,11 @@ def structure_features(
     long_shared = dict(zip(long_idx, shared, strict=True))
     idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
-    prev_memo: dict[tuple[int, ...], set[int]] = {}
+    seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
+    # the union of the bigrams of a few long units, by their indices: the units before a
+    # head run, and those after it, which are the units before a later run (every union is
+    # built alike, `set()` then `|=` each unit's set in order, so equal keys give equal sets)
+    union_memo: dict[tuple[int, ...], set[int]] = {}
     sec_memo: dict[tuple[tuple[int, ...], tuple[int, ...]], str] = {}
     feats: list[list[str]] = []
     # each unit's features as its neighbours see them, built once
@@ -347,24 +363,33 @@ def structure_features(
                 # the short lines of a head run share the long texts around them: each union
                 # and share is built once (the same set, built the same way, iterated alike)
                 key = tuple(before)
-                prev_words = prev_memo.get(key)
+                prev_words = union_memo.get(key)
                 if prev_words is None:
-                    prev_words = prev_memo[key] = set()
-                    for k in before:
-                        prev_words |= grams[k]
+                    prev_words = union_memo[key] = _union(grams, key)
                 f.append(_OWN_OVL(idf.overlap(grams[i], prev_words)))
                 if after:
-                    both = (key, tuple(after))
+                    akey = tuple(after)
+                    both = (key, akey)
                     sec = sec_memo.get(both)
                     if sec is None:
-                        nxt = grams[after[0]].union(*[grams[k] for k in after[1:]])
+                        # only counts: the union's order does not matter here
+                        nxt = union_memo.get(akey)
+                        if nxt is None:
+                            nxt = union_memo[akey] = _union(grams, akey)
                         share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
                         sec = sec_memo[both] = _SEC_OVL(share)
                     f.append(sec)
             else:
                 f.append("own_ovl=none")
-            if len(s) >= 4 and any(s in t or t in s for t in seen_short if s != t):
+            # `any(s in t or t in s for t in seen_short if s != t)`, asked only where a C-level
+            # scan finds s in a seen text or a seen text in s (the hit may be s itself)
+            if (
+                len(s) >= 4
+                and (s in seen_joined or any(map(s.__contains__, seen_short)))
+                and any(s in t or t in s for t in seen_short if s != t)
+            ):
                 f.append("repeats_head")
             seen_short.append(s)
+            seen_joined += "\n" + s
         feats.append(f)
     return feats

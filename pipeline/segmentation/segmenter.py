@@ -759,7 +759,12 @@ class _Draft:
         pending = [_bigrams(p) for p in self.paragraphs[self._bigram_upto :]]
         if len(part) >= max(len(cache), max(map(len, pending), default=0)):
             return part & self.bigrams()  # the article's words may be the smaller set
-        return {k for k in part if k in cache or any(k in g for g in pending)}
+        # which of part's keys the article has, by C-level set operations; then those keys
+        # in part's iteration order, as the intersection would insert them
+        keep = part & cache
+        for g in pending:
+            keep |= part & g
+        return {k for k in part if k in keep}
 
     @property
     def has_body(self) -> bool:
