@@ -93,6 +93,14 @@ class PageIdf:
             return 0.0
         return w.total(part & whole) / total
 
+    def overlap_of(self, part: frozenset[int], common: set[int] | frozenset[int]) -> float:
+        """`overlap(part, whole)` told ``common = part & whole`` (the same set)."""
+        w = self.weights
+        total = w.total(part)
+        if total <= 0:
+            return 0.0
+        return w.total(common) / total
+
 
 _NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))
 
@@ -233,11 +241,11 @@ def unit_own_features(
     return f
 
 
-def _union(grams: list[frozenset[int]], idx: tuple[int, ...]) -> set[int]:
-    """The union of `grams[k]` for k in `idx`: `set()`, then `|=` each in order."""
+def _union(texts: list[str], idx: tuple[int, ...]) -> set[int]:
+    """The union of the bigrams of `texts[k]` for k in `idx`: `set()`, then `|=` each in order."""
     out: set[int] = set()
     for k in idx:
-        out |= grams[k]
+        out |= bigrams(texts[k])
     return out
 
 
@@ -263,15 +271,18 @@ def structure_features(
         )
         for i in range(n)
     ]
-    _grams.prime(texts)  # the page's texts in one pass
-    grams = [bigrams(t) for t in texts]
+    _grams.prime(texts)  # the page's texts in one pass (each set is built when first asked for)
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
     # (up to) three long units before it share; and the IDF weights over the long units,
     # asked for only of the short units' bigrams (`own_ovl` below)
-    asked = frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40])
-    shared, df = _grams.page_counts([texts[i] for i in long_idx], 3, asked)
+    asked = frozenset().union(*[bigrams(t) for t in texts if len(t) <= 40])
+    # and, from the same sort, for a head run between long units: how many bigrams the three
+    # long units after it have, and how many of those the three before it share (`sec_ovl`)
+    # (and each long unit's number of distinct bigrams)
+    shared, df, after_n, after_in, distinct = _grams.page_windows([texts[i] for i in long_idx], 3, asked)
     long_shared = dict(zip(long_idx, shared, strict=True))
+    long_distinct = dict(zip(long_idx, distinct, strict=True))
     idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
     seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
@@ -346,38 +357,64 @@ def structure_features(
         if len(s) > 40:
             # a long paragraph that shares no words with the text before it may open a brief
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
-            g = grams[i]
-            if g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
-                f.append(_PARA_OVL(long_shared[i] / len(g)))
+            n_g = long_distinct[i]  # = len(bigrams(s))
+            if n_g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
+                f.append(_PARA_OVL(long_shared[i] / n_g))
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
             at = bisect_left(long_idx, i)
+            past = bisect_right(long_idx, i)  # at, or at + 1 for a unit of 30-40 characters
             before = long_idx[max(0, at - 3) : at]
-            after = long_idx[bisect_right(long_idx, i) : bisect_right(long_idx, i) + 3]
+            after = long_idx[past : past + 3]
+            whole = True  # `after` holds the three long units after the run (or all left)
             if mark_ahead[i]:
                 # text past the jump marker belongs to the next article, not to this one
                 after = [k for k in after if k < mark_ahead[i]]
+                whole = len(after) == len(long_idx[past : past + 3])
                 f.append(_MARK_AHEAD(mark_ahead[i] - i))
             if before:
-                # the short lines of a head run share the long texts around them: each union
-                # and share is built once (the same set, built the same way, iterated alike)
-                key = tuple(before)
-                prev_words = union_memo.get(key)
-                if prev_words is None:
-                    prev_words = union_memo[key] = _union(grams, key)
-                f.append(_OWN_OVL(idf.overlap(grams[i], prev_words)))
+                # the short lines of a head run share the long texts around them: `part & union
+                # of before` walks part when part is the smaller set (and is then the same set
+                # as keeping part's keys that one of them has, in part's order); the union is
+                # built only where part may not be the smaller (once per run, built alike)
+                part = bigrams(s)
+                gs = [bigrams(texts[k]) for k in before]
+                if len(part) < max(map(len, gs)):
+                    if len(gs) == 3:
+                        g0, g1, g2 = gs
+                        common = {k for k in part if k in g0 or k in g1 or k in g2}
+                    elif len(gs) == 2:
+                        g0, g1 = gs
+                        common = {k for k in part if k in g0 or k in g1}
+                    else:
+                        g0 = gs[0]
+                        common = {k for k in part if k in g0}
+                else:
+                    key = tuple(before)
+                    prev_words = union_memo.get(key)
+                    if prev_words is None:
+                        prev_words = union_memo[key] = _union(texts, key)
+                    common = part & prev_words
+                f.append(_OWN_OVL(idf.overlap_of(part, common)))
                 if after:
-                    akey = tuple(after)
-                    both = (key, akey)
-                    sec = sec_memo.get(both)
-                    if sec is None:
-                        # only counts: the union's order does not matter here
-                        nxt = union_memo.get(akey)
-                        if nxt is None:
-                            nxt = union_memo[akey] = _union(grams, akey)
-                        share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
-                        sec = sec_memo[both] = _SEC_OVL(share)
+                    if past == at and whole:
+                        # the long units just before and just after: counted in one sort
+                        n_after = after_n[at]
+                        sec = _SEC_OVL(after_in[at] / n_after if n_after else 0.0)
+                    else:
+                        key, akey = tuple(before), tuple(after)
+                        sec = sec_memo.get((key, akey))
+                        if sec is None:
+                            # only counts: the unions' order does not matter here
+                            prev_words = union_memo.get(key)
+                            if prev_words is None:
+                                prev_words = union_memo[key] = _union(texts, key)
+                            nxt = union_memo.get(akey)
+                            if nxt is None:
+                                nxt = union_memo[akey] = _union(texts, akey)
+                            share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
+                            sec = sec_memo[key, akey] = _SEC_OVL(share)
                     f.append(sec)
             else:
                 f.append("own_ovl=none")

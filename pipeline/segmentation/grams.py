@@ -48,10 +48,10 @@ def clear() -> None:
 
 def prime(texts: Iterable[str]) -> None:
     """Compute and keep the bigrams of every text not yet known, in one pass."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _memo]
+    todo = [t for t in dict.fromkeys(texts) if t not in _memo and t not in _spans]
     if not todo:
         return
-    if len(_memo) + len(todo) > _MEMO_MAX:
+    if len(_memo) + len(_spans) + len(todo) > _MEMO_MAX:
         clear()
     if sum(map(len, todo)) < _SHORT:
         for t in todo:
@@ -63,7 +63,6 @@ def prime(texts: Iterable[str]) -> None:
     han = ((a >= lo1) & (a <= hi1)) | ((a >= lo0) & (a <= hi0)) | ((a >= lo2) & (a <= hi2))
     pair = han[:-1] & han[1:]
     codes_np = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair]
-    codes = codes_np.tolist()
     # before[k]: how many bigrams start before character k of `joined`, asked only at each
     # text's first and last character (an empty last text starts past the end: clipped)
     before = np.concatenate(([0], np.cumsum(pair)))
@@ -72,8 +71,9 @@ def prime(texts: Iterable[str]) -> None:
     last = len(before) - 1
     los = before[np.minimum(starts, last)].tolist()
     his = before[np.minimum(np.maximum(starts, starts + lens - 1), last)].tolist()
+    # each text's set is built when first asked for (`bigrams`), from its span: the same ints
+    # in the same order as a set built here, so the same set (many long texts never are)
     for t, lo, hi in zip(todo, los, his, strict=True):
-        _memo[t] = frozenset(codes[lo:hi])
         _spans[t] = (codes_np, lo, hi)
 
 
@@ -81,8 +81,15 @@ def bigrams(text: str) -> frozenset[int]:
     """The Han bigrams of a text (memoised per issue; callers never change the set)."""
     found = _memo.get(text)
     if found is None:
-        prime((text,))
-        found = _memo[text]
+        span = _spans.get(text)
+        if span is None:
+            prime((text,))
+            found = _memo.get(text)
+            if found is not None:
+                return found
+            span = _spans[text]
+        codes, lo, hi = span
+        found = _memo[text] = frozenset(codes[lo:hi].tolist())
     return found
 
 
@@ -128,6 +135,51 @@ def page_counts(texts: list[str], window: int, asked: frozenset[int]) -> tuple[l
         found = counts > 0
         df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
     return shared, df
+
+
+def page_windows(
+    texts: list[str], window: int, asked: frozenset[int]
+) -> tuple[list[int], dict[int, int], list[int], list[int], list[int]]:
+    """`page_counts(texts, window, asked)`, and from the same sort, for every c in
+    0 … len(texts): ``len(N)`` and ``len(N & P)``, where N is the union of the bigrams of
+    ``texts[c : c + window]`` and P that of ``texts[max(0, c - window) : c]`` (the words of
+    the long units after a head run and of those before it, counted without building either
+    union; only counts, so no set order is involved); and each text's number of distinct
+    bigrams, ``len(bigrams(text))``."""
+    m = len(texts)
+    if not m:
+        return [], {}, [0], [0], []
+    keys, _, m = _pairs(texts)
+    if not len(keys):
+        return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * m
+    code, pos = np.divmod(keys, m)
+    step = pos[1:] - pos[:-1]
+    same = code[1:] == code[:-1]
+    hit = same & (step >= 1) & (step <= window)
+    shared = np.bincount(pos[1:][hit], minlength=m).tolist()
+    first = np.concatenate(([True], ~same | (step != 0)))  # each (bigram, text) once
+    df: dict[int, int] = {}
+    if asked:
+        distinct = code[first]
+        a = np.fromiter(asked, dtype=np.int64, count=len(asked))
+        counts = np.searchsorted(distinct, a, "right") - np.searchsorted(distinct, a, "left")
+        found = counts > 0
+        df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
+    # per distinct (bigram, text): the text's position p and the latest earlier text with the
+    # bigram, q (far below 0 where none). The pair is the first of its bigram in
+    # texts[c : c + window] for c in [max(q + 1, p - window + 1), p], and that bigram is also
+    # in texts[c - window : c] when moreover c <= q + window: a range of c each, counted by
+    # adding 1 at its start and -1 past its end
+    dcode, dpos = code[first], pos[first]
+    prev = np.concatenate(([-2 * window - 2], dpos[:-1]))
+    prev[np.concatenate(([True], dcode[1:] != dcode[:-1]))] = -2 * window - 2
+    lo = np.maximum(np.maximum(prev + 1, dpos - (window - 1)), 0)
+    in_n = np.bincount(lo, minlength=m + 2) - np.bincount(dpos + 1, minlength=m + 2)
+    hi = np.minimum(dpos, prev + window)
+    ok = lo <= hi
+    in_both = np.bincount(lo[ok], minlength=m + 2) - np.bincount(hi[ok] + 1, minlength=m + 2)
+    n_after, n_both = np.cumsum(in_n)[: m + 1].tolist(), np.cumsum(in_both)[: m + 1].tolist()
+    return shared, df, n_after, n_both, np.bincount(dpos, minlength=m).tolist()
 
 
 def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
