@@ -280,7 +280,10 @@ def structure_features(
     # and, from the same sort, for a head run between long units: how many bigrams the three
     # long units after it have, and how many of those the three before it share (`sec_ovl`)
     # (and each long unit's number of distinct bigrams)
-    shared, df, after_n, after_in, distinct = _grams.page_windows([texts[i] for i in long_idx], 3, asked)
+    # (`after_in_gap`: where the run's own line is a long unit, between the two)
+    shared, df, after_n, after_in, after_in_gap, distinct = _grams.page_windows(
+        [texts[i] for i in long_idx], 3, asked
+    )
     long_shared = dict(zip(long_idx, shared, strict=True))
     long_distinct = dict(zip(long_idx, distinct, strict=True))
     idf = PageIdf.of_counts(df, len(long_idx))
@@ -398,10 +401,11 @@ def structure_features(
                     common = part & prev_words
                 f.append(_OWN_OVL(idf.overlap_of(part, common)))
                 if after:
-                    if past == at and whole:
+                    if whole:
                         # the long units just before and just after: counted in one sort
-                        n_after = after_n[at]
-                        sec = _SEC_OVL(after_in[at] / n_after if n_after else 0.0)
+                        n_after = after_n[past]
+                        n_in = after_in[past] if past == at else after_in_gap[past]
+                        sec = _SEC_OVL(n_in / n_after if n_after else 0.0)
                     else:
                         key, akey = tuple(before), tuple(after)
                         sec = sec_memo.get((key, akey))

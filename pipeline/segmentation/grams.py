@@ -139,47 +139,72 @@ def page_counts(texts: list[str], window: int, asked: frozenset[int]) -> tuple[l
 
 def page_windows(
     texts: list[str], window: int, asked: frozenset[int]
-) -> tuple[list[int], dict[int, int], list[int], list[int], list[int]]:
+) -> tuple[list[int], dict[int, int], list[int], list[int], list[int], list[int]]:
     """`page_counts(texts, window, asked)`, and from the same sort, for every c in
-    0 … len(texts): ``len(N)`` and ``len(N & P)``, where N is the union of the bigrams of
-    ``texts[c : c + window]`` and P that of ``texts[max(0, c - window) : c]`` (the words of
-    the long units after a head run and of those before it, counted without building either
-    union; only counts, so no set order is involved); and each text's number of distinct
-    bigrams, ``len(bigrams(text))``."""
+    0 … len(texts): ``len(N)``, ``len(N & P)`` and ``len(N & Q)``, where N is the union of
+    the bigrams of ``texts[c : c + window]``, P that of ``texts[max(0, c - window) : c]`` and
+    Q that of ``texts[max(0, c - 1 - window) : c - 1]`` (the words of the long units after a
+    head run and of those before it, where the run's own line may be one of the long units:
+    counted without building any union; only counts, so no set order is involved); and each
+    text's number of distinct bigrams, ``len(bigrams(text))``."""
     m = len(texts)
     if not m:
-        return [], {}, [0], [0], []
-    keys, _, m = _pairs(texts)
-    if not len(keys):
-        return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * m
-    code, pos = np.divmod(keys, m)
+        return [], {}, [0], [0], [0], []
+    prime(texts)
+    arrays = [code_array(t) for t in texts]
+    lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
+    if not lens.any():
+        return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * (m + 1), [0] * m
+    # (bigram, position) as one sortable int: bigrams are < 2**32, positions < 2**shift
+    shift = m.bit_length()
+    keys = (np.concatenate(arrays) << shift) | np.repeat(np.arange(m, dtype=np.int64), lens)
+    keys.sort()
+    code, pos = keys >> shift, keys & ((1 << shift) - 1)
     step = pos[1:] - pos[:-1]
     same = code[1:] == code[:-1]
     hit = same & (step >= 1) & (step <= window)
     shared = np.bincount(pos[1:][hit], minlength=m).tolist()
     first = np.concatenate(([True], ~same | (step != 0)))  # each (bigram, text) once
+    dcode, dpos = code[first], pos[first]
     df: dict[int, int] = {}
     if asked:
-        distinct = code[first]
         a = np.fromiter(asked, dtype=np.int64, count=len(asked))
-        counts = np.searchsorted(distinct, a, "right") - np.searchsorted(distinct, a, "left")
+        counts = np.searchsorted(dcode, a, "right") - np.searchsorted(dcode, a, "left")
         found = counts > 0
         df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
-    # per distinct (bigram, text): the text's position p and the latest earlier text with the
-    # bigram, q (far below 0 where none). The pair is the first of its bigram in
-    # texts[c : c + window] for c in [max(q + 1, p - window + 1), p], and that bigram is also
-    # in texts[c - window : c] when moreover c <= q + window: a range of c each, counted by
-    # adding 1 at its start and -1 past its end
-    dcode, dpos = code[first], pos[first]
-    prev = np.concatenate(([-2 * window - 2], dpos[:-1]))
-    prev[np.concatenate(([True], dcode[1:] != dcode[:-1]))] = -2 * window - 2
-    lo = np.maximum(np.maximum(prev + 1, dpos - (window - 1)), 0)
-    in_n = np.bincount(lo, minlength=m + 2) - np.bincount(dpos + 1, minlength=m + 2)
-    hi = np.minimum(dpos, prev + window)
+    # per distinct (bigram, text): the text's position p, and the latest earlier texts with
+    # the bigram, q1 and q2 (far below 0 where none). The pair is the first of its bigram in
+    # texts[c : c + window] for c in [max(q1 + 1, p - window + 1), p]; that bigram is also in
+    # P when moreover c <= q1 + window; and in Q when c - 1 - window <= q1 <= c - 2, or
+    # c = q1 + 1 and q2 >= c - 1 - window. Each is a range of c, counted by adding 1 at its
+    # start and -1 past its end
+    none = -4 * window - 4
+    new_code = np.concatenate(([True], dcode[1:] != dcode[:-1]))
+    q1 = np.concatenate(([none], dpos[:-1]))
+    q1[new_code] = none
+    q2 = np.concatenate(([none], q1[:-1]))
+    q2[new_code] = none
+    q2[np.concatenate(([False], new_code[:-1]))] = none
+    lo = np.maximum(np.maximum(q1 + 1, dpos - (window - 1)), 0)
+    size = m + 2
+    in_n = np.cumsum(np.bincount(lo, minlength=size) - np.bincount(dpos + 1, minlength=size))
+    hi = np.minimum(dpos, q1 + window)
     ok = lo <= hi
-    in_both = np.bincount(lo[ok], minlength=m + 2) - np.bincount(hi[ok] + 1, minlength=m + 2)
-    n_after, n_both = np.cumsum(in_n)[: m + 1].tolist(), np.cumsum(in_both)[: m + 1].tolist()
-    return shared, df, n_after, n_both, np.bincount(dpos, minlength=m).tolist()
+    in_p = np.cumsum(np.bincount(lo[ok], minlength=size) - np.bincount(hi[ok] + 1, minlength=size))
+    lo_q = np.maximum(lo, q1 + 2)
+    hi_q = np.minimum(dpos, q1 + window + 1)
+    ok = lo_q <= hi_q
+    in_q = np.bincount(lo_q[ok], minlength=size) - np.bincount(hi_q[ok] + 1, minlength=size)
+    at_q1 = (q1 + 1 >= dpos - (window - 1)) & (q2 >= q1 - window) & (q1 >= 0)
+    in_q = np.cumsum(in_q) + np.bincount(q1[at_q1] + 1, minlength=size)
+    return (
+        shared,
+        df,
+        in_n[: m + 1].tolist(),
+        in_p[: m + 1].tolist(),
+        in_q[: m + 1].tolist(),
+        np.bincount(dpos, minlength=m).tolist(),
+    )
 
 
 def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
