@@ -59,6 +59,8 @@ _SUBJECT_FIRST_RE = re.compile(
 _VERB_FIRST_RE = re.compile(
     r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在|对|将|给|跑出|打造|推动|做好|坚持|聚焦|加快|抓好|念好|下好|织密|筑牢|守好)"
 )
+# the first characters `_VERB_FIRST_RE` can match
+_VERB_FIRST_FIRST = frozenset("一从让把向为用以在对将给跑打推做坚聚加抓念下织筑守")
 _QA_RE = re.compile(r"^(?:记者|问|答|主持人|[^\s，。：:]{1,6})[:：]")
 _PREV_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "column", "name", "caption", "ellipsis", "news")
 _NEXT_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "news", "column", "caption", "name", "qa")
@@ -199,12 +201,13 @@ def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
     s = text
+    nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
     f = [
         *(shape if shape is not None else shape_features(s)),
         "kind=" + kind,
-        _NLINES[min(len(unit.lines), 3)],
-        _GAPB[min(unit.gap_before, 2)],
-        _GAPA[min(unit.gap_after, 2)],
+        _NLINES[nl if nl < 3 else 3],
+        _GAPB[gb if gb < 2 else 2],
+        _GAPA[ga if ga < 2 else 2],
     ]
     if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
         f += notice_cues(s)
@@ -220,7 +223,7 @@ def unit_own_features(
             f.append("quoted")
         if _SUBJECT_FIRST_RE.match(s):
             f.append("subject_first")
-        if _VERB_FIRST_RE.match(s):
+        if s[:1] in _VERB_FIRST_FIRST and _VERB_FIRST_RE.match(s):
             f.append("verb_first")
         if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (
             looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)

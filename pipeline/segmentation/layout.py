@@ -291,18 +291,53 @@ class NeighbourView(dict):
         return list(filter(None, map(self.__getitem__, feats)))
 
 
+class _ViewTable(dict):
+    """feature -> its form in each of a fixed tuple of views (`NeighbourView`), one lookup
+    for all of them."""
+
+    def __init__(self, views: tuple[NeighbourView, ...]) -> None:
+        super().__init__()
+        self.views = views
+
+    def __missing__(self, x: str) -> tuple[str, ...]:
+        v = self[x] = tuple(view[x] for view in self.views)
+        return v
+
+
+_VIEW_TABLES: dict[tuple[int, ...], _ViewTable] = {}
+
+
 def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[list[str]]]:
     """Per view, each item's features as neighbours see them. Items of one shape (a page of
-    wrapped body lines has many) share one computation."""
+    wrapped body lines has many) share one computation; each feature is looked up once for
+    all the views (`view.of(o)` of each view, the same lists)."""
+    key_views = tuple(map(id, views))
+    table = _VIEW_TABLES.get(key_views)
+    if table is None or table.views != views:
+        table = _VIEW_TABLES[key_views] = _ViewTable(views)
+    get = table.__getitem__
+    n = len(views)
     memo: dict[tuple[str, ...], list[list[str]]] = {}
     rows = []
     for o in own:
         key = tuple(o)
         row = memo.get(key)
         if row is None:
-            row = memo[key] = [view.of(o) for view in views]
+            vs = list(map(get, o))
+            if n == 3:
+                row = [[v[0] for v in vs if v[0]], [v[1] for v in vs if v[1]], [v[2] for v in vs if v[2]]]
+            elif n == 4:
+                row = [
+                    [v[0] for v in vs if v[0]],
+                    [v[1] for v in vs if v[1]],
+                    [v[2] for v in vs if v[2]],
+                    [v[3] for v in vs if v[3]],
+                ]
+            else:
+                row = [[v[k] for v in vs if v[k]] for k in range(n)]
+            memo[key] = row
         rows.append(row)
-    return [[row[k] for row in rows] for k in range(len(views))]
+    return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(n)]
 
 
 _AS_PREV = NeighbourView("p:", drop=("commas", "lead"))

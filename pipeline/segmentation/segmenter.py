@@ -238,7 +238,14 @@ class Segmenter:
         glued = split_glued(s) if "讯" in head or "电" in head else None
         if glued is not None:
             return GLUED, {"byline": glued[0], "text": glued[1]}
-        if _BYLINE_CHAR_RE.search(s) and is_standalone_byline(s, self.opts.max_byline_chars):
+        # a standalone byline is at most `max_byline_chars` long, stripped (`is_standalone_byline`'s
+        # first test): the long lines of body text skip the character scan
+        max_byline = self.opts.max_byline_chars
+        if (
+            (n <= max_byline or len(s.strip()) <= max_byline)
+            and _BYLINE_CHAR_RE.search(s)
+            and is_standalone_byline(s, max_byline)
+        ):
             return BYLINE, {}
         if self._headline_like(s, terminal):
             return HEAD, {}
