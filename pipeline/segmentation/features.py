@@ -284,11 +284,23 @@ def structure_features(
     # long units after it have, and how many of those the three before it share (`sec_ovl`)
     # (and each long unit's number of distinct bigrams)
     # (`after_in_gap`: where the run's own line is a long unit, between the two)
-    shared, df, after_n, after_in, after_in_gap, distinct = _grams.page_windows(
+    shared, df, after_n, after_in, after_in_gap, distinct, index = _grams.page_windows(
         [texts[i] for i in long_idx], 3, asked
     )
     long_shared = dict(zip(long_idx, shared, strict=True))
     long_distinct = dict(zip(long_idx, distinct, strict=True))
+    # which bigrams of each short unit one of the (up to) three long units before it holds,
+    # from the same sort (no sets of those long units built)
+    short_idx = [i for i in range(n) if len(texts[i]) <= 40 and bisect_left(long_idx, i)]
+    found_before = dict(
+        zip(
+            short_idx,
+            _grams.present_before(
+                index, [bigrams(texts[i]) for i in short_idx], [bisect_left(long_idx, i) for i in short_idx], 3
+            ),
+            strict=True,
+        )
+    )
     idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
     seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
@@ -385,17 +397,8 @@ def structure_features(
                 # as keeping part's keys that one of them has, in part's order); the union is
                 # built only where part may not be the smaller (once per run, built alike)
                 part = bigrams(s)
-                gs = [bigrams(texts[k]) for k in before]
-                if len(part) < max(map(len, gs)):
-                    if len(gs) == 3:
-                        g0, g1, g2 = gs
-                        common = {k for k in part if k in g0 or k in g1 or k in g2}
-                    elif len(gs) == 2:
-                        g0, g1 = gs
-                        common = {k for k in part if k in g0 or k in g1}
-                    else:
-                        g0 = gs[0]
-                        common = {k for k in part if k in g0}
+                if len(part) < max([long_distinct[k] for k in before]):
+                    common = {k for k, hit in zip(part, found_before[i], strict=True) if hit}
                 else:
                     key = tuple(before)
                     prev_words = union_memo.get(key)

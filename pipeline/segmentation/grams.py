@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 
 import numpy as np
 
@@ -139,24 +140,26 @@ def page_counts(texts: list[str], window: int, asked: frozenset[int]) -> tuple[l
 
 def page_windows(
     texts: list[str], window: int, asked: frozenset[int]
-) -> tuple[list[int], dict[int, int], list[int], list[int], list[int], list[int]]:
+) -> tuple[list[int], dict[int, int], list[int], list[int], list[int], list[int], tuple[np.ndarray, int]]:
     """`page_counts(texts, window, asked)`, and from the same sort, for every c in
     0 … len(texts): ``len(N)``, ``len(N & P)`` and ``len(N & Q)``, where N is the union of
     the bigrams of ``texts[c : c + window]``, P that of ``texts[max(0, c - window) : c]`` and
     Q that of ``texts[max(0, c - 1 - window) : c - 1]`` (the words of the long units after a
     head run and of those before it, where the run's own line may be one of the long units:
     counted without building any union; only counts, so no set order is involved); and each
-    text's number of distinct bigrams, ``len(bigrams(text))``."""
+    text's number of distinct bigrams, ``len(bigrams(text))``; and the sorted distinct
+    (bigram, position) keys, for `present_before`."""
     m = len(texts)
     if not m:
-        return [], {}, [0], [0], [0], []
+        return [], {}, [0], [0], [0], [], (np.zeros(0, dtype=np.int64), 1)
     prime(texts)
     arrays = [code_array(t) for t in texts]
     lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
-    if not lens.any():
-        return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * (m + 1), [0] * m
-    # (bigram, position) as one sortable int: bigrams are < 2**32, positions < 2**shift
+    # (bigram, position) as one sortable int: bigrams are < 2**32, positions <= m < 2**shift
     shift = m.bit_length()
+    if not lens.any():
+        empty = (np.zeros(0, dtype=np.int64), shift)
+        return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * (m + 1), [0] * m, empty
     keys = (np.concatenate(arrays) << shift) | np.repeat(np.arange(m, dtype=np.int64), lens)
     keys.sort()
     code, pos = keys >> shift, keys & ((1 << shift) - 1)
@@ -204,7 +207,34 @@ def page_windows(
         in_p[: m + 1].tolist(),
         in_q[: m + 1].tolist(),
         np.bincount(dpos, minlength=m).tolist(),
+        (keys[first], shift),
     )
+
+
+def present_before(
+    index: tuple[np.ndarray, int], parts: list[frozenset[int]], ats: list[int], window: int
+) -> list[list[bool]]:
+    """For each set of bigrams `parts[j]`, in its iteration order: is the bigram in one of the
+    texts at positions ``max(0, ats[j] - window) … ats[j] - 1`` of the `page_windows` call
+    that built `index`? (One search over the sorted keys for all the parts: the latest
+    earlier text holding each bigram.)"""
+    keys, shift = index
+    lens = [len(p) for p in parts]
+    total = sum(lens)
+    if not total or not len(keys):
+        return [[False] * k for k in lens]
+    flat = np.fromiter(chain.from_iterable(parts), dtype=np.int64, count=total)
+    at = np.repeat(np.array(ats, dtype=np.int64), lens)
+    idx = np.searchsorted(keys, (flat << shift) | at) - 1  # the last key below (bigram, at)
+    found = keys[np.maximum(idx, 0)]
+    hit = ((found >> shift) == flat) & ((found & ((1 << shift) - 1)) >= at - window) & (idx >= 0)
+    flags = hit.tolist()
+    out = []
+    pos = 0
+    for k in lens:
+        out.append(flags[pos : pos + k])
+        pos += k
+    return out
 
 
 def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
