@@ -12,7 +12,7 @@ them as binary attributes, so the model file alone says what the tagger knows.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter
 from itertools import chain
 
@@ -291,16 +291,19 @@ def structure_features(
     long_distinct = dict(zip(long_idx, distinct, strict=True))
     # which bigrams of each short unit one of the (up to) three long units before it holds,
     # from the same sort (no sets of those long units built)
-    short_idx = [i for i in range(n) if len(texts[i]) <= 40 and bisect_left(long_idx, i)]
+    # (`at[i]`: how many long units come before short unit i)
+    at_of = {i: bisect_left(long_idx, i) for i in range(n) if len(texts[i]) <= 40}
+    short_idx = [i for i, a in at_of.items() if a]
     found_before = dict(
         zip(
             short_idx,
-            _grams.present_before(
-                index, [bigrams(texts[i]) for i in short_idx], [bisect_left(long_idx, i) for i in short_idx], 3
-            ),
+            _grams.present_before(index, [bigrams(texts[i]) for i in short_idx], [at_of[i] for i in short_idx], 3),
             strict=True,
         )
     )
+    # the largest bigram set among the (up to) three long units before position c
+    max_before = [max(distinct[max(0, c - 3) : c], default=0) for c in range(len(long_idx) + 1)]
+    sec_of: dict[tuple[int, bool], str] = {}  # `sec_ovl` by (past, the run's line is long)
     idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
     seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
@@ -381,8 +384,8 @@ def structure_features(
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
-            at = bisect_left(long_idx, i)
-            past = bisect_right(long_idx, i)  # at, or at + 1 for a unit of 30-40 characters
+            at = at_of[i]
+            past = at + 1 if len(s) >= 30 else at  # a unit of 30-40 characters is a long unit too
             before = long_idx[max(0, at - 3) : at]
             after = long_idx[past : past + 3]
             whole = True  # `after` holds the three long units after the run (or all left)
@@ -397,7 +400,7 @@ def structure_features(
                 # as keeping part's keys that one of them has, in part's order); the union is
                 # built only where part may not be the smaller (once per run, built alike)
                 part = bigrams(s)
-                if len(part) < max([long_distinct[k] for k in before]):
+                if len(part) < max_before[at]:
                     common = {k for k, hit in zip(part, found_before[i], strict=True) if hit}
                 else:
                     key = tuple(before)
@@ -409,9 +412,11 @@ def structure_features(
                 if after:
                     if whole:
                         # the long units just before and just after: counted in one sort
-                        n_after = after_n[past]
-                        n_in = after_in[past] if past == at else after_in_gap[past]
-                        sec = _SEC_OVL(n_in / n_after if n_after else 0.0)
+                        sec = sec_of.get((past, past == at))
+                        if sec is None:
+                            n_after = after_n[past]
+                            n_in = after_in[past] if past == at else after_in_gap[past]
+                            sec = sec_of[past, past == at] = _SEC_OVL(n_in / n_after if n_after else 0.0)
                     else:
                         key, akey = tuple(before), tuple(after)
                         sec = sec_memo.get((key, akey))
