@@ -125,12 +125,21 @@ def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -
     width, but its prose lines (long, with a clause separator inside) stop in mid-sentence.
     On a paragraph-per-line page at most about a fifth of them do (measured on the corpus:
     <= 0.23 against >= 0.73 on hard-wrapped pages); its width is then the 90th percentile."""
-    prose = [
-        (o, w)
-        for t, o, w in zip(texts, open_ends, widths, strict=True)
-        if len(t) >= 10 and t[-1] not in "：:" and _CLAUSE_SEP_RE.search(t)
+    # `len(prose) < 6 or n_open < 0.6 * len(prose)` with prose = the lines that are long, do
+    # not end on a colon and hold a clause separator, n_open those of them that stop open:
+    # the open ones counted first, then the closed ones only until the share of open ones
+    # falls below 0.6 (it only falls as closed ones are added), which answers None
+    maybe = [
+        (t, o) for t, o in zip(texts, open_ends, strict=True) if len(t) >= 10 and t[-1] not in "：:"
     ]
-    if len(prose) < 6 or sum(o for o, _ in prose) < 0.6 * len(prose):
+    n_open = sum(1 for t, o in maybe if o and _CLAUSE_SEP_RE.search(t))
+    n_prose = n_open
+    for t, o in maybe:
+        if not o and _CLAUSE_SEP_RE.search(t):
+            n_prose += 1
+            if n_open < 0.6 * n_prose:
+                return None
+    if n_prose < 6 or n_open < 0.6 * n_prose:
         return None
     long_w = sorted(w for w in widths if w >= 10)
     return float(long_w[int(0.9 * (len(long_w) - 1))])
