@@ -599,3 +599,15 @@ def test_neighbour_views_as_each_views_own() -> None:
         for vs in (views, lviews, views[:1], views[:2]):
             got = L.neighbour_views(own, *vs)
             assert got == [[v.of(o) for o in own] for v in vs]
+
+
+def test_line_kinds_fold_only_where_asked() -> None:
+    """`_line_kind` folds a line only when it holds 转 or 接 or does not end a sentence: the
+    same kinds as with the fold always taken (folding makes and takes neither character)."""
+    folded = "".join(map(chr, P._FOLD_WIDTH)) + "".join(map(chr, P._FOLD_WIDTH.values()))
+    assert "转" not in folded and "接" not in folded
+    seg = Segmenter()
+    for s in [*LINES, *_fuzz(3000)]:
+        f = P.ocr_fold(s)
+        assert ("转" in f) == ("转" in s) and ("接" in f) == ("接" in s)
+        assert seg.line_kind(s)[0] == seg._line_kind(s)[0]

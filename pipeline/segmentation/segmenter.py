@@ -205,21 +205,24 @@ class Segmenter:
             return NOISE, {"noise_kind": "configured"}
         terminal = ends_sentence(s)  # = is_terminal(s)
         if n <= 80:
-            # cheap guards first: this runs for every line of every issue
-            f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
-            if "转" in f:
-                m = MARK_TO_RE.fullmatch(f)
-                if m:
-                    return MARK_TO, {"page": _page(m.group("page"))}
-            if "接" in f:
-                m = MARK_FROM_RE.fullmatch(f)
-                if m:
-                    return MARK_FROM, {"page": _page(m.group("page"))}
-            if not terminal and _HAS_NUMBER_RE.search(f) and (
-                (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
-                or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
-            ):
-                return NOISE, {"noise_kind": "page_header"}
+            # cheap guards first: this runs for every line of every issue. The folded form is
+            # asked only by markers (转, 接: folding neither makes nor takes one) and by page
+            # headers (never a line that ends a sentence): most body lines need no fold
+            if "转" in s or "接" in s or not terminal:
+                f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
+                if "转" in f:
+                    m = MARK_TO_RE.fullmatch(f)
+                    if m:
+                        return MARK_TO, {"page": _page(m.group("page"))}
+                if "接" in f:
+                    m = MARK_FROM_RE.fullmatch(f)
+                    if m:
+                        return MARK_FROM, {"page": _page(m.group("page"))}
+                if not terminal and _HAS_NUMBER_RE.search(f) and (
+                    (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
+                    or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
+                ):
+                    return NOISE, {"noise_kind": "page_header"}
             if (s[:1] in EDITOR_FIRST and EDITOR_RE.match(s)) or (
                 not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)
             ):
