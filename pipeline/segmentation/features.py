@@ -301,8 +301,6 @@ def structure_features(
             strict=True,
         )
     )
-    # the largest bigram set among the (up to) three long units before position c
-    max_before = [max(distinct[max(0, c - 3) : c], default=0) for c in range(len(long_idx) + 1)]
     sec_of: dict[tuple[int, bool], str] = {}  # `sec_ovl` by (past, the run's line is long)
     idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
@@ -336,6 +334,8 @@ def structure_features(
             nxt_mark = 0
     last_head = last_byline = -100
     glued_byline = False
+    para_edges, para_labels = _PARA_OVL.edges, _PARA_OVL.labels
+    own_edges, own_labels = _OWN_OVL.edges, _OWN_OVL.labels
     top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
     for i in range(n):
         s = texts[i]
@@ -380,7 +380,7 @@ def structure_features(
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
             n_g = long_distinct[i]  # = len(bigrams(s))
             if n_g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
-                f.append(_PARA_OVL(long_shared[i] / n_g))
+                f.append(para_labels[bisect_left(para_edges, long_shared[i] / n_g)])  # = _PARA_OVL(…)
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
@@ -400,7 +400,8 @@ def structure_features(
                 # as keeping part's keys that one of them has, in part's order); the union is
                 # built only where part may not be the smaller (once per run, built alike)
                 part = bigrams(s)
-                if len(part) < max_before[at]:
+                # (the largest of the before-units' sets, counted in the sort)
+                if len(part) < max(distinct[max(0, at - 3) : at]):
                     common = {k for k, hit in zip(part, found_before[i], strict=True) if hit}
                 else:
                     key = tuple(before)
@@ -408,7 +409,7 @@ def structure_features(
                     if prev_words is None:
                         prev_words = union_memo[key] = _union(texts, key)
                     common = part & prev_words
-                f.append(_OWN_OVL(idf.overlap_of(part, common)))
+                f.append(own_labels[bisect_left(own_edges, idf.overlap_of(part, common))])  # = _OWN_OVL(…)
                 if after:
                     if whole:
                         # the long units just before and just after: counted in one sort
