@@ -378,7 +378,8 @@ def layout_features(
     page = [f"page={stats.kind}"]
     own: list[list[str]] = []
     for i in range(n):
-        f = [*shapes[i], "kind=" + kinds[i], _GAP[min(gaps[i], 2)]]
+        g = gaps[i]
+        f = [*shapes[i], "kind=" + kinds[i], _GAP[g if g < 2 else 2]]
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
