@@ -480,15 +480,20 @@ def test_opening_decision_as_the_full_score() -> None:
 ROUND4_CHROME = [
     "代表", "人民代表大会", "仅代表作者观点", "只代表作者本人观点", "不代表本网立场", "不代表本报观点", "阅读", "阅读全文",
     "阅读数", "浏览量", "浏览", "点击", "点击图片查看", "点击量", "查看", "版权", "版权声明", "展开全文", "：", "3",
+    "2024-09-01 12:30", "· ", "• ", "（", "(", "责任编辑：", "编辑:", "王某", "举报", "评论 ", "首页", " 推荐", " 本地",
+    "社会", "国内", "PDF", "来源：", "上一篇", "相关阅读", "国", "在", "发展",
 ]  # fmt: skip
 
 
 def test_round4_guards() -> None:
     rng = random.Random(4)
     words = CHROME_WORDS + ROUND4_CHROME
-    chrome = ["".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(20000)]
+    chrome = ["".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(40000)]
+    chrome += [w + s for w in P._CHROME_STARTS for s in ("", "：株洲日报", " 12", " 推荐 本地", "王某")]
     for s in [*LINES, *_fuzz(3000), *chrome]:
-        if P.SITE_CHROME_RE.search(s):
+        # line texts are stripped: a leading space never reaches the line kinds (the editor
+        # alternative's `^[（(]?\s*` would match one; the gate, now as before, does not)
+        if P.SITE_CHROME_RE.search(s) and not s[:1].isspace():
             assert P.maybe_site_chrome(s), s
         if F._VERB_FIRST_RE.match(s):
             assert s[:1] in F._VERB_FIRST_FIRST, s
@@ -611,3 +616,22 @@ def test_line_kinds_fold_only_where_asked() -> None:
         f = P.ocr_fold(s)
         assert ("转" in f) == ("转" in s) and ("接" in f) == ("接" in s)
         assert seg.line_kind(s)[0] == seg._line_kind(s)[0]
+
+
+def test_possible_cues_as_the_combined_gate() -> None:
+    """The cue gate split into literal tokens and an 11-digit scan finds the cues the one
+    combined pattern (digits first, then the tokens, then the cue characters) found."""
+    chars = "".join(sorted({c for v in F._CUE_NEEDS.values() for c in v}))
+    combined = re.compile(r"\d{11}|://|www\.|\.c|@|[" + re.escape(chars) + "]")
+
+    def plain(s: str) -> set[str]:
+        out: set[str] = set()
+        for tok in set(combined.findall(s)):
+            out |= F._CUE_TOKENS.get(tok, F._PHONE_ONLY)
+        return out
+
+    rng = random.Random(71)
+    bits = ["13812345678", "0731-22334455", "://", "www.", "@a.cn", ".com", ":", "：", "电话", "１２３４５６７８９０１２", "123456789012345", "a", "株洲"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 6))) for _ in range(5000)]
+    for s in [*LINES, *_fuzz(3000), *fuzz]:
+        assert F._possible_cues(s) == plain(s), s

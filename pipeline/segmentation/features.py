@@ -125,11 +125,13 @@ _CUE_TOKENS[".c"] = _CUE_TOKENS["@"] = frozenset({"url"})
 for _cue, _chars in _CUE_NEEDS.items():
     for _c in _chars:
         _CUE_TOKENS[_c] = _CUE_TOKENS.get(_c, frozenset()) | {_cue}
+# the tokens other than a phone number's 11 digits, every alternative a literal (the regex
+# engine then scans for their first characters; `://` before the `:` it starts with), and
+# the 11 digits apart (no token holds a digit, so a run of digits is found the same)
 _CUE_GATE_RE = re.compile(
-    r"\d{11}|://|www\.|\.c|@|["
-    + re.escape("".join(sorted({c for v in _CUE_NEEDS.values() for c in v})))
-    + "]"
+    "://|www\\.|\\.c|@|" + "|".join(map(re.escape, sorted({c for v in _CUE_NEEDS.values() for c in v})))
 )
+_ELEVEN_DIGITS_RE = re.compile(r"\d" * 11)  # = \d{11}, opening with its class (scanned for first)
 
 
 _PHONE_ONLY = frozenset({"phone"})  # a run of 11 digits (a mobile number)
@@ -138,7 +140,9 @@ _PHONE_ONLY = frozenset({"phone"})  # a run of 11 digits (a mobile number)
 def _possible_cues(s: str) -> set[str]:
     out: set[str] = set()
     for tok in set(_CUE_GATE_RE.findall(s)):
-        out |= _CUE_TOKENS.get(tok, _PHONE_ONLY)
+        out |= _CUE_TOKENS[tok]
+    if _ELEVEN_DIGITS_RE.search(s):
+        out |= _PHONE_ONLY
     return out
 
 

@@ -75,17 +75,37 @@ _CHROME_FIRST = frozenset(
     "上下返版本相猜推热延来稿文信发更P"
     "举写评点收转分打在首视政要时社财体娱科教旅图专直国民（(责编审监值·•0123456789"
 )
+# (every alternative opens with a literal character, so the regex engine scans for those
+# characters first instead of trying each alternative at every position)
 _CHROME_NEEDS_RE = re.compile(
-    r"[>＞›»【\[©_｜|]|分享到|打印本页|关闭窗口|字号|阅读[量数全]|浏览[量次]|点击[量数查图]|查看原图|版权[所声]|未经授权"
-    r"|ICP备|Copyright|数字报|电子版|全文|[仅只]代表|不代表"
+    r">|＞|›|»|【|\[|©|_|｜|\||分享到|打印本页|关闭窗口|字号|阅读[量数全]|浏览[量次]|点击[量数查图]|查看原图|版权[所声]"
+    r"|未经授权|ICP备|Copyright|数字报|电子版|全文|仅代表|只代表|不代表"
 )
 _CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代]")
 
 
+# How SITE_CHROME_RE's anchored alternatives start (besides the breadcrumb, which needs a
+# `>`-like character anyway): a word of theirs, a bracket, a middle dot, `PDF`, or a digit
+# (a time stamp); each begins with a character of _CHROME_FIRST
+_CHROME_STARTS = (
+    "上一篇", "下一篇", "上一版", "下一版", "返回目录", "返回首页", "返回上页", "版面导航", "本版新闻", "本版导航",
+    "相关新闻", "相关阅读", "相关报道", "猜你喜欢", "推荐阅读", "热点推荐", "热门推荐", "延伸阅读",
+    "来源", "稿源", "文章来源", "信息来源", "发布时间", "发布日期", "更新时间", "PDF",
+    "举报", "写评论", "评论", "点赞", "收藏", "转发", "分享", "打赏", "在看",
+    "首页", "推荐", "本地", "视频", "政务", "要闻", "时政", "社会", "财经", "体育", "娱乐", "科技", "教育", "文旅",
+    "图片", "专题", "直播", "国际", "国内", "民生", "热点",
+    "（", "(", "责任编辑", "编辑", "审核", "监制", "值班编辑", "·", "•",
+)  # fmt: skip
+
+
 def maybe_site_chrome(s: str) -> bool:
     """A necessary condition of `SITE_CHROME_RE.search(s)`, without the scan of its many
-    alternatives at every position."""
-    return s[:1] in _CHROME_FIRST or bool(_CHROME_CHAR_RE.search(s) and _CHROME_NEEDS_RE.search(s))
+    alternatives at every position: the start of one of its anchored alternatives, or a
+    character and a word of the others."""
+    c = s[:1]
+    if c in _CHROME_FIRST and (s.startswith(_CHROME_STARTS) or c.isdecimal()):
+        return True
+    return bool(_CHROME_CHAR_RE.search(s) and _CHROME_NEEDS_RE.search(s))
 
 
 # ---- continuation markers ----------------------------------------------------------------
