@@ -635,3 +635,15 @@ def test_possible_cues_as_the_combined_gate() -> None:
     fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 6))) for _ in range(5000)]
     for s in [*LINES, *_fuzz(3000), *fuzz]:
         assert F._possible_cues(s) == plain(s), s
+
+
+def test_jump_marker_gates() -> None:
+    """A `下转` marker needs 转 and 版 or 页 (its page unit), wherever it is searched for."""
+    rng = random.Random(73)
+    bits = ["下转", "转第", "转", "第", "4", "04", "版", "页", "）", "（", "▶▶", "发展", " ", "。"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    for s in [*LINES, *fuzz]:
+        if P.MARK_TO_RE.search(s):
+            assert "转" in s and ("版" in s or "页" in s), s
+        if P.MARK_TO_RE.search(s, max(0, len(s) - 24)):
+            assert "转" in s[-24:] and ("版" in s[-24:] or "页" in s[-24:]), s

@@ -374,7 +374,8 @@ class Segmenter:
     @staticmethod
     def _cut_inline_marker(u: Unit) -> None:
         """`…发展。(下转第3版)` keeps the marker out of the body text (markers need 转 / 接)."""
-        m = MARK_TO_RE.search(u.text) if "转" in u.text else None
+        t = u.text  # a marker needs 转 and a page's 版 or 页
+        m = MARK_TO_RE.search(t) if "转" in t and ("版" in t or "页" in t) else None
         if m and m.end() == len(u.text) and m.start() > 0:
             u.marker, u.marker_kind, u.page = m.group(0), MARK_TO, _page(m.group("page"))
             u.text = u.text[: m.start()].rstrip()
