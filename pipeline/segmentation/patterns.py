@@ -85,8 +85,8 @@ _CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版
 
 
 # How SITE_CHROME_RE's anchored alternatives start (besides the breadcrumb, which needs a
-# `>`-like character anyway): a word of theirs, a bracket, a middle dot, `PDF`, or a digit
-# (a time stamp); each begins with a character of _CHROME_FIRST
+# `>`-like character anyway): a word of theirs, a bracket, a middle dot, `PDF`, or a time
+# stamp's digits; each begins with a character of _CHROME_FIRST
 _CHROME_STARTS = (
     "上一篇", "下一篇", "上一版", "下一版", "返回目录", "返回首页", "返回上页", "版面导航", "本版新闻", "本版导航",
     "相关新闻", "相关阅读", "相关报道", "猜你喜欢", "推荐阅读", "热点推荐", "热门推荐", "延伸阅读",
@@ -103,7 +103,8 @@ def maybe_site_chrome(s: str) -> bool:
     alternatives at every position: the start of one of its anchored alternatives, or a
     character and a word of the others."""
     c = s[:1]
-    if c in _CHROME_FIRST and (s.startswith(_CHROME_STARTS) or c.isdecimal()):
+    # (a time stamp opens with four digits and a `-` or `/`: `2024-09-01 12:30`)
+    if c in _CHROME_FIRST and (s.startswith(_CHROME_STARTS) or (s[:4].isdecimal() and s[4:5] in ("-", "/"))):
         return True
     return bool(_CHROME_CHAR_RE.search(s) and _CHROME_NEEDS_RE.search(s))
 
