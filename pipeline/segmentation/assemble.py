@@ -115,7 +115,8 @@ def _wrap_onto(d: Draft, field: str | None, unit: LayoutUnit, text: str) -> bool
 
 
 def _add_text(d: Draft, unit: LayoutUnit, text: str) -> None:
-    m = MARK_TO_RE.search(text, max(0, len(text) - 24)) if "转" in text[-24:] else None
+    end = text[-24:]  # a marker there needs 转 and a page's 版 or 页
+    m = MARK_TO_RE.search(text, max(0, len(text) - 24)) if "转" in end and ("版" in end or "页" in end) else None
     if m and m.end() == len(text) and m.start() > 0:
         d.markers.append(m.group(0))
         d.continued_to = page_label(m.group("page"))

@@ -163,7 +163,7 @@ class LineReader:
             begin = "B" if article is not None and article != prev_article else "I"
             if article is not None:
                 prev_article = article
-            out.append(f"{begin}-{role.split('+')[0]}" if article is not None else "noise")
+            out.append(f"{begin}-{role.partition('+')[0]}" if article is not None else "noise")
         return out
 
 
@@ -317,7 +317,7 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
             out[i] = CONT  # `，智慧黑板、…`: a line that opens with a comma goes on with the one above
         elif d == START and prev is not None and _tail_of(page, prev, i):
             out[i] = CONT  # `…这既是民生的温度,也是城市文明的` + `刻度。`
-        elif d == START and prev is not None and _column_run(page, prev, i):
+        elif d == START and prev is not None and wrapped and _column_run(page, prev, i):
             out[i] = CONT  # a narrow OCR column: `本报讯（记者 邱爽）云州市第十一届` + `全民健身运动会…`
         elif d == CONT and prev is not None:
             p, cur = page.lines[prev].text, page.lines[i].text

@@ -12,7 +12,7 @@ them as binary attributes, so the model file alone says what the tagger knows.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter
 from itertools import chain
 
@@ -51,12 +51,16 @@ _NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉
 # a character each of _NEWS_LEAD_RE's words holds (a date's 月, 近日, 日前, 记者从, 获悉, 昨天, 今日 …):
 # one fast class scan before the scan of its alternatives at every position
 _NEWS_LEAD_GATE_RE = re.compile("[月近日记获昨今]")
+# the first characters `patterns.DATE_LEAD_RE` can match, besides a digit (`\d`: `str.isdecimal`)
+_DATE_LEAD_FIRST = frozenset("近日昨今本上记一二三四五六七八九十")
 _SUBJECT_FIRST_RE = re.compile(
     rf"^(?:我市|我省|我县|我区|全市|全省|全县|全区|本市)|^[{P.CJK}]{{1,6}}?(?:(?<!城)市|县|区|镇|乡|村|港|局|院|校|馆|站|所|中心|公司|集团|大学|学院|中学|小学)(?![{P.CJK}]?[的])"
 )
 _VERB_FIRST_RE = re.compile(
     r"^(?:一[个条座段封代箱张本份位场次件批群]|从|让|把|向|为|用|以|在|对|将|给|跑出|打造|推动|做好|坚持|聚焦|加快|抓好|念好|下好|织密|筑牢|守好)"
 )
+# the first characters `_VERB_FIRST_RE` can match
+_VERB_FIRST_FIRST = frozenset("一从让把向为用以在对将给跑打推做坚聚加抓念下织筑守")
 _QA_RE = re.compile(r"^(?:记者|问|答|主持人|[^\s，。：:]{1,6})[:：]")
 _PREV_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "column", "name", "caption", "ellipsis", "news")
 _NEXT_KEYS = ("kind", "len", "term", "gap", "lead", "cue", "news", "column", "caption", "name", "qa")
@@ -91,6 +95,14 @@ class PageIdf:
             return 0.0
         return w.total(part & whole) / total
 
+    def overlap_of(self, part: frozenset[int], common: set[int] | frozenset[int]) -> float:
+        """`overlap(part, whole)` told ``common = part & whole`` (the same set)."""
+        w = self.weights
+        total = w.total(part)
+        if total <= 0:
+            return 0.0
+        return w.total(common) / total
+
 
 _NOTICE_RE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in NOTICE_CUES.items()))
 
@@ -113,11 +125,13 @@ _CUE_TOKENS[".c"] = _CUE_TOKENS["@"] = frozenset({"url"})
 for _cue, _chars in _CUE_NEEDS.items():
     for _c in _chars:
         _CUE_TOKENS[_c] = _CUE_TOKENS.get(_c, frozenset()) | {_cue}
+# the tokens other than a phone number's 11 digits, every alternative a literal (the regex
+# engine then scans for their first characters; `://` before the `:` it starts with), and
+# the 11 digits apart (no token holds a digit, so a run of digits is found the same)
 _CUE_GATE_RE = re.compile(
-    r"\d{11}|://|www\.|\.c|@|["
-    + re.escape("".join(sorted({c for v in _CUE_NEEDS.values() for c in v})))
-    + "]"
+    "://|www\\.|\\.c|@|" + "|".join(map(re.escape, sorted({c for v in _CUE_NEEDS.values() for c in v})))
 )
+_ELEVEN_DIGITS_RE = re.compile(r"\d" * 11)  # = \d{11}, opening with its class (scanned for first)
 
 
 _PHONE_ONLY = frozenset({"phone"})  # a run of 11 digits (a mobile number)
@@ -126,7 +140,9 @@ _PHONE_ONLY = frozenset({"phone"})  # a run of 11 digits (a mobile number)
 def _possible_cues(s: str) -> set[str]:
     out: set[str] = set()
     for tok in set(_CUE_GATE_RE.findall(s)):
-        out |= _CUE_TOKENS.get(tok, _PHONE_ONLY)
+        out |= _CUE_TOKENS[tok]
+    if _ELEVEN_DIGITS_RE.search(s):
+        out |= _PHONE_ONLY
     return out
 
 
@@ -189,12 +205,13 @@ def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
     s = text
+    nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
     f = [
         *(shape if shape is not None else shape_features(s)),
         "kind=" + kind,
-        _NLINES[min(len(unit.lines), 3)],
-        _GAPB[min(unit.gap_before, 2)],
-        _GAPA[min(unit.gap_after, 2)],
+        _NLINES[nl if nl < 3 else 3],
+        _GAPB[gb if gb < 2 else 2],
+        _GAPA[ga if ga < 2 else 2],
     ]
     if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
         f += notice_cues(s)
@@ -210,7 +227,7 @@ def unit_own_features(
             f.append("quoted")
         if _SUBJECT_FIRST_RE.match(s):
             f.append("subject_first")
-        if _VERB_FIRST_RE.match(s):
+        if s[:1] in _VERB_FIRST_FIRST and _VERB_FIRST_RE.match(s):
             f.append("verb_first")
         if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (
             looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)
@@ -219,7 +236,9 @@ def unit_own_features(
         if "、" in s:
             f.append("enum")
     head = s[:16]
-    if (_NEWS_LEAD_GATE_RE.search(head) and _NEWS_LEAD_RE.search(head)) or P.DATE_LEAD_RE.match(s):
+    if (_NEWS_LEAD_GATE_RE.search(head) and _NEWS_LEAD_RE.search(head)) or (
+        (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
+    ):
         f.append("news_lead")
     if len(s) > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
         f.append("qa")
@@ -227,6 +246,14 @@ def unit_own_features(
     if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
         f.append("caption_end")
     return f
+
+
+def _union(texts: list[str], idx: tuple[int, ...]) -> set[int]:
+    """The union of the bigrams of `texts[k]` for k in `idx`: `set()`, then `|=` each in order."""
+    out: set[int] = set()
+    for k in idx:
+        out |= bigrams(texts[k])
+    return out
 
 
 def structure_features(
@@ -251,18 +278,41 @@ def structure_features(
         )
         for i in range(n)
     ]
-    _grams.prime(texts)  # the page's texts in one pass
-    grams = [bigrams(t) for t in texts]
+    _grams.prime(texts)  # the page's texts in one pass (each set is built when first asked for)
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
     # (up to) three long units before it share; and the IDF weights over the long units,
     # asked for only of the short units' bigrams (`own_ovl` below)
-    asked = frozenset().union(*[g for g, t in zip(grams, texts, strict=True) if len(t) <= 40])
-    shared, df = _grams.page_counts([texts[i] for i in long_idx], 3, asked)
+    asked = frozenset().union(*[bigrams(t) for t in texts if len(t) <= 40])
+    # and, from the same sort, for a head run between long units: how many bigrams the three
+    # long units after it have, and how many of those the three before it share (`sec_ovl`)
+    # (and each long unit's number of distinct bigrams)
+    # (`after_in_gap`: where the run's own line is a long unit, between the two)
+    shared, df, after_n, after_in, after_in_gap, distinct, index = _grams.page_windows(
+        [texts[i] for i in long_idx], 3, asked
+    )
     long_shared = dict(zip(long_idx, shared, strict=True))
+    long_distinct = dict(zip(long_idx, distinct, strict=True))
+    # which bigrams of each short unit one of the (up to) three long units before it holds,
+    # from the same sort (no sets of those long units built)
+    # (`at[i]`: how many long units come before short unit i)
+    at_of = {i: bisect_left(long_idx, i) for i in range(n) if len(texts[i]) <= 40}
+    short_idx = [i for i, a in at_of.items() if a]
+    found_before = dict(
+        zip(
+            short_idx,
+            _grams.present_before(index, [bigrams(texts[i]) for i in short_idx], [at_of[i] for i in short_idx], 3),
+            strict=True,
+        )
+    )
+    sec_of: dict[tuple[int, bool], str] = {}  # `sec_ovl` by (past, the run's line is long)
     idf = PageIdf.of_counts(df, len(long_idx))
     seen_short: list[str] = []
-    prev_memo: dict[tuple[int, ...], set[int]] = {}
+    seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
+    # the union of the bigrams of a few long units, by their indices: the units before a
+    # head run, and those after it, which are the units before a later run (every union is
+    # built alike, `set()` then `|=` each unit's set in order, so equal keys give equal sets)
+    union_memo: dict[tuple[int, ...], set[int]] = {}
     sec_memo: dict[tuple[tuple[int, ...], tuple[int, ...]], str] = {}
     feats: list[list[str]] = []
     # each unit's features as its neighbours see them, built once
@@ -288,6 +338,8 @@ def structure_features(
             nxt_mark = 0
     last_head = last_byline = -100
     glued_byline = False
+    para_edges, para_labels = _PARA_OVL.edges, _PARA_OVL.labels
+    own_edges, own_labels = _OWN_OVL.edges, _OWN_OVL.labels
     top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
     for i in range(n):
         s = texts[i]
@@ -330,41 +382,71 @@ def structure_features(
         if len(s) > 40:
             # a long paragraph that shares no words with the text before it may open a brief
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
-            g = grams[i]
-            if g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
-                f.append(_PARA_OVL(long_shared[i] / len(g)))
+            n_g = long_distinct[i]  # = len(bigrams(s))
+            if n_g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
+                f.append(para_labels[bisect_left(para_edges, long_shared[i] / n_g)])  # = _PARA_OVL(…)
         if len(s) <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
-            at = bisect_left(long_idx, i)
+            at = at_of[i]
+            past = at + 1 if len(s) >= 30 else at  # a unit of 30-40 characters is a long unit too
             before = long_idx[max(0, at - 3) : at]
-            after = long_idx[bisect_right(long_idx, i) : bisect_right(long_idx, i) + 3]
+            after = long_idx[past : past + 3]
+            whole = True  # `after` holds the three long units after the run (or all left)
             if mark_ahead[i]:
                 # text past the jump marker belongs to the next article, not to this one
                 after = [k for k in after if k < mark_ahead[i]]
+                whole = len(after) == len(long_idx[past : past + 3])
                 f.append(_MARK_AHEAD(mark_ahead[i] - i))
             if before:
-                # the short lines of a head run share the long texts around them: each union
-                # and share is built once (the same set, built the same way, iterated alike)
-                key = tuple(before)
-                prev_words = prev_memo.get(key)
-                if prev_words is None:
-                    prev_words = prev_memo[key] = set()
-                    for k in before:
-                        prev_words |= grams[k]
-                f.append(_OWN_OVL(idf.overlap(grams[i], prev_words)))
+                # the short lines of a head run share the long texts around them: `part & union
+                # of before` walks part when part is the smaller set (and is then the same set
+                # as keeping part's keys that one of them has, in part's order); the union is
+                # built only where part may not be the smaller (once per run, built alike)
+                part = bigrams(s)
+                # (the largest of the before-units' sets, counted in the sort)
+                if len(part) < max(distinct[max(0, at - 3) : at]):
+                    common = {k for k, hit in zip(part, found_before[i], strict=True) if hit}
+                else:
+                    key = tuple(before)
+                    prev_words = union_memo.get(key)
+                    if prev_words is None:
+                        prev_words = union_memo[key] = _union(texts, key)
+                    common = part & prev_words
+                f.append(own_labels[bisect_left(own_edges, idf.overlap_of(part, common))])  # = _OWN_OVL(…)
                 if after:
-                    both = (key, tuple(after))
-                    sec = sec_memo.get(both)
-                    if sec is None:
-                        nxt = grams[after[0]].union(*[grams[k] for k in after[1:]])
-                        share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
-                        sec = sec_memo[both] = _SEC_OVL(share)
+                    if whole:
+                        # the long units just before and just after: counted in one sort
+                        sec = sec_of.get((past, past == at))
+                        if sec is None:
+                            n_after = after_n[past]
+                            n_in = after_in[past] if past == at else after_in_gap[past]
+                            sec = sec_of[past, past == at] = _SEC_OVL(n_in / n_after if n_after else 0.0)
+                    else:
+                        key, akey = tuple(before), tuple(after)
+                        sec = sec_memo.get((key, akey))
+                        if sec is None:
+                            # only counts: the unions' order does not matter here
+                            prev_words = union_memo.get(key)
+                            if prev_words is None:
+                                prev_words = union_memo[key] = _union(texts, key)
+                            nxt = union_memo.get(akey)
+                            if nxt is None:
+                                nxt = union_memo[akey] = _union(texts, akey)
+                            share = len(nxt & prev_words) / len(nxt) if nxt else 0.0
+                            sec = sec_memo[key, akey] = _SEC_OVL(share)
                     f.append(sec)
             else:
                 f.append("own_ovl=none")
-            if len(s) >= 4 and any(s in t or t in s for t in seen_short if s != t):
+            # `any(s in t or t in s for t in seen_short if s != t)`, asked only where a C-level
+            # scan finds s in a seen text or a seen text in s (the hit may be s itself)
+            if (
+                len(s) >= 4
+                and (s in seen_joined or any(map(s.__contains__, seen_short)))
+                and any(s in t or t in s for t in seen_short if s != t)
+            ):
                 f.append("repeats_head")
             seen_short.append(s)
+            seen_joined += "\n" + s
         feats.append(f)
     return feats

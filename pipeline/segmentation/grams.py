@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 
 import numpy as np
 
@@ -48,10 +49,10 @@ def clear() -> None:
 
 def prime(texts: Iterable[str]) -> None:
     """Compute and keep the bigrams of every text not yet known, in one pass."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _memo]
+    todo = [t for t in dict.fromkeys(texts) if t not in _memo and t not in _spans]
     if not todo:
         return
-    if len(_memo) + len(todo) > _MEMO_MAX:
+    if len(_memo) + len(_spans) + len(todo) > _MEMO_MAX:
         clear()
     if sum(map(len, todo)) < _SHORT:
         for t in todo:
@@ -63,7 +64,6 @@ def prime(texts: Iterable[str]) -> None:
     han = ((a >= lo1) & (a <= hi1)) | ((a >= lo0) & (a <= hi0)) | ((a >= lo2) & (a <= hi2))
     pair = han[:-1] & han[1:]
     codes_np = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair]
-    codes = codes_np.tolist()
     # before[k]: how many bigrams start before character k of `joined`, asked only at each
     # text's first and last character (an empty last text starts past the end: clipped)
     before = np.concatenate(([0], np.cumsum(pair)))
@@ -72,8 +72,9 @@ def prime(texts: Iterable[str]) -> None:
     last = len(before) - 1
     los = before[np.minimum(starts, last)].tolist()
     his = before[np.minimum(np.maximum(starts, starts + lens - 1), last)].tolist()
+    # each text's set is built when first asked for (`bigrams`), from its span: the same ints
+    # in the same order as a set built here, so the same set (many long texts never are)
     for t, lo, hi in zip(todo, los, his, strict=True):
-        _memo[t] = frozenset(codes[lo:hi])
         _spans[t] = (codes_np, lo, hi)
 
 
@@ -81,8 +82,15 @@ def bigrams(text: str) -> frozenset[int]:
     """The Han bigrams of a text (memoised per issue; callers never change the set)."""
     found = _memo.get(text)
     if found is None:
-        prime((text,))
-        found = _memo[text]
+        span = _spans.get(text)
+        if span is None:
+            prime((text,))
+            found = _memo.get(text)
+            if found is not None:
+                return found
+            span = _spans[text]
+        codes, lo, hi = span
+        found = _memo[text] = frozenset(codes[lo:hi].tolist())
     return found
 
 
@@ -128,6 +136,105 @@ def page_counts(texts: list[str], window: int, asked: frozenset[int]) -> tuple[l
         found = counts > 0
         df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
     return shared, df
+
+
+def page_windows(
+    texts: list[str], window: int, asked: frozenset[int]
+) -> tuple[list[int], dict[int, int], list[int], list[int], list[int], list[int], tuple[np.ndarray, int]]:
+    """`page_counts(texts, window, asked)`, and from the same sort, for every c in
+    0 … len(texts): ``len(N)``, ``len(N & P)`` and ``len(N & Q)``, where N is the union of
+    the bigrams of ``texts[c : c + window]``, P that of ``texts[max(0, c - window) : c]`` and
+    Q that of ``texts[max(0, c - 1 - window) : c - 1]`` (the words of the long units after a
+    head run and of those before it, where the run's own line may be one of the long units:
+    counted without building any union; only counts, so no set order is involved); and each
+    text's number of distinct bigrams, ``len(bigrams(text))``; and the sorted distinct
+    (bigram, position) keys, for `present_before`."""
+    m = len(texts)
+    if not m:
+        return [], {}, [0], [0], [0], [], (np.zeros(0, dtype=np.int64), 1)
+    prime(texts)
+    arrays = [code_array(t) for t in texts]
+    lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
+    # (bigram, position) as one sortable int: bigrams are < 2**32, positions <= m < 2**shift
+    shift = m.bit_length()
+    if not lens.any():
+        empty = (np.zeros(0, dtype=np.int64), shift)
+        return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * (m + 1), [0] * m, empty
+    keys = (np.concatenate(arrays) << shift) | np.repeat(np.arange(m, dtype=np.int64), lens)
+    keys.sort()
+    code, pos = keys >> shift, keys & ((1 << shift) - 1)
+    step = pos[1:] - pos[:-1]
+    same = code[1:] == code[:-1]
+    hit = same & (step >= 1) & (step <= window)
+    shared = np.bincount(pos[1:][hit], minlength=m).tolist()
+    first = np.concatenate(([True], ~same | (step != 0)))  # each (bigram, text) once
+    dcode, dpos = code[first], pos[first]
+    df: dict[int, int] = {}
+    if asked:
+        a = np.fromiter(asked, dtype=np.int64, count=len(asked))
+        counts = np.searchsorted(dcode, a, "right") - np.searchsorted(dcode, a, "left")
+        found = counts > 0
+        df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
+    # per distinct (bigram, text): the text's position p, and the latest earlier texts with
+    # the bigram, q1 and q2 (far below 0 where none). The pair is the first of its bigram in
+    # texts[c : c + window] for c in [max(q1 + 1, p - window + 1), p]; that bigram is also in
+    # P when moreover c <= q1 + window; and in Q when c - 1 - window <= q1 <= c - 2, or
+    # c = q1 + 1 and q2 >= c - 1 - window. Each is a range of c, counted by adding 1 at its
+    # start and -1 past its end
+    none = -4 * window - 4
+    new_code = np.concatenate(([True], dcode[1:] != dcode[:-1]))
+    q1 = np.concatenate(([none], dpos[:-1]))
+    q1[new_code] = none
+    q2 = np.concatenate(([none], q1[:-1]))
+    q2[new_code] = none
+    q2[np.concatenate(([False], new_code[:-1]))] = none
+    lo = np.maximum(np.maximum(q1 + 1, dpos - (window - 1)), 0)
+    size = m + 2
+    in_n = np.cumsum(np.bincount(lo, minlength=size) - np.bincount(dpos + 1, minlength=size))
+    hi = np.minimum(dpos, q1 + window)
+    ok = lo <= hi
+    in_p = np.cumsum(np.bincount(lo[ok], minlength=size) - np.bincount(hi[ok] + 1, minlength=size))
+    lo_q = np.maximum(lo, q1 + 2)
+    hi_q = np.minimum(dpos, q1 + window + 1)
+    ok = lo_q <= hi_q
+    in_q = np.bincount(lo_q[ok], minlength=size) - np.bincount(hi_q[ok] + 1, minlength=size)
+    at_q1 = (q1 + 1 >= dpos - (window - 1)) & (q2 >= q1 - window) & (q1 >= 0)
+    in_q = np.cumsum(in_q) + np.bincount(q1[at_q1] + 1, minlength=size)
+    return (
+        shared,
+        df,
+        in_n[: m + 1].tolist(),
+        in_p[: m + 1].tolist(),
+        in_q[: m + 1].tolist(),
+        np.bincount(dpos, minlength=m).tolist(),
+        (keys[first], shift),
+    )
+
+
+def present_before(
+    index: tuple[np.ndarray, int], parts: list[frozenset[int]], ats: list[int], window: int
+) -> list[list[bool]]:
+    """For each set of bigrams `parts[j]`, in its iteration order: is the bigram in one of the
+    texts at positions ``max(0, ats[j] - window) … ats[j] - 1`` of the `page_windows` call
+    that built `index`? (One search over the sorted keys for all the parts: the latest
+    earlier text holding each bigram.)"""
+    keys, shift = index
+    lens = [len(p) for p in parts]
+    total = sum(lens)
+    if not total or not len(keys):
+        return [[False] * k for k in lens]
+    flat = np.fromiter(chain.from_iterable(parts), dtype=np.int64, count=total)
+    at = np.repeat(np.array(ats, dtype=np.int64), lens)
+    idx = np.searchsorted(keys, (flat << shift) | at) - 1  # the last key below (bigram, at)
+    found = keys[np.maximum(idx, 0)]
+    hit = ((found >> shift) == flat) & ((found & ((1 << shift) - 1)) >= at - window) & (idx >= 0)
+    flags = hit.tolist()
+    out = []
+    pos = 0
+    for k in lens:
+        out.append(flags[pos : pos + k])
+        pos += k
+    return out
 
 
 def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:

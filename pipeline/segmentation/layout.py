@@ -125,12 +125,21 @@ def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -
     width, but its prose lines (long, with a clause separator inside) stop in mid-sentence.
     On a paragraph-per-line page at most about a fifth of them do (measured on the corpus:
     <= 0.23 against >= 0.73 on hard-wrapped pages); its width is then the 90th percentile."""
-    prose = [
-        (o, w)
-        for t, o, w in zip(texts, open_ends, widths, strict=True)
-        if len(t) >= 10 and t[-1] not in "：:" and _CLAUSE_SEP_RE.search(t)
+    # `len(prose) < 6 or n_open < 0.6 * len(prose)` with prose = the lines that are long, do
+    # not end on a colon and hold a clause separator, n_open those of them that stop open:
+    # the open ones counted first, then the closed ones only until the share of open ones
+    # falls below 0.6 (it only falls as closed ones are added), which answers None
+    maybe = [
+        (t, o) for t, o in zip(texts, open_ends, strict=True) if len(t) >= 10 and t[-1] not in "：:"
     ]
-    if len(prose) < 6 or sum(o for o, _ in prose) < 0.6 * len(prose):
+    n_open = sum(1 for t, o in maybe if o and _CLAUSE_SEP_RE.search(t))
+    n_prose = n_open
+    for t, o in maybe:
+        if not o and _CLAUSE_SEP_RE.search(t):
+            n_prose += 1
+            if n_open < 0.6 * n_prose:
+                return None
+    if n_prose < 6 or n_open < 0.6 * n_prose:
         return None
     long_w = sorted(w for w in widths if w >= 10)
     return float(long_w[int(0.9 * (len(long_w) - 1))])
@@ -291,18 +300,53 @@ class NeighbourView(dict):
         return list(filter(None, map(self.__getitem__, feats)))
 
 
+class _ViewTable(dict):
+    """feature -> its form in each of a fixed tuple of views (`NeighbourView`), one lookup
+    for all of them."""
+
+    def __init__(self, views: tuple[NeighbourView, ...]) -> None:
+        super().__init__()
+        self.views = views
+
+    def __missing__(self, x: str) -> tuple[str, ...]:
+        v = self[x] = tuple(view[x] for view in self.views)
+        return v
+
+
+_VIEW_TABLES: dict[tuple[int, ...], _ViewTable] = {}
+
+
 def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[list[str]]]:
     """Per view, each item's features as neighbours see them. Items of one shape (a page of
-    wrapped body lines has many) share one computation."""
+    wrapped body lines has many) share one computation; each feature is looked up once for
+    all the views (`view.of(o)` of each view, the same lists)."""
+    key_views = tuple(map(id, views))
+    table = _VIEW_TABLES.get(key_views)
+    if table is None or table.views != views:
+        table = _VIEW_TABLES[key_views] = _ViewTable(views)
+    get = table.__getitem__
+    n = len(views)
     memo: dict[tuple[str, ...], list[list[str]]] = {}
     rows = []
     for o in own:
         key = tuple(o)
         row = memo.get(key)
         if row is None:
-            row = memo[key] = [view.of(o) for view in views]
+            vs = list(map(get, o))
+            if n == 3:
+                row = [[v[0] for v in vs if v[0]], [v[1] for v in vs if v[1]], [v[2] for v in vs if v[2]]]
+            elif n == 4:
+                row = [
+                    [v[0] for v in vs if v[0]],
+                    [v[1] for v in vs if v[1]],
+                    [v[2] for v in vs if v[2]],
+                    [v[3] for v in vs if v[3]],
+                ]
+            else:
+                row = [[v[k] for v in vs if v[k]] for k in range(n)]
+            memo[key] = row
         rows.append(row)
-    return [[row[k] for row in rows] for k in range(len(views))]
+    return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(n)]
 
 
 _AS_PREV = NeighbourView("p:", drop=("commas", "lead"))
@@ -334,7 +378,8 @@ def layout_features(
     page = [f"page={stats.kind}"]
     own: list[list[str]] = []
     for i in range(n):
-        f = [*shapes[i], "kind=" + kinds[i], _GAP[min(gaps[i], 2)]]
+        g = gaps[i]
+        f = [*shapes[i], "kind=" + kinds[i], _GAP[g if g < 2 else 2]]
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))

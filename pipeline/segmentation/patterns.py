@@ -106,19 +106,45 @@ SITE_CHROME_RE = re.compile(
 # and a character of those (one fast class scan says no for most lines)
 _CHROME_FIRST = frozenset(
     "上下返版本相猜推热延来稿文信发更P"
-    "举写评点收转分打在首视政要时社财经体娱科教旅图专直国民（(责编审监值·•0123456789"
+    "举写评点收转分打在首视政要时社财经体娱科教旅图专直国民（(责编审监值·•0123456789为精阅浏播"
 )
+# (every alternative opens with a literal character, so the regex engine scans for those
+# characters first instead of trying each alternative at every position)
 _CHROME_NEEDS_RE = re.compile(
-    r"[>＞›»【\[©_｜|]|分享到|打印本页|关闭窗口|字号|阅读|浏览|点击|查看|版权|未经授权|ICP备|Copyright|数字报|电子版"
-    r"|全文|代表|推荐|APP|App|app|客户端|精彩|分钟前|小时前|\d\s*/\s*\d|播放"
+    r">|＞|›|»|【|\[|©|_|｜|\||分享到|打印本页|关闭窗口|字号|阅读[量数全]|浏览[量次]|点击[量数查图]|查看原图|版权[所声]"
+    r"|未经授权|ICP备|Copyright|数字报|电子版|全文|仅代表|只代表|不代表"
+    r"|打开|下载|查看更多精彩|分钟前|小时前"  # app prompts, comment time stamps
 )
-_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代推Aa客精前/播]")
+_CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代下前]")
+
+
+# How SITE_CHROME_RE's anchored alternatives start (besides the breadcrumb, which needs a
+# `>`-like character anyway): a word of theirs, a bracket, a middle dot, `PDF`, or a time
+# stamp's digits; each begins with a character of _CHROME_FIRST
+_CHROME_STARTS = (
+    "上一篇", "下一篇", "上一版", "下一版", "返回目录", "返回首页", "返回上页", "版面导航", "本版新闻", "本版导航",
+    "相关新闻", "相关阅读", "相关报道", "猜你喜欢", "推荐阅读", "热点推荐", "热门推荐", "延伸阅读",
+    "来源", "稿源", "文章来源", "信息来源", "发布时间", "发布日期", "更新时间", "PDF",
+    "举报", "写评论", "评论", "点赞", "收藏", "转发", "分享", "打赏", "在看",
+    "首页", "推荐", "本地", "视频", "政务", "要闻", "时政", "社会", "财经", "体育", "娱乐", "科技", "教育", "文旅",
+    "图片", "专题", "直播", "国际", "国内", "民生", "热点",
+    "（", "(", "责任编辑", "编辑", "审核", "监制", "值班编辑", "·", "•",
+    "相关推荐", "为你推荐", "精彩推荐", "更多推荐", "阅读", "浏览", "播放", "经济",
+)  # fmt: skip
 
 
 def maybe_site_chrome(s: str) -> bool:
     """A necessary condition of `SITE_CHROME_RE.search(s)`, without the scan of its many
-    alternatives at every position."""
-    return s[:1] in _CHROME_FIRST or bool(_CHROME_CHAR_RE.search(s) and _CHROME_NEEDS_RE.search(s))
+    alternatives at every position: the start of one of its anchored alternatives, or a
+    character and a word of the others."""
+    c = s[:1]
+    # (a time stamp opens with four digits and a `-` or `/`: `2024-09-01 12:30`)
+    # (a video player's time opens with one or two digits and a colon: `00:00 / 03:26`)
+    if c in _CHROME_FIRST and (
+        s.startswith(_CHROME_STARTS) or (s[:4].isdecimal() and s[4:5] in ("-", "/")) or ":" in s[1:3]
+    ):
+        return True
+    return bool(_CHROME_CHAR_RE.search(s) and _CHROME_NEEDS_RE.search(s))
 
 
 # ---- continuation markers ----------------------------------------------------------------

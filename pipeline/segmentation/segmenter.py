@@ -210,31 +210,34 @@ class Segmenter:
             return NOISE, {"noise_kind": "configured"}
         terminal = ends_sentence(s)  # = is_terminal(s)
         if n <= 80:
-            # cheap guards first: this runs for every line of every issue
-            f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
-            if "转" in f:
-                m = MARK_TO_RE.fullmatch(f)
-                if m:
-                    return MARK_TO, {"page": _page(m.group("page"))}
-            if "接" in f:
-                m = MARK_FROM_RE.fullmatch(f)
-                if m:
-                    return MARK_FROM, {"page": _page(m.group("page"))}
-            if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (
-                n <= 14
-                and (
-                    (f.endswith(PAPER_NAME_ENDS) and PAPER_NAME_RE.match(f))
-                    or (f[-1:].isdigit() and SECTION_PAGE_RE.match(f))
-                )
-            ):
-                return NOISE, {"noise_kind": "page_header"}
-            if not terminal and _HAS_NUMBER_RE.search(f) and (
-                (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
-                or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
-            ):
-                return NOISE, {"noise_kind": "page_header"}
-            if is_masthead(f):
-                return NOISE, {"noise_kind": "masthead"}
+            # cheap guards first: this runs for every line of every issue. The folded form is
+            # asked only by markers (转, 接: folding neither makes nor takes one) and by page
+            # headers (never a line that ends a sentence): most body lines need no fold
+            if "转" in s or "接" in s or not terminal:
+                f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
+                if "转" in f:
+                    m = MARK_TO_RE.fullmatch(f)
+                    if m:
+                        return MARK_TO, {"page": _page(m.group("page"))}
+                if "接" in f:
+                    m = MARK_FROM_RE.fullmatch(f)
+                    if m:
+                        return MARK_FROM, {"page": _page(m.group("page"))}
+                if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (
+                    n <= 14
+                    and (
+                        (f.endswith(PAPER_NAME_ENDS) and PAPER_NAME_RE.match(f))
+                        or (f[-1:].isdigit() and SECTION_PAGE_RE.match(f))
+                    )
+                ):
+                    return NOISE, {"noise_kind": "page_header"}
+                if not terminal and _HAS_NUMBER_RE.search(f) and (
+                    (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
+                    or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
+                ):
+                    return NOISE, {"noise_kind": "page_header"}
+                if is_masthead(f):
+                    return NOISE, {"noise_kind": "masthead"}
             if (s[:1] in EDITOR_FIRST and EDITOR_RE.match(s)) or (
                 not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)
             ):
@@ -253,7 +256,14 @@ class Segmenter:
         glued = split_glued(s) if "讯" in head or "电" in head else None
         if glued is not None:
             return GLUED, {"byline": glued[0], "text": glued[1]}
-        if _BYLINE_CHAR_RE.search(s) and is_standalone_byline(s, self.opts.max_byline_chars):
+        # a standalone byline is at most `max_byline_chars` long, stripped (`is_standalone_byline`'s
+        # first test): the long lines of body text skip the character scan
+        max_byline = self.opts.max_byline_chars
+        if (
+            (n <= max_byline or len(s.strip()) <= max_byline)
+            and _BYLINE_CHAR_RE.search(s)
+            and is_standalone_byline(s, max_byline)
+        ):
             return BYLINE, {}
         if self._headline_like(s, terminal):
             return HEAD, {}
@@ -379,7 +389,8 @@ class Segmenter:
     @staticmethod
     def _cut_inline_marker(u: Unit) -> None:
         """`…发展。(下转第3版)` keeps the marker out of the body text (markers need 转 / 接)."""
-        m = MARK_TO_RE.search(u.text) if "转" in u.text else None
+        t = u.text  # a marker needs 转 and a page's 版 or 页
+        m = MARK_TO_RE.search(t) if "转" in t and ("版" in t or "页" in t) else None
         if m and m.end() == len(u.text) and m.start() > 0:
             u.marker, u.marker_kind, u.page = m.group(0), MARK_TO, _page(m.group("page"))
             u.text = u.text[: m.start()].rstrip()
@@ -774,7 +785,12 @@ class _Draft:
         pending = [_bigrams(p) for p in self.paragraphs[self._bigram_upto :]]
         if len(part) >= max(len(cache), max(map(len, pending), default=0)):
             return part & self.bigrams()  # the article's words may be the smaller set
-        return {k for k in part if k in cache or any(k in g for g in pending)}
+        # which of part's keys the article has, by C-level set operations; then those keys
+        # in part's iteration order, as the intersection would insert them
+        keep = part & cache
+        for g in pending:
+            keep |= part & g
+        return {k for k in part if k in keep}
 
     @property
     def has_body(self) -> bool:
