@@ -530,9 +530,6 @@ def label_never_wraps(labels: list[str], kinds: list[str], texts: list[str]) -> 
     return out
 
 
-_AUTHOR_NOTE_RE = re.compile(r"^[（(]\s*(?:作者|本文作者)(?:系|为|是|单位)")
-
-
 def author_note_closes(labels: list[str], texts: list[str]) -> list[str]:
     """A commentary's closing `（作者系…）` line that the tagger reads as the first head line of
     the next article (above its headline) is the commentary's byline: on the gold files 20 such
@@ -547,7 +544,7 @@ def author_note_closes(labels: list[str], texts: list[str]) -> list[str]:
             and nbegin == "I"
             and nrole in _HEAD_ROLES
             and out[i - 1] != "noise"
-            and _AUTHOR_NOTE_RE.match(texts[i])
+            and P.AUTHOR_NOTE_RE.match(texts[i])
         ):
             out[i], out[i + 1] = "I-byline", "B-" + nrole
     return out

@@ -36,7 +36,7 @@ _LEAD_FIRST = frozenset("【[■□●◆▲★☆◎▶►—－编记问答主
 _NUMBERED_RE = P.NUMBERED_SUBHEAD_RE
 # wire copy's closing mark and a commentary's closing author line
 END_MARK_RE = re.compile(r"^[（(]\s*完\s*[)）]$")
-_AUTHOR_NOTE_RE = re.compile(r"^[（(](?:作者|本文作者)(?:系|为|是|单位)")
+_AUTHOR_NOTE_RE = P.AUTHOR_NOTE_RE
 _LEAD_IN_GLUED_RE = re.compile(r"^(?:【[^】]{1,40}】|\[[^\]]{1,40}\])\s*[^\s]{4,}")
 
 

@@ -184,6 +184,9 @@ GLUED_HEAD_RE = re.compile(
 )
 BRACKET_AFTER_RE = re.compile(r"^\s*(?P<b>[（(][^（()）]{0,60}[)）])")
 
+# a commentary's closing author note (`（作者系省委党校教授…）`): its byline
+AUTHOR_NOTE_RE = re.compile(r"^[（(](?:作者|本文作者)(?:系|为|是|单位)")
+
 # ---- column labels -----------------------------------------------------------------------
 _COLUMN_SUFFIXES = ("周年", "专栏", "系列报道", "特别报道", "特别策划", "专题", "系列评论")
 _COLUMN_WORDS = (
