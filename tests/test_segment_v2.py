@@ -506,7 +506,7 @@ def test_interview_and_commentary_labels_are_column_labels() -> None:
     from pipeline.segmentation.segmenter import Segmenter
 
     seg = Segmenter()
-    assert all(seg.is_column(s) for s in ["对话", "年终专访", "政策解读", "热线追踪", "新闻述评"])
+    assert all(seg.is_column(s) for s in ["对话", "年终专访", "政策解读", "热线追踪", "新闻述评", "口述", "滢川笔谈", "纪念岱南起义９０周年"])
     assert not seg.is_column("让山里的好茶走出大山")
 
 
