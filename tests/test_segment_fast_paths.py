@@ -395,7 +395,7 @@ def test_round3_guards(strings: list[str]) -> None:
         if P.SITE_CHROME_RE.search(s):
             assert P.maybe_site_chrome(s), s
         if F._NEWS_LEAD_RE.search(s[:16]):
-            assert F._NEWS_LEAD_GATE_RE.search(s[:16]), s
+            assert re.search("[月近日记获昨今]", s[:16]), s
         assert bool(L._CLAUSE_SEP_RE.search(s)) == any(c in s for c in "，,、；;"), s
 
 
@@ -648,3 +648,38 @@ def test_jump_marker_gates() -> None:
             assert "转" in s and ("版" in s or "页" in s), s
         if P.MARK_TO_RE.search(s, max(0, len(s) - 24)):
             assert "转" in s[-24:] and ("版" in s[-24:] or "页" in s[-24:]), s
+
+
+# ---- round 5 (branch segfast5) ---------------------------------------------------------------
+def _round5_strings(seed: int, bits: list[str], n: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(n)]
+
+
+def test_news_lead_in_two_literal_first_scans() -> None:
+    """`_NEWS_LEAD_RE.search` as its words (all literals) or, where 月 is, `\\d月\\d{1,2}日`."""
+    bits = ["8", "12", "１", "９", "月", "日", "近日", "日前", "记者从", "获悉", "昨天", "今日", "今", "昨", "近", "年", "，", "株洲", " "]
+    for s in [*LINES, *_fuzz(3000), *_round5_strings(51, bits, 40000)]:
+        for head in (s, s[:16]):
+            fast = ("月" in head and F._NEWS_LEAD_DATE_RE.search(head)) or F._NEWS_LEAD_WORDS_RE.search(head)
+            assert bool(fast) == bool(F._NEWS_LEAD_RE.search(head)), head
+
+
+def test_eleven_digits_behind_every_eleventh_character() -> None:
+    """A run of 11 digits (any Unicode decimal, as `\\d`) holds one of s[10::11]."""
+    bits = ["1", "23", "456", "7890", "１２３", "٣", "a", "株", "-", " ", "13812345678", "0731-22334455"]
+    digits = re.compile(r"\d{11}")
+    for s in [*LINES, *_fuzz(3000), *_round5_strings(52, bits, 40000)]:
+        fast = F._DIGIT_RE.search(s[10::11]) and F._ELEVEN_DIGITS_RE.search(s)
+        assert bool(fast) == bool(digits.search(s)), s
+
+
+def test_site_chrome_words_imply_their_characters() -> None:
+    """`maybe_site_chrome` asks `_CHROME_NEEDS_RE` alone: a line it finds also has one of
+    `_CHROME_CHAR_RE`'s characters (the gate it had before)."""
+    rng = random.Random(53)
+    words = CHROME_WORDS + ROUND4_CHROME + ["小时前", "分钟前", "Copyright", "ICP备", "仅代表", "全文"]
+    chrome = ["".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(40000)]
+    for s in [*LINES, *_fuzz(3000), *chrome]:
+        if P._CHROME_NEEDS_RE.search(s):
+            assert P._CHROME_CHAR_RE.search(s), s
