@@ -683,3 +683,14 @@ def test_site_chrome_words_imply_their_characters() -> None:
     for s in [*LINES, *_fuzz(3000), *chrome]:
         if P._CHROME_NEEDS_RE.search(s):
             assert P._CHROME_CHAR_RE.search(s), s
+
+
+
+def test_parse_authors_date_scan_only_where_a_month_is() -> None:
+    """`parse_authors` asks the dispatch-date scan only where 月 is (every match holds it)."""
+    from pipeline.segmentation.bylines import _DISPATCH_DATE_RE
+
+    bits = ["9", "12", "月", "日", "电", "本报讯", "（记者 王某）", "新华社长沙", " ", "、"]
+    for s in [*LINES, *_fuzz(3000), *_round5_strings(54, bits, 20000)]:
+        plain = re.sub(r"\d{1,2}月\d{1,2}日电?", " ", s)
+        assert plain == (_DISPATCH_DATE_RE.sub(" ", s) if "月" in s else s), s
