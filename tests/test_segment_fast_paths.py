@@ -694,3 +694,40 @@ def test_parse_authors_date_scan_only_where_a_month_is() -> None:
     for s in [*LINES, *_fuzz(3000), *_round5_strings(54, bits, 20000)]:
         plain = re.sub(r"\d{1,2}月\d{1,2}日电?", " ", s)
         assert plain == (_DISPATCH_DATE_RE.sub(" ", s) if "月" in s else s), s
+
+
+def test_numbered_items_open_with_a_number_start() -> None:
+    """`rule_join` asks `_NUMBERED_RE` only of lines opening with one of `_NUMBER_STARTS`."""
+    bits = ["一", "二十", "、", ".", "．", "（", "(", "3", "12", ")", "）", "１", "株洲", " ", "第"]
+    for s in [*LINES, *_fuzz(3000), *_round5_strings(55, bits, 40000)]:
+        if L._NUMBERED_RE.match(s):
+            assert s[:1] in L._NUMBER_STARTS, s
+
+
+def test_split_page_as_the_plain_split() -> None:
+    """`split_page`'s path for lines with nothing to strip gives the lines, gaps and indents
+    of the plain loop."""
+
+    def plain(text: str, page: str | None = None, base: int = 0):
+        lines, gaps, indents, pos, blank = [], [], [], 0, 0
+        for number, raw in enumerate(text.split("\n")):
+            stripped = raw.strip()
+            if stripped:
+                lead = len(raw) - len(raw.lstrip())
+                start = base + pos + lead
+                lines.append(L.SourceLine(number, start, start + len(stripped), stripped, page))
+                gaps.append(blank)
+                indents.append(
+                    L.display_width(raw[:lead].replace("\ufeff", "").replace("\t", "    ")) if lead else 0.0
+                )
+                blank = 0
+            else:
+                blank += 1
+            pos += len(raw) + 1
+        return lines, gaps, indents
+
+    texts = [fx.text for fx in load_fixtures(FIXTURES)]
+    texts += ["", "\n", " a\n\tb \n\n\u3000c\n\ufeff d", "x\n \n  \ny", *_fuzz(300)]
+    for t in texts:
+        for page, base in ((None, 0), ("A02", 17)):
+            assert L.split_page(t, page, base) == plain(t, page, base)

@@ -178,7 +178,13 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
     blank = 0
     for number, raw in enumerate(text.split("\n")):
         stripped = raw.strip()
-        if stripped:
+        if stripped is raw and raw:
+            # (nothing stripped: `strip` gave the line itself; most lines of an issue)
+            lines.append(SourceLine(number, base + pos, base + pos + len(raw), raw, page))
+            gaps.append(blank)
+            indents.append(0.0)
+            blank = 0
+        elif stripped:
             lead = len(raw) - len(raw.lstrip())
             start = base + pos + lead
             lines.append(SourceLine(number, start, start + len(stripped), stripped, page))
@@ -438,7 +444,10 @@ def rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> 
         # paragraph (`，智慧黑板…`, `58所,占…`)
         if _clauses(prev) < 1 or not (cur[0] in _OPEN_PUNCT or cur[0] in _DIGITS):
             return False
-    return not cur.startswith(("“", "「", "【", "■", "●", "——")) and not _NUMBERED_RE.match(cur)
+    # (a numbered item opens with one of `_NUMBER_STARTS`, as `shape_features` asks)
+    return not cur.startswith(("“", "「", "【", "■", "●", "——")) and not (
+        cur[:1] in _NUMBER_STARTS and _NUMBERED_RE.match(cur)
+    )
 
 
 @dataclass
