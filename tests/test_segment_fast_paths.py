@@ -731,3 +731,26 @@ def test_split_page_as_the_plain_split() -> None:
     for t in texts:
         for page, base in ((None, 0), ("A02", 17)):
             assert L.split_page(t, page, base) == plain(t, page, base)
+
+
+def test_classify_units_without_extras_as_with_them() -> None:
+    """`classify_units` builds a unit whose kind has no extras with the fields' defaults, as
+    the plain gets from an empty dict give."""
+    from dataclasses import fields
+
+    from pipeline.segmentation.segmenter import Unit
+
+    for name in ("byline", "page", "noise_kind"):
+        assert {f.name: f.default for f in fields(Unit)}[name] is None
+    seg = Segmenter()
+    for fx in load_fixtures(FIXTURES)[:6]:
+        lines, gaps, indents = L.split_page(fx.text)
+        lus = [L.LayoutUnit([i], ln.text, gap_before=gaps[i]) for i, ln in enumerate(lines)]
+        for u, lu in zip(seg.classify_units(lus), lus, strict=True):
+            kind, extra = seg.line_kind(lu.text)
+            assert (u.text, u.byline, u.page, u.noise_kind) == (
+                extra.get("text", lu.text),
+                extra.get("byline"),
+                extra.get("page"),
+                extra.get("noise_kind"),
+            )
