@@ -754,3 +754,32 @@ def test_classify_units_without_extras_as_with_them() -> None:
                 extra.get("page"),
                 extra.get("noise_kind"),
             )
+
+
+def test_reflow_gaps_as_the_plain_max() -> None:
+    """`reflow`'s gap before a unit (a conditional for `max`) as the plain loop gives it."""
+
+    def plain(lines, gaps, decisions):
+        units, pending = [], 0
+        for i, d in enumerate(decisions):
+            if d == L.NOISE:
+                pending = max(pending, gaps[i])
+                continue
+            gap = max(gaps[i], pending)
+            pending = 0
+            if d == L.CONT and units:
+                units[-1][1].append(i)
+                continue
+            if units:
+                units[-1][2] = gap
+            units.append([gap, [i], 0])
+        return units
+
+    rng = random.Random(56)
+    for _ in range(3000):
+        n = rng.randint(0, 12)
+        lines = [L.SourceLine(i, 0, 1, rng.choice(["a", "株洲", "。"])) for i in range(n)]
+        gaps = [rng.choice([0, 0, 1, 2, 3]) for _ in range(n)]
+        decisions = [rng.choice([L.START, L.CONT, L.NOISE]) for _ in range(n)]
+        units, _ = L.reflow(lines, gaps, [0.0] * n, decisions)
+        assert [[u.gap_before, u.lines, u.gap_after] for u in units] == plain(lines, gaps, decisions)

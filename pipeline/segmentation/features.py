@@ -211,6 +211,7 @@ def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
     s = text
+    n_s = len(s)
     nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
     f = [
         *(shape if shape is not None else shape_features(s)),
@@ -219,13 +220,13 @@ def unit_own_features(
         _GAPB[gb if gb < 2 else 2],
         _GAPA[ga if ga < 2 else 2],
     ]
-    if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
+    if n_s <= 80:  # service blocks are short lines; body paragraphs need no scan
         f += notice_cues(s)
     if unit.indent:
         f.append("indent")
     if is_column:
         f.append("column_shape")
-    if len(s) <= 40:
+    if n_s <= 40:
         # each scan behind a character it cannot match without (a space, a quote, a colon …)
         if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
             f.append("two_part")
@@ -246,7 +247,7 @@ def unit_own_features(
         (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
     ):
         f.append("news_lead")
-    if len(s) > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
+    if n_s > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
         f.append("qa")
     tail = s[-40:]
     if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
@@ -349,6 +350,7 @@ def structure_features(
     top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
     for i in range(n):
         s = texts[i]
+        n_s = len(s)
         # where the unit sits in the article so far: sub-heads come deep in a feature,
         # headlines after a dispatch or a short brief (distances are ints >= 1)
         dh, db = i - last_head, i - last_byline
@@ -385,18 +387,19 @@ def structure_features(
                 f += as_nn[i + 2]
         else:
             f.append("last")
-        if len(s) > 40:
+        if n_s > 40:
             # a long paragraph that shares no words with the text before it may open a brief
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
             n_g = long_distinct[i]  # = len(bigrams(s))
             if n_g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
                 f.append(para_labels[bisect_left(para_edges, long_shared[i] / n_g)])  # = _PARA_OVL(…)
-        if len(s) <= 40:
+        if n_s <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
             at = at_of[i]
-            past = at + 1 if len(s) >= 30 else at  # a unit of 30-40 characters is a long unit too
-            before = long_idx[max(0, at - 3) : at]
+            past = at + 1 if n_s >= 30 else at  # a unit of 30-40 characters is a long unit too
+            lo3 = at - 3 if at > 3 else 0  # = max(0, at - 3)
+            before = long_idx[lo3:at]
             after = long_idx[past : past + 3]
             whole = True  # `after` holds the three long units after the run (or all left)
             if mark_ahead[i]:
@@ -411,7 +414,7 @@ def structure_features(
                 # built only where part may not be the smaller (once per run, built alike)
                 part = bigrams(s)
                 # (the largest of the before-units' sets, counted in the sort)
-                if len(part) < max(distinct[max(0, at - 3) : at]):
+                if len(part) < max(distinct[lo3:at]):
                     common = {k for k, hit in zip(part, found_before[i], strict=True) if hit}
                 else:
                     key = tuple(before)
@@ -447,7 +450,7 @@ def structure_features(
             # `any(s in t or t in s for t in seen_short if s != t)`, asked only where a C-level
             # scan finds s in a seen text or a seen text in s (the hit may be s itself)
             if (
-                len(s) >= 4
+                n_s >= 4
                 and (s in seen_joined or any(map(s.__contains__, seen_short)))
                 and any(s in t or t in s for t in seen_short if s != t)
             ):

@@ -178,9 +178,10 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
     blank = 0
     for number, raw in enumerate(text.split("\n")):
         stripped = raw.strip()
-        if stripped is raw and raw:
+        n_raw = len(raw)
+        if stripped is raw and n_raw:
             # (nothing stripped: `strip` gave the line itself; most lines of an issue)
-            lines.append(SourceLine(number, base + pos, base + pos + len(raw), raw, page))
+            lines.append(SourceLine(number, base + pos, base + pos + n_raw, raw, page))
             gaps.append(blank)
             indents.append(0.0)
             blank = 0
@@ -193,7 +194,7 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
             blank = 0
         else:
             blank += 1
-        pos += len(raw) + 1
+        pos += n_raw + 1
     return lines, gaps, indents
 
 
@@ -476,7 +477,8 @@ def reflow(
                 units[-1].noise_inside.append(i)
             pending_gap = max(pending_gap, gaps[i])
             continue
-        gap = max(gaps[i], pending_gap)
+        g = gaps[i]
+        gap = g if g >= pending_gap else pending_gap  # = max(gaps[i], pending_gap)
         pending_gap = 0
         if d == CONT and units:
             u = units[-1]
