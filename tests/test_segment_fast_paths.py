@@ -783,3 +783,48 @@ def test_reflow_gaps_as_the_plain_max() -> None:
         decisions = [rng.choice([L.START, L.CONT, L.NOISE]) for _ in range(n)]
         units, _ = L.reflow(lines, gaps, [0.0] * n, decisions)
         assert [[u.gap_before, u.lines, u.gap_after] for u in units] == plain(lines, gaps, decisions)
+
+
+def test_author_note_closes_as_the_plain_loop() -> None:
+    """`author_note_closes` skipping labels without the `B-` prefix answers as the plain loop."""
+    from pipeline.segmentation import crf as C
+
+    def plain(labels: list[str], texts: list[str]) -> list[str]:
+        out = list(labels)
+        for i in range(1, len(out) - 1):
+            begin, _, role = out[i].partition("-")
+            nbegin, _, nrole = out[i + 1].partition("-")
+            if (
+                begin == "B"
+                and role in C._HEAD_ROLES
+                and nbegin == "I"
+                and nrole in C._HEAD_ROLES
+                and out[i - 1] != "noise"
+                and P.AUTHOR_NOTE_RE.match(texts[i])
+            ):
+                out[i], out[i + 1] = "I-byline", "B-" + nrole
+        return out
+
+    rng = random.Random(57)
+    labs = ["noise", "B", "B-", "I-", "B-headline", "I-headline", "B-kicker", "I-kicker", "B-column", "I-subheadline",
+            "I-text", "B-text", "I-byline", "B-wrap", "I-wrap", "B-headline-x"]  # fmt: skip
+    notes = ["（作者系省委党校教授）", "(作者为株洲日报评论员)", "株洲", "（本文作者系某某）", "（完）"]
+    for _ in range(20000):
+        n = rng.randint(0, 8)
+        labels = [rng.choice(labs) for _ in range(n)]
+        texts = [rng.choice(notes) for _ in range(n)]
+        assert C.author_note_closes(labels, texts) == plain(labels, texts), (labels, texts)
+
+
+def test_classify_units_gaps_after_as_the_plain_loop() -> None:
+    """Each unit's `gap_after` is the next one's `gap_before`, the last one's 0."""
+    seg = Segmenter()
+    rng = random.Random(58)
+    for fx in load_fixtures(FIXTURES)[:6]:
+        lines, gaps, _ = L.split_page(fx.text)
+        for n in (0, 1, 2, len(lines)):
+            lus = [L.LayoutUnit([i], lines[i].text, gap_before=rng.choice([0, 1, 2])) for i in range(min(n, len(lines)))]
+            units = seg.classify_units(lus)
+            assert [u.gap_after for u in units] == [
+                units[i + 1].gap_before if i + 1 < len(units) else 0 for i in range(len(units))
+            ]

@@ -321,8 +321,10 @@ class Segmenter:
             if kind in (MARK_TO, MARK_FROM):
                 u.marker, u.marker_kind = lu.text, kind
             units.append(u)
-        for i, u in enumerate(units):
-            u.gap_after = units[i + 1].gap_before if i + 1 < len(units) else 0
+        for u, nxt in zip(units, units[1:], strict=False):
+            u.gap_after = nxt.gap_before
+        if units:
+            units[-1].gap_after = 0
         # an exclamatory headline (`开学啦！`) is known by what follows it: a byline or caption
         for i, u in enumerate(units[:-1]):
             if (
