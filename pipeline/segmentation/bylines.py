@@ -22,6 +22,7 @@ _CJK_NAME_RE = re.compile(rf"[{CJK}]{{2,4}}")
 _TIME_WORD_RE = re.compile(r"近日|日前|昨天|昨日|今天|今日|近期|目前|本月|本周|上周|近年|今年|去年|记者")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
 _SEP_CHAR_RE = re.compile(r"[/／:：\s]")
+_DISPATCH_DATE_RE = re.compile(r"\d{1,2}月\d{1,2}日电?")  # (a match holds 月: asked only where 月 is)
 # every standalone-byline shape needs one of these: a role word (记者, 通讯员, 实习生, 撰稿,
 # 评论员, 编译, 整理, 摄影, 主持人, 特约作者), a 文/图 credit, or a dispatch's 讯/电
 _BYLINE_CHAR_RE = re.compile(r"[记讯实撰评编整摄主特文图电]")
@@ -48,7 +49,8 @@ def parse_authors(byline: str | None) -> list[str]:
     if not byline:
         return []
     text = GLUED_HEAD_RE.sub(" ", byline, count=1)
-    text = re.sub(r"\d{1,2}月\d{1,2}日电?", " ", text)
+    if "月" in text:
+        text = _DISPATCH_DATE_RE.sub(" ", text)
     text = _ROLE_SPLIT_RE.sub(" ", text)
     names: list[str] = []
     for tok in _SEP_RE.split(text):

@@ -536,11 +536,13 @@ def author_note_closes(labels: list[str], texts: list[str]) -> list[str]:
     lines are bylines and one is text, none a head line."""
     out = list(labels)
     for i in range(1, len(out) - 1):
-        begin, _, role = out[i].partition("-")
+        lab = out[i]
+        if lab[:2] != "B-":
+            continue  # (`begin == "B"` with a role needs the prefix `B-`: most labels are `I-…`)
+        role = lab[2:]  # = lab.partition("-")[2]
         nbegin, _, nrole = out[i + 1].partition("-")
         if (
-            begin == "B"
-            and role in _HEAD_ROLES
+            role in _HEAD_ROLES
             and nbegin == "I"
             and nrole in _HEAD_ROLES
             and out[i - 1] != "noise"

@@ -48,9 +48,12 @@ NOTICE_CUES: dict[str, re.Pattern[str]] = {
 _QUOTED_RE = re.compile(r"[“「『][^”」』]{1,14}[”」』]")
 _TWO_PART_RE = re.compile(rf"[{P.CJK}”」』》）)!?！？][ \u3000]+[{P.CJK}“「『《（(]")
 _NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉|昨天|昨日|今天|今日")
-# a character each of _NEWS_LEAD_RE's words holds (a date's 月, 近日, 日前, 记者从, 获悉, 昨天, 今日 …):
-# one fast class scan before the scan of its alternatives at every position
-_NEWS_LEAD_GATE_RE = re.compile("[月近日记获昨今]")
+# `_NEWS_LEAD_RE.search(s)` in two scans the regex engine runs fast: its words, every
+# alternative a literal (a scan for their first characters), and its date only where 月 is,
+# as `\d月\d{1,2}日` (a date `\d{1,2}月` has a digit just before its 月, and a digit before
+# 月 opens a match of `\d{1,2}月`; opening with a class, also scanned for first)
+_NEWS_LEAD_WORDS_RE = re.compile("近日|日前|记者从|获悉|昨天|昨日|今天|今日")
+_NEWS_LEAD_DATE_RE = re.compile(r"\d月\d{1,2}日")
 # the first characters `patterns.DATE_LEAD_RE` can match, besides a digit (`\d`: `str.isdecimal`)
 _DATE_LEAD_FIRST = frozenset("近日昨今本上记一二三四五六七八九十")
 _SUBJECT_FIRST_RE = re.compile(
@@ -132,6 +135,7 @@ _CUE_GATE_RE = re.compile(
     "://|www\\.|\\.c|@|" + "|".join(map(re.escape, sorted({c for v in _CUE_NEEDS.values() for c in v})))
 )
 _ELEVEN_DIGITS_RE = re.compile(r"\d" * 11)  # = \d{11}, opening with its class (scanned for first)
+_DIGIT_RE = re.compile(r"\d")
 
 
 _PHONE_ONLY = frozenset({"phone"})  # a run of 11 digits (a mobile number)
@@ -141,7 +145,9 @@ def _possible_cues(s: str) -> set[str]:
     out: set[str] = set()
     for tok in set(_CUE_GATE_RE.findall(s)):
         out |= _CUE_TOKENS[tok]
-    if _ELEVEN_DIGITS_RE.search(s):
+    # a run of 11 digits holds one of the characters at 10, 21, 32 … (any 11 consecutive
+    # positions hold one of them): a scan of those few first
+    if _DIGIT_RE.search(s[10::11]) and _ELEVEN_DIGITS_RE.search(s):
         out |= _PHONE_ONLY
     return out
 
@@ -205,6 +211,7 @@ def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
     s = text
+    n_s = len(s)
     nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
     f = [
         *(shape if shape is not None else shape_features(s)),
@@ -213,13 +220,13 @@ def unit_own_features(
         _GAPB[gb if gb < 2 else 2],
         _GAPA[ga if ga < 2 else 2],
     ]
-    if len(s) <= 80:  # service blocks are short lines; body paragraphs need no scan
+    if n_s <= 80:  # service blocks are short lines; body paragraphs need no scan
         f += notice_cues(s)
     if unit.indent:
         f.append("indent")
     if is_column:
         f.append("column_shape")
-    if len(s) <= 40:
+    if n_s <= 40:
         # each scan behind a character it cannot match without (a space, a quote, a colon …)
         if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
             f.append("two_part")
@@ -236,11 +243,11 @@ def unit_own_features(
         if "、" in s:
             f.append("enum")
     head = s[:16]
-    if (_NEWS_LEAD_GATE_RE.search(head) and _NEWS_LEAD_RE.search(head)) or (
+    if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or _NEWS_LEAD_WORDS_RE.search(head)) or (
         (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
     ):
         f.append("news_lead")
-    if len(s) > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
+    if n_s > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
         f.append("qa")
     tail = s[-40:]
     if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
@@ -343,6 +350,7 @@ def structure_features(
     top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
     for i in range(n):
         s = texts[i]
+        n_s = len(s)
         # where the unit sits in the article so far: sub-heads come deep in a feature,
         # headlines after a dispatch or a short brief (distances are ints >= 1)
         dh, db = i - last_head, i - last_byline
@@ -379,18 +387,19 @@ def structure_features(
                 f += as_nn[i + 2]
         else:
             f.append("last")
-        if len(s) > 40:
+        if n_s > 40:
             # a long paragraph that shares no words with the text before it may open a brief
             # (plain share of bigrams: long texts need no IDF weighting, and this runs often)
             n_g = long_distinct[i]  # = len(bigrams(s))
             if n_g and i != long_idx[0]:  # a long unit with bigrams, and long text before it
                 f.append(para_labels[bisect_left(para_edges, long_shared[i] / n_g)])  # = _PARA_OVL(…)
-        if len(s) <= 40:
+        if n_s <= 40:
             # cohesion: does this short line reuse the words of the text just before it, and
             # does the text after it go on with them? (sub-head vs new headline)
             at = at_of[i]
-            past = at + 1 if len(s) >= 30 else at  # a unit of 30-40 characters is a long unit too
-            before = long_idx[max(0, at - 3) : at]
+            past = at + 1 if n_s >= 30 else at  # a unit of 30-40 characters is a long unit too
+            lo3 = at - 3 if at > 3 else 0  # = max(0, at - 3)
+            before = long_idx[lo3:at]
             after = long_idx[past : past + 3]
             whole = True  # `after` holds the three long units after the run (or all left)
             if mark_ahead[i]:
@@ -405,7 +414,7 @@ def structure_features(
                 # built only where part may not be the smaller (once per run, built alike)
                 part = bigrams(s)
                 # (the largest of the before-units' sets, counted in the sort)
-                if len(part) < max(distinct[max(0, at - 3) : at]):
+                if len(part) < max(distinct[lo3:at]):
                     common = {k for k, hit in zip(part, found_before[i], strict=True) if hit}
                 else:
                     key = tuple(before)
@@ -441,7 +450,7 @@ def structure_features(
             # `any(s in t or t in s for t in seen_short if s != t)`, asked only where a C-level
             # scan finds s in a seen text or a seen text in s (the hit may be s itself)
             if (
-                len(s) >= 4
+                n_s >= 4
                 and (s in seen_joined or any(map(s.__contains__, seen_short)))
                 and any(s in t or t in s for t in seen_short if s != t)
             ):

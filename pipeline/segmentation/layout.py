@@ -178,7 +178,14 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
     blank = 0
     for number, raw in enumerate(text.split("\n")):
         stripped = raw.strip()
-        if stripped:
+        n_raw = len(raw)
+        if stripped is raw and n_raw:
+            # (nothing stripped: `strip` gave the line itself; most lines of an issue)
+            lines.append(SourceLine(number, base + pos, base + pos + n_raw, raw, page))
+            gaps.append(blank)
+            indents.append(0.0)
+            blank = 0
+        elif stripped:
             lead = len(raw) - len(raw.lstrip())
             start = base + pos + lead
             lines.append(SourceLine(number, start, start + len(stripped), stripped, page))
@@ -187,7 +194,7 @@ def split_page(text: str, page: str | None = None, base: int = 0) -> tuple[list[
             blank = 0
         else:
             blank += 1
-        pos += len(raw) + 1
+        pos += n_raw + 1
     return lines, gaps, indents
 
 
@@ -438,7 +445,10 @@ def rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> 
         # paragraph (`，智慧黑板…`, `58所,占…`)
         if _clauses(prev) < 1 or not (cur[0] in _OPEN_PUNCT or cur[0] in _DIGITS):
             return False
-    return not cur.startswith(("“", "「", "【", "■", "●", "——")) and not _NUMBERED_RE.match(cur)
+    # (a numbered item opens with one of `_NUMBER_STARTS`, as `shape_features` asks)
+    return not cur.startswith(("“", "「", "【", "■", "●", "——")) and not (
+        cur[:1] in _NUMBER_STARTS and _NUMBERED_RE.match(cur)
+    )
 
 
 @dataclass
@@ -467,7 +477,8 @@ def reflow(
                 units[-1].noise_inside.append(i)
             pending_gap = max(pending_gap, gaps[i])
             continue
-        gap = max(gaps[i], pending_gap)
+        g = gaps[i]
+        gap = g if g >= pending_gap else pending_gap  # = max(gaps[i], pending_gap)
         pending_gap = 0
         if d == CONT and units:
             u = units[-1]

@@ -103,7 +103,8 @@ SITE_CHROME_RE = re.compile(
 # What a line needs for any of SITE_CHROME_RE's shapes: a first character of its anchored
 # words, or a breadcrumb's `>`, a bracket, a separator bar, `©` or one of its other words
 # (each alternative of the pattern holds one of these, so a line with none never matches);
-# and a character of those (one fast class scan says no for most lines)
+# (`_CHROME_CHAR_RE`: a character each alternative of `_CHROME_NEEDS_RE` holds; the scan for
+# their first characters says no for most lines alike, so it is no longer asked first)
 _CHROME_FIRST = frozenset(
     "上下返版本相猜推热延来稿文信发更P"
     "举写评点收转分打在首视政要时社财经体娱科教旅图专直国民（(责编审监值·•0123456789为精阅浏播"
@@ -144,7 +145,9 @@ def maybe_site_chrome(s: str) -> bool:
         s.startswith(_CHROME_STARTS) or (s[:4].isdecimal() and s[4:5] in ("-", "/")) or ":" in s[1:3]
     ):
         return True
-    return bool(_CHROME_CHAR_RE.search(s) and _CHROME_NEEDS_RE.search(s))
+    # (`_CHROME_CHAR_RE`, a character each of these alternatives holds, is implied: no
+    # class scan before this one, which scans for their first characters alike)
+    return bool(_CHROME_NEEDS_RE.search(s))
 
 
 # ---- continuation markers ----------------------------------------------------------------

@@ -311,15 +311,20 @@ class Segmenter:
         units: list[Unit] = []
         for lu in layout_units:
             kind, extra = kinds[lu.lines[0]] if kinds is not None and len(lu.lines) == 1 else self.line_kind(lu.text)
-            u = Unit(kind, extra.get("text", lu.text), list(lu.lines), gap_before=lu.gap_before)
-            u.byline = extra.get("byline")
-            u.page = extra.get("page")
-            u.noise_kind = extra.get("noise_kind")
+            if extra:
+                u = Unit(kind, extra.get("text", lu.text), list(lu.lines), gap_before=lu.gap_before)
+                u.byline = extra.get("byline")
+                u.page = extra.get("page")
+                u.noise_kind = extra.get("noise_kind")
+            else:  # (most units: their text, and the fields' defaults, None, as the gets give)
+                u = Unit(kind, lu.text, list(lu.lines), gap_before=lu.gap_before)
             if kind in (MARK_TO, MARK_FROM):
                 u.marker, u.marker_kind = lu.text, kind
             units.append(u)
-        for i, u in enumerate(units):
-            u.gap_after = units[i + 1].gap_before if i + 1 < len(units) else 0
+        for u, nxt in zip(units, units[1:], strict=False):
+            u.gap_after = nxt.gap_before
+        if units:
+            units[-1].gap_after = 0
         # an exclamatory headline (`开学啦！`) is known by what follows it: a byline or caption
         for i, u in enumerate(units[:-1]):
             if (
