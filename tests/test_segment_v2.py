@@ -508,6 +508,9 @@ def test_interview_and_commentary_labels_are_column_labels() -> None:
     seg = Segmenter()
     assert all(seg.is_column(s) for s in ["对话", "年终专访", "政策解读", "热线追踪", "新闻述评", "口述", "滢川笔谈", "纪念岱南起义９０周年"])
     assert not seg.is_column("让山里的好茶走出大山")
+    # the genre label over a commentary is a column label, never its byline
+    assert seg.is_column("本报评论员文章") and seg.line_kind("本报评论员文章")[0] == "head"
+    assert seg.line_kind("本报评论员")[0] == "byline"
 
 
 def test_a_paper_name_or_section_and_page_line_is_page_furniture() -> None:

@@ -69,6 +69,8 @@ def is_standalone_byline(line: str, max_chars: int = 60) -> bool:
     s = line.strip()
     if not s or len(s) > max_chars or ends_sentence(s, sign_off=False):  # = TERMINAL_RE.search(s)
         return False
+    if s.endswith("文章"):  # `本报评论员文章`: the genre label over a commentary (5 of 5 gold lines)
+        return False
     if _SENTENCE_PUNCT_RE.search(s) or not _BYLINE_CHAR_RE.search(s):
         return False
     if not (STANDALONE_BYLINE_RE.match(s) or LEADING_CREDIT_RE.match(s) or GLUED_HEAD_RE.match(s)):
