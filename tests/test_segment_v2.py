@@ -596,3 +596,14 @@ def test_a_headline_keeps_the_body_the_tagger_calls_a_notice() -> None:
     # where the rules read a notice too, or more of the article follows, the tagger stands
     assert head_keeps_its_body(labels, kinds, [*rules[:3], "noise", *rules[4:]]) == labels
     assert head_keeps_its_body([*labels[:4], "I-text", "I-text"], kinds, rules)[3] == "noise"
+
+
+def test_a_paper_name_in_capitals_is_its_masthead() -> None:
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    for s in ["SHAZHOU DAILY", "NINGZE EVENING NEWS", "NG NEWS"]:
+        assert seg.line_kind(s) == ("noise", {"noise_kind": "masthead"}), s
+    assert seg.line_kind("LUYU DAILY 2025年5月20日 星期二 第3版 综合 鹭屿市融媒体中心主办 今日8版")[0] == "noise"
+    for s in ["GDP", "5G基站建设提速", "CBA联赛今晚开打"]:
+        assert seg.line_kind(s)[0] != "noise", s
