@@ -101,6 +101,8 @@ SITE_CHROME_RE = re.compile(
     # recommendation blocks, video player times, app download prompts, comment time stamps
     # (`江边的风 · 澜江 · 2小时前`)
     r"|^(?:相关推荐|为你推荐|精彩推荐|更多推荐)"
+    # the site's title bar: `枫桥新闻网`, `枫桥新闻网 — 枫桥日报官方网站`
+    rf"|^[{CJK}]{{2,8}}新闻网\s*$|^[{CJK}]{{2,10}}(?:网|客户端)\s*[—–\-－|｜]+\s*[{CJK}]{{2,12}}(?:官方网站|官网)\s*$"
     r"|^\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}\s*$"
     r"|(?:打开|下载)[^，。]{0,12}(?:APP|App|app|客户端)|查看更多精彩"
     r"|\d{1,2}\s*(?:分钟|小时)前\s*$"
@@ -122,6 +124,7 @@ _CHROME_NEEDS_RE = re.compile(
     r">|＞|›|»|【|\[|©|_|｜|\||分享到|打印本页|关闭窗口|字号|阅读[量数全]|浏览[量次]|点击[量数查图]|查看原图|版权[所声]"
     r"|未经授权|ICP备|Copyright|数字报|电子版|全文|仅代表|只代表|不代表"
     r"|打开|下载|查看更多精彩|分钟前|小时前"  # app prompts, comment time stamps
+    r"|新闻网|官方网站|官网"  # a site's title bar
 )
 _CHROME_CHAR_RE = re.compile(r"[>＞›»【\[©_｜|分打关字阅浏点查版未IC数电全代下前]")
 
