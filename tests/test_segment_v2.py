@@ -275,6 +275,50 @@ def test_page_header_forms_and_page_counts() -> None:
     assert page_of_header("第２版 经济") == "2"
     assert page_of_header("A12 健康") == "A12"
     assert page_of_header("2024年10月15日 星期二 第3版") == "3"
+    assert page_of_header("A05版 经济") == "A05"  # a section letter and 版 together
+
+
+def test_two_stories_jumping_to_different_pages_each_find_their_own() -> None:
+    """Two stories of page A01 jump, one to A05, one to A02; each continuation goes to the
+    story that names its page (`A02版 要闻` is a page header), not to the first in order."""
+    text = "\n".join([
+        "云川日报 2025年3月4日 星期二", "A01版 要闻", "",
+        "城东物流园新增两条冷链线路", "本报记者 田野", "",
+        "3月3日，城东物流园两条冷链运输线路正式开通，园区冷库容量同步扩大到5万吨。", "",
+        "园区负责人介绍，新线路主要服务本地蔬菜和水产品外运，今年计划再引进三家",
+        "（下转A05版）", "",
+        "全市中小学春季开学工作会议召开", "本报讯（记者 米兰）", "",
+        "3月3日，全市中小学春季开学工作会议召开，部署新学期安全和教学工作。", "",
+        "会议强调，各校要对校舍、食堂和校车逐项排查，",
+        "（下转A02版）", "",
+        "A02版 要闻", "", "全市中小学春季开学工作会议召开", "（上接A01版）", "",
+        "确保开学平稳有序。会议还对课后服务和心理健康教育作了安排。", "",
+        "A05版 经济", "", "城东物流园新增两条冷链线路", "（上接A01版）", "",
+        "物流企业入驻，带动就业300余人。",
+    ])
+    issue = SegmentStage(load_config(stages=["segment"])).process(Issue("t", "t", text))
+    by_head = {a.headline: a.text for a in issue.articles}
+    assert len(issue.articles) == 2
+    assert by_head["城东物流园新增两条冷链线路"].endswith("今年计划再引进三家物流企业入驻，带动就业300余人。")
+    assert by_head["全市中小学春季开学工作会议召开"].endswith("逐项排查，确保开学平稳有序。会议还对课后服务和心理健康教育作了安排。")
+
+
+def test_a_bullet_head_run_on_into_its_text_is_the_briefs_headline() -> None:
+    """E-paper copies lose the bold face and often the space: `●标题正文`; the head ends at a
+    space, else where a news lead opens; a two-part head or a head with a date stays whole."""
+    from pipeline.segmentation.assemble import lead_in_end
+
+    def head(s: str) -> str | None:
+        end = lead_in_end(s)
+        return None if end is None else s[:end].strip()
+
+    assert head("●重阳节公园景区老人免票10月23日起，全市公园景区对老人免收门票。") == "●重阳节公园景区老人免票"
+    assert head("■ 城北货运通道限时通行\u30009月1日起，城北货运通道实行分时段通行。") == "■ 城北货运通道限时通行"
+    assert head("●市图书馆调整开放时间即日起至明年2月底，市图书馆开放时间调整。") == "●市图书馆调整开放时间"
+    assert head("【城区新增5处口袋公园】近日，槐东区建成多处口袋公园。") == "【城区新增5处口袋公园】"
+    assert head("■ 年货节提前“预热” 老字号推出新礼盒") is None  # a two-part head, no text after
+    assert head("■中小学1月18日起放寒假") is None  # the date is the head's
+    assert head("●小区充电桩安装可一站办市供电公司近日推出报装服务，") is None  # no edge to see
 
 
 def test_body_under_a_head_block_is_never_a_headless_article() -> None:

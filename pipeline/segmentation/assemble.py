@@ -34,6 +34,32 @@ WRAP = "wrap"
 WRAP_ROLES = frozenset(HEAD_ROLES)
 # a brief's lead-in printed on the line of its text: `【…】`, `[…]`
 LEAD_IN_RE = re.compile(r"^\s*(?:【[^】\n]{1,40}】|\[[^\]\n]{1,40}\])")
+# or a bullet head run on into its text, where the copy kept a space between them or lost
+# even that (`■ 城北货运通道限时通行　9月1日起，…`, `●重阳节公园景区老人免票10月23日起，…`):
+# the head ends at the first space, else where a news lead opens (a date, `近日`, `即日起` …)
+_BULLET_HEAD_RE = re.compile(
+    r"^\s*[■□●◆▲★☆◎]\s*(?P<head>[^\s，。！？；,;]{4,30}?)"
+    r"(?:[ \u3000]+|(?=\d{1,2}月\d{1,2}日|\d{1,2}日(?:起|至|[上下]午|晚|凌晨)|即日起|本周起|(?:近日|日前|昨日|昨天|今天|今日|连日来)[，,]|记者从|截至))"
+    r"(?=\S)"
+)
+
+
+_SENTENCE_PUNCT_RE = re.compile(r"[，。；！？,;]")
+
+
+def lead_in_end(text: str, bullets: bool = True) -> int | None:
+    """Where a brief's lead-in printed on the line of its text ends, or None when the line
+    does not open with one (or holds nothing after it). After a bullet head the rest must
+    read as text (a sentence mark in it): `■ 年货节提前“预热” 老字号推出新礼盒` is one
+    two-part head, `■中小学1月18日起放寒假` a head with a date in it."""
+    m = LEAD_IN_RE.match(text)
+    if m is None and bullets:
+        m = _BULLET_HEAD_RE.match(text)
+        if m is not None and not _SENTENCE_PUNCT_RE.search(text, m.end()):
+            return None
+    if m is None or len(text) <= m.end() + 4:
+        return None
+    return m.end()
 
 
 def page_label(raw: str) -> str:
@@ -138,7 +164,7 @@ _BLOCK_LABEL_RE = re.compile(r"简讯|快讯|速递|速览|快报|短讯|动态|
 def _in_brief_block(d: Draft) -> bool:
     """The article being read is a brief of a block: it opened with a `【…】` lead-in, or
     under a block label (`简讯`, `本地速览`)."""
-    return bool((d.headline or "").startswith(("【", "[")) or (d.column and _BLOCK_LABEL_RE.search(d.column)))
+    return bool((d.headline or "").startswith(("【", "[", "■", "□", "●", "◆", "▲", "★", "☆", "◎")) or (d.column and _BLOCK_LABEL_RE.search(d.column)))
 
 
 def _settle_role(role: str, begin: str, text: str) -> str:
@@ -146,10 +172,8 @@ def _settle_role(role: str, begin: str, text: str) -> str:
     glued; a brief opening with a bracketed lead-in has it as its headline."""
     if role == "byline" and split_glued(text) is not None:
         return "glued"
-    if role == "text" and begin == "B":
-        m = LEAD_IN_RE.match(text)
-        if m and len(text) > m.end() + 4:
-            return "lead_in"
+    if role == "text" and begin == "B" and lead_in_end(text) is not None:
+        return "lead_in"
     return role
 
 
@@ -186,8 +210,7 @@ def assemble(
             cur.closed = True
             continue
         if role == "text" and begin == "I" and cur is not None and _in_brief_block(cur):
-            m = LEAD_IN_RE.match(text)
-            if m and len(text) > m.end() + 4:
+            if lead_in_end(text) is not None:
                 begin, role = "B", "lead_in"  # the next brief of a block of lead-in briefs
         opens = (
             cur is None
@@ -203,8 +226,7 @@ def assemble(
         if role == "headline" and cur.headline is None and not cur.paragraphs:
             # a headline is never `【…】` plus body words: the wrap kept a brief's first words
             # with its lead-in (`【市二中新校区投入使用】9月22日，市`)
-            m = LEAD_IN_RE.match(text)
-            if m and len(text) > m.end() + 4:
+            if lead_in_end(text, bullets=False) is not None:
                 role = "lead_in"
         field = "text" if role == "text" else None
         if role in HEAD_ROLES:
@@ -235,13 +257,13 @@ def assemble(
             else:
                 _add_text(cur, unit, text)
         elif role == "lead_in":
-            m = LEAD_IN_RE.match(text)
-            if m and cur.headline is None and not cur.paragraphs:
-                cur.headline = m.group(0).strip()
+            end = lead_in_end(text)
+            if end is not None and cur.headline is None and not cur.paragraphs:
+                cur.headline = text[:end].strip()
                 cur.roles.append((unit.lines[0], "headline+text"))
                 cur.roles.extend((i, "text") for i in unit.lines[1:])
                 rest = Draft()
-                _add_text(rest, unit, text[m.end() :].lstrip())
+                _add_text(rest, unit, text[end:].lstrip())
                 cur.paragraphs.extend(rest.paragraphs)
                 cur.closed = cur.closed or rest.closed
                 cur.continued_to = rest.continued_to or cur.continued_to

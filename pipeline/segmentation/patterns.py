@@ -26,9 +26,9 @@ WEEKDAY_RE = r"(?:星期[一二三四五六日天]|周[一二三四五六日])"
 PAGE_HEADER_RE = re.compile(
     rf"^(?=.*{DATE_RE})(?=.*(?:{WEEKDAY_RE}|{PAGE_RE}|版|报)).{{0,70}}$"
 )
-# a page's label line without a date: `第２版 经济`, `A12 健康`, `04版 · 城事`
+# a page's label line without a date: `第２版 经济`, `A12 健康`, `A01版 要闻`, `04版 · 城事`
 PAGE_SECTION_RE = re.compile(
-    rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}"
+    rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}(?:\s*版)?|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}"
     rf"|\d{{2}}\s+[{CJK}]{{2,4}})$"
 )
 # a line that is only a paper's name (`南石都市报`: the masthead of a page) or a section name
