@@ -651,3 +651,15 @@ def test_a_paper_name_in_capitals_is_its_masthead() -> None:
     assert seg.line_kind("LUYU DAILY 2025年5月20日 星期二 第3版 综合 鹭屿市融媒体中心主办 今日8版")[0] == "noise"
     for s in ["GDP", "5G基站建设提速", "CBA联赛今晚开打"]:
         assert seg.line_kind(s)[0] != "noise", s
+
+
+def test_a_running_head_cut_into_a_date_line_and_a_weekday_line_is_noise() -> None:
+    """PDF extraction splits a running head over lines inside a paragraph; a line holding
+    only a date or only a weekday is page furniture, a lead that opens with a date is not."""
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    for s in ["2026年1月20日", "星期二", "2026年1月20日 星期二", "（周日）"]:
+        assert seg.line_kind(s) == ("noise", {"noise_kind": "page_header"}), s
+    for s in ["1月19日上午，省人代会开幕。", "今天", "2026年1月20日起施行"]:
+        assert seg.line_kind(s)[0] != "noise", s

@@ -23,6 +23,9 @@ SENTENCE_INSIDE_RE = re.compile(r"[。！？!?][^”’」』）)\]】》]")
 DATE_RE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2})"
 PAGE_RE = r"(?:第\s*[0-9０-９一二三四五六七八九十]+\s*版|[A-H]\s?\d{1,2}(?![0-9])|\d{1,2}\s*版)"
 WEEKDAY_RE = r"(?:星期[一二三四五六日天]|周[一二三四五六日])"
+# a running head cut into pieces by the extraction leaves a line that is only a date or only
+# a weekday (`2026年1月20日`, `星期二`): 104 such lines on every gold file, all noise
+DATE_ONLY_RE = re.compile(rf"^(?=\S)(?:{DATE_RE})?\s*[（(]?(?:{WEEKDAY_RE})?[）)]?$")
 PAGE_HEADER_RE = re.compile(
     rf"^(?=.*{DATE_RE})(?=.*(?:{WEEKDAY_RE}|{PAGE_RE}|版|报)).{{0,70}}$"
 )

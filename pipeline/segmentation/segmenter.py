@@ -49,6 +49,7 @@ from pipeline.segmentation.patterns import (
     CLAUSE_PUNCT_RE,
     COLUMN_ANY_RE,
     DATE_LEAD_RE,
+    DATE_ONLY_RE,
     EDITOR_FIRST,
     EDITOR_INSIDE_RE,
     EDITOR_RE,
@@ -126,6 +127,7 @@ NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
 _FOUR_DIGITS_RE = re.compile(r"\d{4}")  # every date of a page header opens so (`DATE_RE`); and `.{0,70}$` bounds it
+_DATE_ONLY_LAST = frozenset("日一二三四五六天)）")  # how a date-only or weekday-only line ends
 _KINDS_MEMO_MAX = 20000  # line kinds kept between `forget` calls
 _PEN_NAME_RE = re.compile(f"[{CJK}]{{2,3}}")
 
@@ -235,6 +237,8 @@ class Segmenter:
                     (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
                     or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
                 ):
+                    return NOISE, {"noise_kind": "page_header"}
+                if n <= 20 and f[-1:] in _DATE_ONLY_LAST and DATE_ONLY_RE.match(f):
                     return NOISE, {"noise_kind": "page_header"}
                 if is_masthead(f):
                     return NOISE, {"noise_kind": "masthead"}
