@@ -663,3 +663,23 @@ def test_a_running_head_cut_into_a_date_line_and_a_weekday_line_is_noise() -> No
         assert seg.line_kind(s) == ("noise", {"noise_kind": "page_header"}), s
     for s in ["1月19日上午，省人代会开幕。", "今天", "2026年1月20日起施行"]:
         assert seg.line_kind(s)[0] != "noise", s
+
+
+def test_a_head_before_a_fresh_dateline_opens_the_next_article_unless_the_feature_is_sectioned() -> None:
+    from pipeline.segmentation.crf import headline_after_body
+
+    texts = ["实训班结业", "9月3日，实训班结业。", "学院计划明年继续办班。", "侨批入藏市档案馆", "日前，陈氏家族捐赠侨批。"]
+    kinds = ["head", "para", "para", "head", "para"]
+    rules = ["B-headline", "I-text", "I-text", "B-headline", "I-text"]
+    tagged = ["B-headline", "I-text", "I-text", "I-text", "I-text"]
+    assert headline_after_body(tagged, kinds, rules, texts)[3] == "B-headline"
+    # a sectioned feature keeps its dated sections' sub-heads
+    sectioned = (
+        texts + ["凌晨：货车驶来", "6月25日23时，市场里灯火通明。"],
+        kinds + ["head", "para"],
+        rules + ["B-headline", "I-text"],
+    )
+    assert headline_after_body(tagged + ["I-text", "I-text"], *sectioned)[3] == "I-text"
+    # a box label (`链接`) is the article's own
+    boxed = ["链接" if k == 3 else t for k, t in enumerate(texts)]
+    assert headline_after_body(tagged, kinds, rules, boxed)[3] == "I-text"

@@ -252,6 +252,7 @@ class CrfSegmenter:
                 labels = subhead_in_body(labels, kinds, rules)
                 labels = body_not_noise(labels, kinds, rules)
                 labels = head_keeps_its_body(labels, kinds, rules)
+                labels = headline_after_body(labels, kinds, rules, texts)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -607,6 +608,38 @@ def head_keeps_its_body(labels: list[str], kinds: list[str], rules: list[str]) -
             and (i + 1 == n or out[i + 1].startswith("B-"))
         ):
             out[i] = "I-text"
+    return out
+
+
+def headline_after_body(labels: list[str], kinds: list[str], rules: list[str], texts: list[str]) -> list[str]:
+    """A head line the tagger reads as an in-body sub-head, in an article with no other
+    sub-head before or after it, followed by a paragraph that opens as a news lead (`日前，…`, `9月3日，…`), opens
+    the next article where the rule segmenter reads it so too: a bylineless brief after a
+    report on a page without blank lines (`360封侨批入藏市档案馆` / `日前，鹤湾区侨眷…`); a
+    report's only sub-head rarely comes before a fresh dateline."""
+    out = list(labels)
+    n = len(out)
+    for i in range(1, n - 1):
+        if not (
+            out[i] == "I-text"
+            and kinds[i] == "head"
+            and rules[i] == "B-headline"
+            and out[i - 1] == "I-text"
+            and out[i + 1] == "I-text"
+            and kinds[i + 1] == "para"
+            and P.DATE_LEAD_RE.match(texts[i + 1])
+            and not P.BOX_LABEL_RE.match(texts[i])
+        ):
+            continue
+        start = i - 1
+        while start > 0 and not out[start].startswith("B-"):
+            start -= 1
+        end = i + 1
+        while end < n and not out[end].startswith("B-"):
+            end += 1
+        if any(kinds[k] == "head" and out[k] == "I-text" for k in (*range(start + 1, i), *range(i + 1, end))):
+            continue  # a sectioned feature: its dated sections are sub-heads
+        out[i] = "B-headline"
     return out
 
 

@@ -242,6 +242,8 @@ def unit_own_features(
             f.append("name_like")
         if "、" in s:
             f.append("enum")
+        if n_s <= 8 and P.BOX_LABEL_RE.match(s):
+            f.append("box_label")  # `链接`, `背景`, `记者手记`: a box inside the article above
     head = s[:16]
     if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or _NEWS_LEAD_WORDS_RE.search(head)) or (
         (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)

@@ -23,6 +23,8 @@ SENTENCE_INSIDE_RE = re.compile(r"[。！？!?][^”’」』）)\]】》]")
 DATE_RE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2})"
 PAGE_RE = r"(?:第\s*[0-9０-９一二三四五六七八九十]+\s*版|[A-H]\s?\d{1,2}(?![0-9])|\d{1,2}\s*版)"
 WEEKDAY_RE = r"(?:星期[一二三四五六日天]|周[一二三四五六日])"
+# the label of a box printed inside an article (its text follows): part of the article's text
+BOX_LABEL_RE = re.compile(r"^[【\[]?(?:相关链接|新闻链接|知识链接|背景链接|链接|背景|记者手记|小贴士|延伸阅读)[】\]]?[:：]?$")
 # a running head cut into pieces by the extraction leaves a line that is only a date or only
 # a weekday (`2026年1月20日`, `星期二`): 104 such lines on every gold file, all noise
 DATE_ONLY_RE = re.compile(rf"^(?=\S)(?:{DATE_RE})?\s*[（(]?(?:{WEEKDAY_RE})?[）)]?$")
@@ -211,6 +213,10 @@ _COLUMN_WORDS = (
     "回眸", "寻访", "印记", "随笔", "漫谈", "锐评", "论坛", "进行时", "在行动", "大家谈", "看变化", "新气象",
     "图片新闻", "新闻图片", "图片报道", "摄影报道", "读者来信", "口述历史", "大事记", "编读往来", "镜头",
     "对话", "专访", "解读", "问答", "追踪", "述评", "笔谈", "口述", "评论员文章",
+    # (each a column label on our gold files and never a head or sub-head there; bare 调研 is
+    # not one: `省长到我市调研` is a headline)
+    "一线调研", "蹲点调研", "基层调研", "传真", "往事", "旧事", "史话", "文史", "实录", "热线", "以案说法",
+    "一家之言", "今日谈", "新读", "两会",
 )  # fmt: skip
 COLUMN_RES = [
     re.compile(r"^【[^】]{1,24}】$"),
