@@ -683,3 +683,13 @@ def test_a_head_before_a_fresh_dateline_opens_the_next_article_unless_the_featur
     # a box label (`链接`) is the article's own
     boxed = ["链接" if k == 3 else t for k, t in enumerate(texts)]
     assert headline_after_body(tagged, kinds, rules, boxed)[3] == "I-text"
+
+
+def test_a_papers_name_in_bao_alone_on_a_line_is_its_masthead() -> None:
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    for s in ["青禾报", "华夏教育报", "民生导报", "泸阳城市报"]:
+        assert seg.line_kind(s) == ("noise", {"noise_kind": "page_header"}), s
+    for s in ["城事快报", "要闻简报", "高考志愿填报", "喜报"]:
+        assert seg.line_kind(s)[0] != "noise", s

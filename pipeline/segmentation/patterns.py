@@ -39,7 +39,13 @@ PAGE_SECTION_RE = re.compile(
 # a line that is only a paper's name (`南石都市报`: the masthead of a page) or a section name
 # and page number (`城事 05`, `棠溪晚报 A04`, `琅州晚报·A01`): page furniture on every gold file
 PAPER_NAME_ENDS = ("日报", "晚报", "都市报", "时报", "商报", "早报", "晨报", "县报")
-PAPER_NAME_RE = re.compile(rf"^(?!.*[的了及与是在为对将把被也就还而或并])[{CJK}]{{2,6}}(?:{'|'.join(PAPER_NAME_ENDS)})$")
+# or any other name in 报 (`青禾报`, `华夏教育报`, `民生导报`: 23 such lines on every gold file, all
+# noise), save the words in 报 a column or a head ends with (`城事快报`, `要闻简报`, `志愿填报`)
+_NOT_PAPER_BEFORE_BAO = "快简小填情预年捷喜通汇举申电海公月季警画学战"
+PAPER_NAME_RE = re.compile(
+    rf"^(?!.*[的了及与是在为对将把被也就还而或并])(?:[{CJK}]{{2,6}}(?:{'|'.join(PAPER_NAME_ENDS)})"
+    rf"|[{CJK}]{{1,6}}[^\s{_NOT_PAPER_BEFORE_BAO}]报)$"
+)
 SECTION_PAGE_RE = re.compile(rf"^[{CJK}·]{{2,8}}[\s\u3000·|｜]+(?:[A-H]\s?\d{{1,2}}|0\d|\d{{1,2}}\s*版)$")
 # a masthead, or a piece of one the wrap cut (`中共泠江市委机关报 泠江市融媒体中心主办` +
 # `今日8版`): on every gold file at wrap widths 16-30, 596 lines of these shapes, all noise

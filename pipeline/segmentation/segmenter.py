@@ -60,7 +60,6 @@ from pipeline.segmentation.patterns import (
     PAGE_HEADER_RE,
     PAGE_NUMBER_ONLY_RE,
     PAGE_SECTION_RE,
-    PAPER_NAME_ENDS,
     PAPER_NAME_RE,
     SECTION_PAGE_RE,
     SENTENCE_INSIDE_RE,
@@ -228,7 +227,7 @@ class Segmenter:
                 if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (
                     n <= 14
                     and (
-                        (f.endswith(PAPER_NAME_ENDS) and PAPER_NAME_RE.match(f))
+                        (f[-1:] == "报" and PAPER_NAME_RE.match(f))
                         or (f[-1:].isdigit() and SECTION_PAGE_RE.match(f))
                     )
                 ):
