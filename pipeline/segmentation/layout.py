@@ -356,6 +356,7 @@ def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[li
     return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(n)]
 
 
+_LOCAL = 3  # lines each side for the local column width
 _AS_PREV = NeighbourView("p:", drop=("commas", "lead"))
 _AS_PREV2 = NeighbourView("pp:", keep=("kind", "term", "wfull", "clause"))
 _AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "term"))
@@ -384,12 +385,17 @@ def layout_features(
         widths = [stats.width(t) + ind for t, ind in zip(texts, indents, strict=True)]
     page = [f"page={stats.kind}"]
     own: list[list[str]] = []
+    # the widest line near each line: an archive's OCR page sets each article in its own column
+    # width, so a line short of the page's wrap width may still fill its own column
+    local = [max(widths[max(0, i - _LOCAL) : i + _LOCAL + 1]) for i in range(n)] if W is not None else []
     for i in range(n):
         g = gaps[i]
         f = [*shapes[i], "kind=" + kinds[i], _GAP[g if g < 2 else 2]]
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
+            lgap = local[i] - widths[i]
+            f.append("lfull" if lgap <= 1.5 else ("lnear" if lgap <= 3.5 else "lshort"))
         if indents[i]:
             f.append("indent")
         own.append(f)
