@@ -312,14 +312,19 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
             out[i] = d = NOISE  # `…本版编辑：李某 美编：` + `王某`: a page-furniture line cut by the wrap
         if d == NOISE:
             continue
-        if d == START and prev is not None and open_dispatch(page.lines[prev].text):
-            out[i] = CONT  # `株洲日报讯(全媒体记者/易楚曦通讯员/尹玉` + `奇)8月31日,…`: one byline
-        elif d == START and prev is not None and page.lines[i].text[:1] in _NEVER_OPENS:
-            out[i] = CONT  # `，智慧黑板、…`: a line that opens with a comma goes on with the one above
-        elif d == START and prev is not None and _tail_of(page, prev, i):
-            out[i] = CONT  # `…这既是民生的温度,也是城市文明的` + `刻度。`
-        elif d == START and prev is not None and wrapped and _column_run(page, prev, i):
-            out[i] = CONT  # a narrow OCR column: `本报讯（记者 邱爽）云州市第十一届` + `全民健身运动会…`
+        if d == START and prev is not None:
+            # the line goes on from the one above (one test after another, as they come):
+            # `株洲日报讯(全媒体记者/易楚曦通讯员/尹玉` + `奇)8月31日,…`: one byline;
+            # `，智慧黑板、…`: a line that opens with a comma goes on with the one above;
+            # `…这既是民生的温度,也是城市文明的` + `刻度。`; and a narrow OCR column:
+            # `本报讯（记者 邱爽）云州市第十一届` + `全民健身运动会…`
+            if (
+                open_dispatch(page.lines[prev].text)
+                or page.lines[i].text[:1] in _NEVER_OPENS
+                or _tail_of(page, prev, i)
+                or (wrapped and _column_run(page, prev, i))
+            ):
+                out[i] = CONT
         elif d == CONT and prev is not None:
             p, cur = page.lines[prev].text, page.lines[i].text
             if page.gaps[i] >= 2:
@@ -375,16 +380,16 @@ def _tail_of(page: PageInput, prev: int, i: int) -> bool:
     `…同比增长21.3%，` + `其中…`)."""
     p = page.lines[prev].text
     last = p[-1:]
+    # (every test is side-effect free: the line's own ending first, which most lines fail)
+    if not ("\u4e00" <= last <= "\u9fff" or last.isdigit() or last in _CLAUSE_OPEN):
+        return False
+    kinds = page.kinds
+    if kinds[prev] not in ("para", "glued") or len(p) < 20 or kinds[i] not in ("para", "head"):
+        return False
     if page.gaps[i] and page.stats.blank_share < 0.8:
         return False  # a blank line ends the paragraph, where blank lines are not everywhere
-    if i > prev + 1 and any(k in ("mark_to", "mark_from") for k in page.kinds[prev + 1 : i]):
-        return False  # the text jumped to another page (`总投资` / `▶▶下转4版`)
-    return (
-        page.kinds[prev] in ("para", "glued")
-        and len(p) >= 20
-        and ("\u4e00" <= last <= "\u9fff" or last.isdigit() or last in _CLAUSE_OPEN)
-        and page.kinds[i] in ("para", "head")
-    )
+    # the text jumped to another page (`总投资` / `▶▶下转4版`)
+    return not (i > prev + 1 and any(k in ("mark_to", "mark_from") for k in kinds[prev + 1 : i]))
 
 
 # a news lead's opening: a date and a clause (`1月13日清晨，`), or `记者从` / `近日，`

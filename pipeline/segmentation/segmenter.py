@@ -418,6 +418,14 @@ class Segmenter:
         idf = _LazyIdf(units)
         while i < n:
             u = units[i]
+            if u.kind == PARA and cur is not None and not cur.closed:
+                # (most units: body text that goes on with the open article; as at the end)
+                cur.paragraphs.append(u.text)
+                cur.add_lines(u.lines, "text")
+                if u.marker is not None:
+                    self._take_marker(cur, u)
+                i += 1
+                continue
             if u.kind == NOISE:
                 noise.extend((ln, u.noise_kind or "other") for ln in u.lines)
                 i += 1
