@@ -83,7 +83,10 @@ class Draft:
     closed: bool = False
 
     def add(self, unit: LayoutUnit, role: str) -> None:
-        self.roles += [(i, role) for i in unit.lines]
+        # (a plain loop: most units hold one line, and a comprehension is a call of its own)
+        roles = self.roles
+        for i in unit.lines:
+            roles.append((i, role))
 
     @property
     def has_head(self) -> bool:

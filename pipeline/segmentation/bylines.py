@@ -67,7 +67,7 @@ def parse_authors(byline: str | None) -> list[str]:
 def is_standalone_byline(line: str, max_chars: int = 60) -> bool:
     """A byline on its own line: role word or 文/图 credit first, then names, no sentence."""
     s = line.strip()
-    if not s or len(s) > max_chars or ends_sentence(s, sign_off=False):  # = TERMINAL_RE.search(s)
+    if not s or len(s) > max_chars or ends_sentence(s, False):  # = TERMINAL_RE.search(s) (sign_off=False)
         return False
     if s.endswith("文章"):  # `本报评论员文章`: the genre label over a commentary (5 of 5 gold lines)
         return False
@@ -140,7 +140,7 @@ def _only_names(text: str) -> bool:
     """Nothing but person names and roles: the tail of an own-line byline."""
     # a sentence's end first: it answers for every body paragraph without the slow scan of
     # the whole paragraph for roles (`ends_sentence(…, sign_off=False)` is `TERMINAL_RE.search`)
-    if ends_sentence(text, sign_off=False):
+    if ends_sentence(text, False):
         return False
     tokens = [t for t in _SEP_RE.split(_ROLE_SPLIT_RE.sub(" ", text)) if t.strip()]
     if not tokens:

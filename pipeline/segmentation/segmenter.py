@@ -88,6 +88,12 @@ class LineKind(str, Enum):
 
 
 NOISE, MARK_TO, MARK_FROM, CAPTION, BYLINE, GLUED, HEAD, PARA = LineKind
+# `line_kind`'s answers that carry nothing more, shared (its callers never change them): most
+# lines get one, and a fresh dict and tuple per line is work for nothing
+_CAPTION_PLAIN: tuple[LineKind, dict] = (CAPTION, {})
+_BYLINE_PLAIN: tuple[LineKind, dict] = (BYLINE, {})
+_HEAD_PLAIN: tuple[LineKind, dict] = (HEAD, {})
+_PARA_PLAIN: tuple[LineKind, dict] = (PARA, {})
 
 NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉")
 NEWS_HEADLINE_START_RE = re.compile(
@@ -248,11 +254,12 @@ class Segmenter:
             if maybe_site_chrome(s) and SITE_CHROME_RE.search(s):
                 return NOISE, {"noise_kind": "site"}
         # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
-        if n <= 200 and not (terminal and ends_sentence(s, sign_off=False)):
+        # (`False` passed by position: the cache's key of a keyword call is slower to build)
+        if n <= 200 and not (terminal and ends_sentence(s, False)):
             tail = s[-40:]
             # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
-                return CAPTION, {}
+                return _CAPTION_PLAIN
         # `split_glued` needs 讯 or 电 in the first 30 characters, a standalone byline one of
         # `_BYLINE_CHAR_RE`'s characters: most lines skip both calls
         head = s[:30]
@@ -267,10 +274,10 @@ class Segmenter:
             and _BYLINE_CHAR_RE.search(s)
             and is_standalone_byline(s, max_byline)
         ):
-            return BYLINE, {}
+            return _BYLINE_PLAIN
         if self._headline_like(s, terminal):
-            return HEAD, {}
-        return PARA, {}
+            return _HEAD_PLAIN
+        return _PARA_PLAIN
 
     def headline_like(self, s: str) -> bool:
         return self._headline_like(s, is_terminal(s))
@@ -817,9 +824,12 @@ class _Draft:
         self.last_role = role
 
     def add_lines(self, idxs: list[int], role: str) -> None:
-        """`add` of each line, in one step."""
+        """`add` of each line, in one step (a plain loop: most units hold one line, and a
+        comprehension is a function call of its own)."""
         if idxs:
-            self.roles += [(i, role) for i in idxs]
+            roles = self.roles
+            for i in idxs:
+                roles.append((i, role))
             self.last_role = role
 
     def to_article(self, lines: list[SourceLine], page: str | None) -> Article:
