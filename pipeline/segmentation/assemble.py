@@ -204,7 +204,8 @@ def assemble(
             if cur is not None and begin == "I" and _wrap_onto(cur, field, unit, text):
                 continue
             role = "headline"  # nothing above to go on: read it as a head line of its own
-        role = _settle_role(role, begin, text)
+        if role == "byline" or (role == "text" and begin == "B"):  # the only roles it can change
+            role = _settle_role(role, begin, text)
         if role == "mark_to" and cur is not None:
             m = MARK_TO_RE.search(text)
             cur.markers.append(text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain
+from itertools import chain, compress
 
 from pipeline.segmentation import grams as _grams
 from pipeline.segmentation import patterns as P
@@ -417,7 +417,8 @@ def structure_features(
                 part = bigrams(s)
                 # (the largest of the before-units' sets, counted in the sort)
                 if len(part) < max(distinct[lo3:at]):
-                    common = {k for k, hit in zip(part, found_before[i], strict=True) if hit}
+                    # (part's keys whose flag is set, in part's order: C-level, no comprehension call)
+                    common = set(compress(part, found_before[i]))
                 else:
                     key = tuple(before)
                     prev_words = union_memo.get(key)

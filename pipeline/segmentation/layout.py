@@ -415,9 +415,13 @@ def layout_features(
             if pk is None:
                 pk = pair_kinds[kinds[i - 1], kinds[i]] = f"pk|k={kinds[i - 1]}|{kinds[i]}"
             f = [*page, *own[i], *as_prev[i - 1], pk]
-            # `rule_join` asked only where the kinds allow a join (its own first test)
-            if kinds[i] in _JOIN_KINDS and kinds[i - 1] in _JOIN_PREV_KINDS and rule_join(
-                texts[i - 1], kinds[i - 1], texts[i], kinds[i], wrapped
+            # `rule_join` asked only where the kinds allow a join and the line above does not
+            # end a sentence (its own first two tests; most body lines do end one)
+            if (
+                kinds[i] in _JOIN_KINDS
+                and kinds[i - 1] in _JOIN_PREV_KINDS
+                and not ends_sentence(texts[i - 1])
+                and rule_join(texts[i - 1], kinds[i - 1], texts[i], kinds[i], wrapped)
             ):
                 # with the layout: a blank line in mid-sentence is an e-paper copy's slip
                 f += joins[min(gaps[i], 2)]
