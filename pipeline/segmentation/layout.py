@@ -149,13 +149,13 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     n = len(lines)
     if n == 0:
         return PageStats(0, None, 0.0, 0.0, 0.0, 0.0)
-    lens = sorted(len(ln.text) for ln in lines)
+    texts = [ln.text for ln in lines]
+    lens = sorted(map(len, texts))
     median = float(lens[n // 2])
     # PDF text breaks at a printed width (ASCII digits take half a cell); a plain re-wrap
     # breaks at a character count: measure both, keep the one the page follows more closely
-    open_ends = [not ends_sentence(ln.text) for ln in lines]
+    open_ends = [not ends_sentence(t) for t in texts]
     # an indented first line is as wide as the others once its indent is counted
-    texts = [ln.text for ln in lines]
     cells = [w + ind for w, ind in zip(display_widths(texts), indents, strict=True)]
     chars = [len(t) + ind for t, ind in zip(texts, indents, strict=True)]
     by_cells = _wrap_width(cells, open_ends)
@@ -164,8 +164,11 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     wrap, share = by_chars if measure == "chars" else by_cells
     if wrap is None:
         wrap = _ragged_wrap(texts, open_ends, cells if measure == "cells" else chars)
-    blank = sum(1 for g in gaps[1:] if g > 0) / max(1, n - 1)
-    indent = sum(1 for x in indents if x) / n
+    # (counted by C-level `count`: gaps are blank-line counts, never below 0, and an indent
+    # is set where it is not 0)
+    rest = gaps[1:]
+    blank = (len(rest) - rest.count(0)) / max(1, n - 1)
+    indent = (len(indents) - indents.count(0)) / n
     return PageStats(n, wrap, share, blank, indent, median, measure, chars if measure == "chars" else cells)
 
 
