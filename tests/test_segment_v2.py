@@ -693,3 +693,18 @@ def test_a_papers_name_in_bao_alone_on_a_line_is_its_masthead() -> None:
         assert seg.line_kind(s) == ("noise", {"noise_kind": "page_header"}), s
     for s in ["城事快报", "要闻简报", "高考志愿填报", "喜报"]:
         assert seg.line_kind(s)[0] != "noise", s
+
+
+def test_a_dispatch_line_with_text_is_never_a_head_line() -> None:
+    """`本报讯 丙镇新修道路5公里，…` under a brief's headline is its byline and body: read as a
+    sub-head it would leave the brief without text, and the brief would be dropped."""
+    from pipeline.segmentation.crf import dispatch_is_no_head
+
+    kinds = ["head", "glued", "head", "glued"]
+    assert dispatch_is_no_head(["B-headline", "I-glued", "B-headline", "I-subheadline"], kinds) == [
+        "B-headline",
+        "I-glued",
+        "B-headline",
+        "I-glued",
+    ]
+    assert dispatch_is_no_head(["B-headline", "I-text"], ["head", "para"]) == ["B-headline", "I-text"]

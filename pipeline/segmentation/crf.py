@@ -240,6 +240,7 @@ class CrfSegmenter:
             rules = self.reader.rule_reading(pin, units) if self.rule_reading else None
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []
+            labels = dispatch_is_no_head(labels, kinds)
             labels = body_after_head(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds))
             labels = label_never_wraps(labels, kinds, texts)
             labels = author_note_closes(labels, texts)
@@ -507,15 +508,16 @@ def subhead_before_jump(labels: list[str], kinds: list[str], rules: list[str]) -
 def headline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> list[str]:
     """A head line the tagger calls a notice, right above an article it opens with body text or
     a byline, is that article's headline where the rule segmenter reads it so too (`株洲人大诞生时的
-    样子 藏着株洲发展起步的模样` above its lead; `乙县茶叶丰收` above `本报讯 …`): a notice's own
-    text would be noise as well."""
+    样子 藏着株洲发展起步的模样` above its lead; `乙县茶叶丰收` above `本报讯 …`, also where the
+    tagger runs that byline on from the story before, closed by its `下转` marker): a notice's
+    own text would be noise as well."""
     out = list(labels)
     for i in range(len(out) - 1):
         if (
             out[i] == "noise"
             and kinds[i] == "head"
             and rules[i] == "B-headline"
-            and out[i + 1] in ("B-text", "B-glued", "B-byline")
+            and out[i + 1] in ("B-text", "B-glued", "B-byline", "I-glued", "I-byline")
         ):
             out[i], out[i + 1] = "B-headline", "I-" + out[i + 1][2:]
     return out
@@ -678,6 +680,18 @@ def kicker_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> 
     for i in range(len(out) - 1):
         if out[i] == "noise" and kinds[i] == "head" and rules[i] == "B-kicker" and out[i + 1] == "B-headline":
             out[i], out[i + 1] = "B-kicker", "I-headline"
+    return out
+
+
+def dispatch_is_no_head(labels: list[str], kinds: list[str]) -> list[str]:
+    """A dispatch line that carries body text (`本报讯 丙镇新修道路5公里，…`) is the article's
+    byline and first paragraph, never a head line: a tagger that calls it a sub-head would
+    leave the article without body (a brief dropped)."""
+    out = list(labels)
+    for i, (lab, kind) in enumerate(zip(out, kinds, strict=True)):
+        begin, _, role = lab.partition("-")
+        if kind == "glued" and role in _HEAD_ROLES:
+            out[i] = begin + "-glued"
     return out
 
 
