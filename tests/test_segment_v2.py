@@ -708,3 +708,19 @@ def test_a_dispatch_line_with_text_is_never_a_head_line() -> None:
         "I-glued",
     ]
     assert dispatch_is_no_head(["B-headline", "I-text"], ["head", "para"]) == ["B-headline", "I-text"]
+
+
+def test_a_headline_under_a_long_page_header_is_not_the_headers_rest() -> None:
+    """On a hard-wrapped page the short rest of a furniture line the wrap cut is noise, but a
+    plain head line under a page header that merely filled the width is a headline."""
+    from pipeline.segmentation.augment import wrap
+
+    body = (
+        "5月19日，在泷水县茶叶交易中心，一批共计24吨的红茶完成报关装柜，将经海港发往中东市场。"
+        "县商务局统计，今年前4个月，全县红茶出口3860吨，同比增长27%。"
+    )
+    body2 = "泷水种茶历史悠久，但过去长期以卖毛茶为主，利润大头被外地加工企业拿走。近年来，当地引导茶企建设标准化基地。"
+    lines = ["泷水日报", "2025年5月20日 星期二 第6版 经济·民生", "泷水红茶今年出口有望突破", "1.2万吨",
+             "本报记者 庄雨桐", *wrap(body, 22), *wrap(body2, 22)]  # fmt: skip
+    issue = SegmentStage(load_config(stages=["segment"])).process(Issue("t", "t", "\n".join(lines)))
+    assert issue.articles[0].headline == "泷水红茶今年出口有望突破1.2万吨"

@@ -362,12 +362,16 @@ def _rest_of_cut_noise(page: PageInput, i: int) -> bool:
     if st.wrap_width is None or not page.kinds[i - 1].startswith("noise_"):
         return False
     above, cur = page.lines[i - 1].text, page.lines[i].text
+    w = st.width(cur)
     return (
         st.width(above) >= st.wrap_width - 1
         and not P.TERMINAL_RE.search(above)
-        and st.width(cur) <= 0.6 * st.wrap_width
+        and w <= 0.6 * st.wrap_width
         and not any(c in cur for c in "，,。；;！？!?")
         and page.kinds[i] in ("head", "para", "column")
+        # a rest over 0.4 of the width holds a number or a gap (`日8版 第9031期`, `日报　阅读 2.1万`);
+        # a plain head line of that length under a long header is a headline (`泷水红茶今年出口有望突破`)
+        and (w <= 0.4 * st.wrap_width or any(c.isdigit() or c.isspace() for c in cur))
     )
 
 
