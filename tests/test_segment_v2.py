@@ -276,6 +276,17 @@ def test_page_header_forms_and_page_counts() -> None:
     assert page_of_header("A12 健康") == "A12"
     assert page_of_header("2024年10月15日 星期二 第3版") == "3"
     assert page_of_header("A05版 经济") == "A05"  # a section letter and 版 together
+    assert page_of_header("●全市外贸企业开年订单饱满（3版）") is None  # a teaser of page 3
+
+
+def test_a_table_of_contents_teaser_and_a_countdown_label() -> None:
+    from pipeline.segmentation.patterns import COLUMN_ANY_RE
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    assert seg.line_kind("●全市外贸企业开年订单饱满（3版）")[0] == "noise"
+    assert seg.line_kind("我市出台意见（试行）")[0] != "noise"
+    assert COLUMN_ANY_RE.match("高考倒计时")
 
 
 def test_two_stories_jumping_to_different_pages_each_find_their_own() -> None:

@@ -67,8 +67,8 @@ class SegmenterModelError(ValueError):
 def page_of_header(s: str) -> str | None:
     """The page a page header names (`第2版`, `A02`, `04版`), as printed; None otherwise."""
     s = s.strip()
-    if len(s) > 80 or P.TOC_RE.match(s):
-        return None
+    if len(s) > 80 or P.TOC_RE.match(s) or P.TOC_TEASER_RE.match(s):
+        return None  # a table of contents names other pages, not its own
     if P.SECTION_PAGE_RE.match(s):  # `城事 05`, `棠溪晚报 A04`
         return re.split(r"[\s\u3000·|｜]+", s)[-1].replace(" ", "").removesuffix("版")
     section = P.PAGE_SECTION_RE.match(s)

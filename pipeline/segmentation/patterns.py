@@ -81,6 +81,9 @@ TOC_RE = re.compile(
     r"^(?:今日|本期|本版|要闻)?导读(?:$|[\s　:：▶►■●]+.*$)"
     r"|^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版[\s　]+(?!.*(?:编辑|校对|美编))[^\s　]{9,40}$"
 )
+# a table-of-contents teaser naming the page its story is on (`●全市外贸企业开年订单饱满（3版）`):
+# 5 such lines on every gold file, all noise
+TOC_TEASER_RE = re.compile(r"^.{4,40}[（(]\s*(?:第\s*)?[0-9０-９A-H]{1,3}\s*版\s*[）)]$")
 PAGE_NUMBER_ONLY_RE = re.compile(rf"^(?:[-—－]*\s*(?:{PAGE_RE}|\d{{1,3}})\s*[-—－]*)$")
 EDITOR_RE = re.compile(
     r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
@@ -228,7 +231,7 @@ _COLUMN_WORDS = (
     # (each a column label on our gold files and never a head or sub-head there; bare 调研 is
     # not one: `省长到我市调研` is a headline)
     "一线调研", "蹲点调研", "基层调研", "传真", "往事", "旧事", "史话", "文史", "实录", "热线", "以案说法",
-    "一家之言", "今日谈", "新读", "两会",
+    "一家之言", "今日谈", "新读", "两会", "倒计时",
 )  # fmt: skip
 COLUMN_RES = [
     re.compile(r"^【[^】]{1,24}】$"),

@@ -65,6 +65,7 @@ from pipeline.segmentation.patterns import (
     SENTENCE_INSIDE_RE,
     SITE_CHROME_RE,
     TOC_RE,
+    TOC_TEASER_RE,
     is_masthead,
     maybe_column,
     maybe_page_label,
@@ -230,7 +231,7 @@ class Segmenter:
                     m = MARK_FROM_RE.fullmatch(f)
                     if m:
                         return MARK_FROM, {"page": _page(m.group("page"))}
-                if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (
+                if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (f[-1:] in "）)" and TOC_TEASER_RE.match(f)) or (
                     n <= 14
                     and (
                         (f[-1:] == "报" and PAPER_NAME_RE.match(f))
