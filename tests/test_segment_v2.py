@@ -657,7 +657,7 @@ def test_a_paper_name_in_capitals_is_its_masthead() -> None:
     from pipeline.segmentation.segmenter import Segmenter
 
     seg = Segmenter()
-    for s in ["SHAZHOU DAILY", "NINGZE EVENING NEWS", "NG NEWS", "沧浦商报 CANGPU BUSINESS NEWS"]:
+    for s in ["SHAZHOU DAILY", "NINGZE EVENING NEWS", "NG NEWS", "沧浦商报 CANGPU BUSINESS NEWS", "岚州日报 LANZHOU DAILY 中共岚"]:
         assert seg.line_kind(s) == ("noise", {"noise_kind": "masthead"}), s
     assert seg.line_kind("LUYU DAILY 2025年5月20日 星期二 第3版 综合 鹭屿市融媒体中心主办 今日8版")[0] == "noise"
     for s in ["GDP", "5G基站建设提速", "CBA联赛今晚开打"]:

@@ -63,13 +63,14 @@ LATIN_MASTHEAD_RE = re.compile(r"^[A-Z][A-Z .·&'-]{4,40}$")
 
 
 # the paper's name with its name in capitals on one line (`沧浦商报 CANGPU BUSINESS NEWS`)
-_NAME_AND_LATIN_RE = re.compile(rf"^[{CJK}]{{2,8}}报\s+[A-Z][A-Z .·&'-]{{4,40}}$")
+# (and whatever the masthead prints after them on that line, or the piece of it a wrap left)
+_NAME_AND_LATIN_RE = re.compile(rf"^[{CJK}]{{2,8}}报\s+[A-Z][A-Z.·&'-]{{1,20}}(?:\s[A-Z][A-Z.·&'-]*)*(?:\s+\S.*)?$")
 
 
 def is_masthead(s: str) -> bool:
     if "A" <= s[:1] <= "Z" and LATIN_MASTHEAD_RE.match(s):
         return True
-    if "A" <= s[-1:] <= "Z" and _NAME_AND_LATIN_RE.match(s):
+    if "报" in s[2:10] and _NAME_AND_LATIN_RE.match(s):
         return True
     return bool(_MASTHEAD_GATE_RE.search(s) and MASTHEAD_RE.match(s))
 
