@@ -735,3 +735,13 @@ def test_a_headline_under_a_long_page_header_is_not_the_headers_rest() -> None:
              "本报记者 庄雨桐", *wrap(body, 22), *wrap(body2, 22)]  # fmt: skip
     issue = SegmentStage(load_config(stages=["segment"])).process(Issue("t", "t", "\n".join(lines)))
     assert issue.articles[0].headline == "泷水红茶今年出口有望突破1.2万吨"
+
+
+def test_a_bare_name_between_head_and_body_is_the_byline() -> None:
+    from pipeline.segmentation.crf import name_under_head
+
+    texts = ["老码头的挑夫", "施德林", "我小时候家住在江边的老码头附近。"]
+    assert name_under_head(["B-headline", "I-wrap", "I-text"], texts)[1] == "I-byline"
+    # a head's second line that is no name stays the head's
+    texts2 = ["泷水红茶今年出口有望突破", "1.2万吨", "5月19日，在泷水县茶叶交易中心。"]
+    assert name_under_head(["B-headline", "I-wrap", "I-text"], texts2)[1] == "I-wrap"

@@ -31,6 +31,7 @@ from pipeline.segmentation import grams, segment_one
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.assemble import HEAD_ROLES as _HEAD_ROLES
 from pipeline.segmentation.assemble import WRAP, WRAP_ROLES, assemble, noise_lines, to_article
+from pipeline.segmentation.bylines import looks_like_name
 from pipeline.segmentation.features import FEATURES_VERSION, structure_features
 from pipeline.segmentation.gold import Fixture, LineLabel, align, nonblank_lines
 from pipeline.segmentation.layout import (
@@ -240,7 +241,7 @@ class CrfSegmenter:
             rules = self.reader.rule_reading(pin, units) if self.rule_reading else None
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []
-            labels = dispatch_is_no_head(labels, kinds)
+            labels = name_under_head(dispatch_is_no_head(labels, kinds), texts)
             labels = body_after_head(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds))
             labels = label_never_wraps(labels, kinds, texts)
             labels = author_note_closes(labels, texts)
@@ -684,6 +685,26 @@ def kicker_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> 
     for i in range(len(out) - 1):
         if out[i] == "noise" and kinds[i] == "head" and rules[i] == "B-kicker" and out[i + 1] == "B-headline":
             out[i], out[i + 1] = "B-kicker", "I-headline"
+    return out
+
+
+def name_under_head(labels: list[str], texts: list[str]) -> list[str]:
+    """A bare three-character name (or four with a two-character surname) on its own line
+    between a head and the body is the author's byline, not the head's second line
+    (`老码头的挑夫` / `施德林` / `我小时候…`): 8 such lines on every gold file, all bylines."""
+    out = list(labels)
+    for i in range(1, len(out) - 1):
+        s = texts[i].strip()
+        begin, _, role = out[i].partition("-")
+        if (
+            begin == "I"
+            and role in _HEADISH
+            and out[i - 1].partition("-")[2] in _HEADISH
+            and out[i + 1] in ("I-text", "I-glued")
+            and (len(s) == 3 or (len(s) == 4 and s[:2] in P.COMPOUND_SURNAMES))
+            and looks_like_name(s)
+        ):
+            out[i] = "I-byline"
     return out
 
 
