@@ -745,3 +745,12 @@ def test_a_bare_name_between_head_and_body_is_the_byline() -> None:
     # a head's second line that is no name stays the head's
     texts2 = ["泷水红茶今年出口有望突破", "1.2万吨", "5月19日，在泷水县茶叶交易中心。"]
     assert name_under_head(["B-headline", "I-wrap", "I-text"], texts2)[1] == "I-wrap"
+
+
+def test_a_page_header_dated_in_chinese_numerals_is_noise() -> None:
+    from pipeline.segmentation.segmenter import Segmenter
+
+    seg = Segmenter()
+    assert seg.line_kind("一九六四年三月二十一日 星期六 第二版")[0] == "noise"
+    assert seg.line_kind("一九七九年三月十日星期六第2版")[0] == "noise"
+    assert seg.line_kind("一九七九年三月十日，全县召开三级干部大会。")[0] != "noise"

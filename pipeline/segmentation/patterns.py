@@ -25,6 +25,12 @@ PAGE_RE = r"(?:第\s*[0-9０-９一二三四五六七八九十]+\s*版|[A-H]\s?\
 WEEKDAY_RE = r"(?:星期[一二三四五六日天]|周[一二三四五六日])"
 # the label of a box printed inside an article (its text follows): part of the article's text
 BOX_LABEL_RE = re.compile(r"^[【\[]?(?:相关链接|新闻链接|知识链接|背景链接|链接|背景|记者手记|小贴士|延伸阅读)[】\]]?[:：]?$")
+# a page header dated in Chinese numerals, as papers printed it before the 1990s
+# (`一九六四年三月二十一日 星期六 第二版`)
+CN_DATE_HEADER_RE = re.compile(
+    r"^[一二][九〇○零O][〇○零O一二三四五六七八九]{2}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}[日曰]"
+    r"(?:\s*(?:星期[一二三四五六日天]|农历\S{2,10}|第\s*[一二三四五六七八九十0-9０-９]{1,3}\s*版|[\u4e00-\u9fff]{2,4}))*\s*$"
+)
 # a running head cut into pieces by the extraction leaves a line that is only a date or only
 # a weekday (`2026年1月20日`, `星期二`): 104 such lines on every gold file, all noise
 DATE_ONLY_RE = re.compile(rf"^(?=\S)(?:{DATE_RE})?\s*[（(]?(?:{WEEKDAY_RE})?[）)]?$")

@@ -47,6 +47,7 @@ from pipeline.segmentation.patterns import (
     CJK,
     CLAUSE_END_RE,
     CLAUSE_PUNCT_RE,
+    CN_DATE_HEADER_RE,
     COLUMN_ANY_RE,
     DATE_LEAD_RE,
     DATE_ONLY_RE,
@@ -245,6 +246,8 @@ class Segmenter:
                 ):
                     return NOISE, {"noise_kind": "page_header"}
                 if n <= 20 and f[-1:] in _DATE_ONLY_LAST and DATE_ONLY_RE.match(f):
+                    return NOISE, {"noise_kind": "page_header"}
+                if f[:1] in "一二" and f[1:2] in "九〇○零O" and CN_DATE_HEADER_RE.match(f):
                     return NOISE, {"noise_kind": "page_header"}
                 if is_masthead(f):
                     return NOISE, {"noise_kind": "masthead"}
