@@ -798,17 +798,17 @@ def test_author_note_closes_as_the_plain_loop() -> None:
                 begin == "B"
                 and role in C._HEAD_ROLES
                 and nbegin == "I"
-                and nrole in C._HEAD_ROLES
+                and nrole in C._HEADISH
                 and out[i - 1] != "noise"
-                and P.AUTHOR_NOTE_RE.match(texts[i])
+                and (P.AUTHOR_NOTE_RE.match(texts[i]) or P.SOURCE_CREDIT_RE.match(texts[i]))
             ):
-                out[i], out[i + 1] = "I-byline", "B-" + nrole
+                out[i], out[i + 1] = "I-byline", "B-" + (role if nrole == C.WRAP else nrole)
         return out
 
     rng = random.Random(57)
     labs = ["noise", "B", "B-", "I-", "B-headline", "I-headline", "B-kicker", "I-kicker", "B-column", "I-subheadline",
             "I-text", "B-text", "I-byline", "B-wrap", "I-wrap", "B-headline-x"]  # fmt: skip
-    notes = ["（作者系省委党校教授）", "(作者为株洲日报评论员)", "株洲", "（本文作者系某某）", "（完）"]
+    notes = ["（作者系省委党校教授）", "(作者为株洲日报评论员)", "株洲", "（本文作者系某某）", "（完）", "（白石县广播站）"]
     for _ in range(20000):
         n = rng.randint(0, 8)
         labels = [rng.choice(labs) for _ in range(n)]

@@ -754,3 +754,11 @@ def test_a_page_header_dated_in_chinese_numerals_is_noise() -> None:
     assert seg.line_kind("一九六四年三月二十一日 星期六 第二版")[0] == "noise"
     assert seg.line_kind("一九七九年三月十日星期六第2版")[0] == "noise"
     assert seg.line_kind("一九七九年三月十日，全县召开三级干部大会。")[0] != "noise"
+
+
+def test_a_closing_source_credit_is_the_byline_of_the_story_above() -> None:
+    from pipeline.segmentation.crf import author_note_closes
+
+    texts = ["县一中扩建的两栋教室已经完工。", "（白石县广播站）", "全县民兵射击比赛结束", "本报讯 比赛十一月五日举行。"]
+    out = author_note_closes(["I-text", "B-headline", "I-wrap", "I-glued"], texts)
+    assert out[:3] == ["I-text", "I-byline", "B-headline"]

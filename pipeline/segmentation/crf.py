@@ -546,7 +546,8 @@ def label_never_wraps(labels: list[str], kinds: list[str], texts: list[str]) -> 
 def author_note_closes(labels: list[str], texts: list[str]) -> list[str]:
     """A commentary's closing `（作者系…）` line that the tagger reads as the first head line of
     the next article (above its headline) is the commentary's byline: on the gold files 20 such
-    lines are bylines and one is text, none a head line."""
+    lines are bylines and one is text, none a head line. So is a closing source credit
+    (`（白石县广播站）`: 4 on the gold files, all bylines)."""
     out = list(labels)
     for i in range(1, len(out) - 1):
         lab = out[i]
@@ -557,11 +558,12 @@ def author_note_closes(labels: list[str], texts: list[str]) -> list[str]:
         if (
             role in _HEAD_ROLES
             and nbegin == "I"
-            and nrole in _HEAD_ROLES
+            and nrole in _HEADISH
             and out[i - 1] != "noise"
-            and P.AUTHOR_NOTE_RE.match(texts[i])
+            and (P.AUTHOR_NOTE_RE.match(texts[i]) or P.SOURCE_CREDIT_RE.match(texts[i]))
         ):
-            out[i], out[i + 1] = "I-byline", "B-" + nrole
+            # (the head line the note was read as wrapping into opens the head of its own)
+            out[i], out[i + 1] = "I-byline", "B-" + (role if nrole == WRAP else nrole)
     return out
 
 
