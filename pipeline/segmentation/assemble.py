@@ -165,14 +165,17 @@ _BLOCK_LABEL_RE = re.compile(r"简讯|快讯|速递|速览|快报|短讯|动态|
 
 
 def _in_brief_block(d: Draft) -> bool:
-    """The article being read is a brief of a block: it opened with a `【…】` lead-in, or
-    under a block label (`简讯`, `本地速览`)."""
-    return bool((d.headline or "").startswith(("【", "[", "■", "□", "●", "◆", "▲", "★", "☆", "◎")) or (d.column and _BLOCK_LABEL_RE.search(d.column)))
+    """The article being read is a brief of a block: it opened with a `【…】` or bulleted
+    (`■ …`) lead-in, or under a block label (`简讯`, `本地速览`)."""
+    return bool((d.headline or "").startswith(_LEAD_IN_OPENERS) or (d.column and _BLOCK_LABEL_RE.search(d.column)))
+
+
+_LEAD_IN_OPENERS = ("【", "[", "■", "□", "●", "◆", "▲", "★", "☆", "◎")
 
 
 def _settle_role(role: str, begin: str, text: str) -> str:
     """Shapes that leave no doubt override the tagger: a byline with body text after it is
-    glued; a brief opening with a bracketed lead-in has it as its headline."""
+    glued; a brief opening with a bracketed or bulleted lead-in has it as its headline."""
     if role == "byline" and split_glued(text) is not None:
         return "glued"
     if role == "text" and begin == "B" and lead_in_end(text) is not None:
