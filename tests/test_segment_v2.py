@@ -762,3 +762,15 @@ def test_a_closing_source_credit_is_the_byline_of_the_story_above() -> None:
     texts = ["县一中扩建的两栋教室已经完工。", "（白石县广播站）", "全县民兵射击比赛结束", "本报讯 比赛十一月五日举行。"]
     out = author_note_closes(["I-text", "B-headline", "I-wrap", "I-glued"], texts)
     assert out[:3] == ["I-text", "I-byline", "B-headline"]
+
+
+def test_a_short_question_between_head_and_byline_is_the_headline() -> None:
+    from pipeline.segmentation.crf import question_head_over_byline
+
+    texts = ["经营了26年的老市场下月搬迁", "北门旧货市场“搬家”，老摊主们去哪儿？", "文/晚报记者 车晓岚", "8月18日傍晚，市场里人比往常多。"]
+    kinds = ["head", "para", "byline", "para"]
+    out = question_head_over_byline(["B-headline", "I-text", "I-byline", "I-text"], kinds, texts)
+    assert out == ["B-kicker", "I-headline", "I-byline", "I-text"]
+    # a question in the body, after the byline, stays body
+    out2 = question_head_over_byline(["B-headline", "I-byline", "I-text", "I-text"], kinds, texts)
+    assert out2 == ["B-headline", "I-byline", "I-text", "I-text"]

@@ -242,6 +242,7 @@ class CrfSegmenter:
             feats = structure_features(units, texts, kinds, columns, pin.stats, shapes, rules)
             labels = self.structure.tag(feats) if units else []
             labels = name_under_head(dispatch_is_no_head(labels, kinds), texts)
+            labels = question_head_over_byline(labels, kinds, texts)
             labels = body_after_head(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds))
             labels = label_never_wraps(labels, kinds, texts)
             labels = author_note_closes(labels, texts)
@@ -707,6 +708,27 @@ def name_under_head(labels: list[str], texts: list[str]) -> list[str]:
             and looks_like_name(s)
         ):
             out[i] = "I-byline"
+    return out
+
+
+def question_head_over_byline(labels: list[str], kinds: list[str], texts: list[str]) -> list[str]:
+    """A short question (`北门旧货市场“搬家”，老摊主们去哪儿？`) between a head line and the
+    byline is the headline, and the head line above it its kicker: body text never comes
+    between a head and its byline, and a headline may end in a question mark."""
+    out = list(labels)
+    for i in range(1, len(out) - 1):
+        s = texts[i].strip()
+        if (
+            out[i] == "I-text"
+            and s[-1:] in ("？", "?")
+            and len(s) <= 30
+            and "。" not in s
+            and out[i + 1] in ("I-byline", "I-glued")
+            and out[i - 1] in ("B-headline", "I-headline")
+            and kinds[i - 1] == "head"
+        ):
+            out[i - 1] = out[i - 1].partition("-")[0] + "-kicker"
+            out[i] = "I-headline"
     return out
 
 
