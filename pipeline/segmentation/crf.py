@@ -698,6 +698,8 @@ def name_under_head(labels: list[str], texts: list[str]) -> list[str]:
     out = list(labels)
     for i in range(1, len(out) - 1):
         s = texts[i].strip()
+        if not 3 <= len(s) <= 4:
+            continue  # (the cheap test first: this runs for every unit)
         begin, _, role = out[i].partition("-")
         if (
             begin == "I"
@@ -717,13 +719,13 @@ def question_head_over_byline(labels: list[str], kinds: list[str], texts: list[s
     between a head and its byline, and a headline may end in a question mark."""
     out = list(labels)
     for i in range(1, len(out) - 1):
+        if out[i] != "I-text" or out[i + 1] not in ("I-byline", "I-glued"):
+            continue  # (the cheap tests first: this runs for every unit)
         s = texts[i].strip()
         if (
-            out[i] == "I-text"
-            and s[-1:] in ("？", "?")
+            s[-1:] in ("？", "?")
             and len(s) <= 30
             and "。" not in s
-            and out[i + 1] in ("I-byline", "I-glued")
             and out[i - 1] in ("B-headline", "I-headline")
             and kinds[i - 1] == "head"
         ):
