@@ -774,3 +774,37 @@ def test_a_short_question_between_head_and_byline_is_the_headline() -> None:
     # a question in the body, after the byline, stays body
     out2 = question_head_over_byline(["B-headline", "I-byline", "I-text", "I-text"], kinds, texts)
     assert out2 == ["B-headline", "I-byline", "I-text", "I-text"]
+
+
+def test_a_paragraphs_first_two_open_lines_of_one_width_read_as_one_paragraph() -> None:
+    """On an OCR page set in narrow columns a paragraph's first line, with a comma inside it,
+    stops open and the line under it has its width: the second goes on from the first (it
+    was read as a headline). A head line without a comma, a numbered sub-head, or a line
+    closing a quote stays apart."""
+    from pipeline.segmentation.crf import CONT, START, LineReader, _open_pair, settle_layout
+    from pipeline.segmentation.segmenter import Segmenter
+
+    text = "\n".join(
+        [
+            "县人民医院开设中医门诊",
+            "县人民医院最近开设了中医门",
+            "诊，每天上午由三位老中医坐",
+            "诊，挂号费每次五分。",
+            "车间主任告诉我们，卢秀英有",
+            "个“怪习惯”：每天提前半小",
+            "时进车间，把机台摸一遍。",
+            "会议指出，要坚持农业为基础",
+            "二、搞好治理整顿，提高效益",
+            "县城至大坪林场公路改建工程",
+            "日前开工，全长三十二公里。",
+        ]
+    )
+    reader = LineReader(Segmenter())
+    pin = reader.page(text)
+    assert pin.stats.hard_wrapped
+    assert _open_pair(pin, 4, 5)  # `…，卢秀英有` / `个“怪习惯”…`: one width, both open
+    assert not _open_pair(pin, 0, 1)  # a headline: no comma inside it
+    assert not _open_pair(pin, 7, 8)  # a numbered sub-head opens its own unit
+    assert not _open_pair(pin, 9, 10)  # no comma inside the line above, and this one ends
+    settled = settle_layout([START] * len(pin.lines), pin)
+    assert settled[5] == CONT and settled[8] == START and settled[0] == START
