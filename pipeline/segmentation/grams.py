@@ -160,19 +160,18 @@ def page_windows(
     if not lens.any():
         empty = (np.zeros(0, dtype=np.int64), shift)
         return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * (m + 1), [0] * m, empty
-    keys = (np.concatenate(arrays) << shift) | np.repeat(np.arange(m, dtype=np.int64), lens)
+    keys = (np.concatenate(arrays) << shift) | np.arange(m, dtype=np.int64).repeat(lens)
     keys.sort()
-    code, pos = keys >> shift, keys & ((1 << shift) - 1)
-    step = pos[1:] - pos[:-1]
-    same = code[1:] == code[:-1]
-    hit = same & (step >= 1) & (step <= window)
-    shared = np.bincount(pos[1:][hit], minlength=m).tolist()
-    first = np.concatenate(([True], ~same | (step != 0)))  # each (bigram, text) once
-    dcode, dpos = code[first], pos[first]
+    # each (bigram, text) once: the sorted keys unlike the key before them
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    dkeys = keys[first]
+    dcode, dpos = dkeys >> shift, dkeys & ((1 << shift) - 1)
     df: dict[int, int] = {}
     if asked:
         a = np.fromiter(asked, dtype=np.int64, count=len(asked))
-        counts = np.searchsorted(dcode, a, "right") - np.searchsorted(dcode, a, "left")
+        counts = dcode.searchsorted(a, "right") - dcode.searchsorted(a, "left")
         found = counts > 0
         df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
     # per distinct (bigram, text): the text's position p, and the latest earlier texts with
@@ -182,24 +181,34 @@ def page_windows(
     # c = q1 + 1 and q2 >= c - 1 - window. Each is a range of c, counted by adding 1 at its
     # start and -1 past its end
     none = -4 * window - 4
-    new_code = np.concatenate(([True], dcode[1:] != dcode[:-1]))
-    q1 = np.concatenate(([none], dpos[:-1]))
+    new_code = np.empty(len(dcode), dtype=bool)
+    new_code[0] = True
+    np.not_equal(dcode[1:], dcode[:-1], out=new_code[1:])
+    q1 = np.empty_like(dpos)
+    q1[0] = none
+    q1[1:] = dpos[:-1]
     q1[new_code] = none
-    q2 = np.concatenate(([none], q1[:-1]))
+    # a text shares a bigram with the `window` texts before it where its latest earlier text
+    # with the bigram is 1 … window back (`p - q1` is >= 1, and far above `window` where none):
+    # `shared`, as the pairs of equal bigrams 1 … window texts apart in the sorted keys count it
+    shared = np.bincount(dpos[dpos - q1 <= window], minlength=m).tolist()
+    q2 = np.empty_like(q1)
+    q2[0] = none
+    q2[1:] = q1[:-1]
     q2[new_code] = none
-    q2[np.concatenate(([False], new_code[:-1]))] = none
+    q2[1:][new_code[:-1]] = none
     lo = np.maximum(np.maximum(q1 + 1, dpos - (window - 1)), 0)
     size = m + 2
-    in_n = np.cumsum(np.bincount(lo, minlength=size) - np.bincount(dpos + 1, minlength=size))
+    in_n = (np.bincount(lo, minlength=size) - np.bincount(dpos + 1, minlength=size)).cumsum()
     hi = np.minimum(dpos, q1 + window)
     ok = lo <= hi
-    in_p = np.cumsum(np.bincount(lo[ok], minlength=size) - np.bincount(hi[ok] + 1, minlength=size))
+    in_p = (np.bincount(lo[ok], minlength=size) - np.bincount(hi[ok] + 1, minlength=size)).cumsum()
     lo_q = np.maximum(lo, q1 + 2)
     hi_q = np.minimum(dpos, q1 + window + 1)
     ok = lo_q <= hi_q
     in_q = np.bincount(lo_q[ok], minlength=size) - np.bincount(hi_q[ok] + 1, minlength=size)
     at_q1 = (q1 + 1 >= dpos - (window - 1)) & (q2 >= q1 - window) & (q1 >= 0)
-    in_q = np.cumsum(in_q) + np.bincount(q1[at_q1] + 1, minlength=size)
+    in_q = in_q.cumsum() + np.bincount(q1[at_q1] + 1, minlength=size)
     return (
         shared,
         df,
@@ -207,7 +216,7 @@ def page_windows(
         in_p[: m + 1].tolist(),
         in_q[: m + 1].tolist(),
         np.bincount(dpos, minlength=m).tolist(),
-        (keys[first], shift),
+        (dkeys, shift),
     )
 
 
