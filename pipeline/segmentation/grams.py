@@ -254,14 +254,27 @@ def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     m = len(texts)
     if not m:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys, _, m = _pairs(texts)
-    if not len(keys):
+    prime(texts)
+    arrays = [code_array(t) for t in texts]
+    lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
+    if not lens.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # each (bigram, text) once
-    codes = keys // m
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    counts = np.diff(np.append(starts, len(codes)))
-    return codes[starts], counts
+    # (bigram, position) as one sortable int, as `page_windows` (the order of `_pairs`' keys)
+    shift = m.bit_length()
+    keys = (np.concatenate(arrays) << shift) | np.arange(m, dtype=np.int64).repeat(lens)
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)  # each (bigram, text) once
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    codes = keys[first] >> shift
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    starts = new.nonzero()[0]
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = len(codes)
+    return codes[starts], ends - starts
 
 
 def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:

@@ -932,6 +932,10 @@ class _Weights:
         return sum(map(self._by_count.__getitem__, map(self.df.get, keys, repeat(0))))
 
 
+_PAST_EVERY_BIGRAM = np.array([np.int64(1) << 62], dtype=np.int64)  # `_ArrayWeights`' sentinel
+_NO_COUNT = np.zeros(1, dtype=np.int64)
+
+
 class _ArrayWeights(_Weights):
     """`_Weights` over the counts `grams.doc_freq` gives (the sorted distinct bigrams and their
     counts), with no dict built: a page's rule reading asks for the weights of a few hundred
@@ -944,16 +948,17 @@ class _ArrayWeights(_Weights):
         self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
         self._table = np.array(self._by_count, dtype=np.float64)
         # a sentinel past every bigram, so a search never runs off the end
-        self._codes = np.append(codes, np.int64(1) << 62)
-        self._counts = np.append(counts, 0)
+        self._codes = np.concatenate((codes, _PAST_EVERY_BIGRAM))
+        self._counts = np.concatenate((counts, _NO_COUNT))
 
     @property
     def df(self) -> dict[int, int]:  # type: ignore[override]
         return dict(zip(self._codes[:-1].tolist(), self._counts[:-1].tolist(), strict=True))
 
     def _count_of(self, keys: np.ndarray) -> np.ndarray:
-        at = np.searchsorted(self._codes, keys)
-        return np.where(self._codes[at] == keys, self._counts[at], 0)
+        codes = self._codes
+        at = codes.searchsorted(keys)
+        return np.where(codes[at] == keys, self._counts[at], 0)
 
     def __getitem__(self, key: int) -> float:
         return self._by_count[int(self._count_of(np.array([key], dtype=np.int64))[0])]
