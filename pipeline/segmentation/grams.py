@@ -42,9 +42,24 @@ def code(a: str, b: str) -> int:
     return ord(a) << 16 | ord(b)
 
 
+# text -> its number of distinct bigrams (`len(bigrams(text))`), counted in `doc_freq`'s sort
+# for texts whose set is not built (`size_of`)
+_sizes: dict[str, int] = {}
+
+
 def clear() -> None:
     _memo.clear()
     _spans.clear()
+    _sizes.clear()
+
+
+def size_of(text: str) -> tuple[frozenset[int] | None, int | None]:
+    """(the text's bigram set, where built; else None) and ``len(bigrams(text))`` where known
+    without building it (the set's size, or a count from `doc_freq`), else None."""
+    found = _memo.get(text)
+    if found is not None:
+        return found, len(found)
+    return None, _sizes.get(text)
 
 
 def prime(texts: Iterable[str]) -> None:
@@ -266,7 +281,10 @@ def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     first = np.empty(len(keys), dtype=bool)  # each (bigram, text) once
     first[0] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    codes = keys[first] >> shift
+    dkeys = keys[first]
+    codes = dkeys >> shift
+    # each text's number of distinct bigrams, kept for `size_of` (`_Draft.shared` asks it)
+    _sizes.update(zip(texts, np.bincount(dkeys & ((1 << shift) - 1), minlength=m).tolist(), strict=True))
     new = np.empty(len(codes), dtype=bool)
     new[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new[1:])

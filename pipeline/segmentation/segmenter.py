@@ -811,14 +811,34 @@ class _Draft:
             self._bigram_cache |= _bigrams(self.headline or "")
             self._bigram_upto = 0
         cache = self._bigram_cache
-        pending = [_bigrams(p) for p in self.paragraphs[self._bigram_upto :]]
-        if len(part) >= max(len(cache), max(map(len, pending), default=0)):
+        # the pending paragraphs' sets, or their sizes where the page's IDF sort counted them
+        # (those sets are then not built here: most are never needed whole)
+        pending: list[frozenset[int]] = []
+        unbuilt: list[str] = []
+        largest = len(cache)
+        for p in self.paragraphs[self._bigram_upto :]:
+            g, size = _size_of(p)
+            if size is None:
+                g = _bigrams(p)
+                size = len(g)
+            if g is None:
+                unbuilt.append(p)
+            else:
+                pending.append(g)
+            if size > largest:
+                largest = size
+        if len(part) >= largest:
             return part & self.bigrams()  # the article's words may be the smaller set
         # which of part's keys the article has, by C-level set operations; then those keys
         # in part's iteration order, as the intersection would insert them
         keep = part & cache
         for g in pending:
             keep |= part & g
+        if unbuilt:
+            # a bigram is in a text's set exactly where its two characters stand side by side
+            # in it (the newlines between the texts pair with nothing)
+            joined = "\n".join(unbuilt)
+            keep = keep.union([k for k in part if k not in keep and chr(k >> 16) + chr(k & 0xFFFF) in joined])
         return {k for k in part if k in keep}
 
     @property
@@ -1012,3 +1032,4 @@ def _overlap(part: frozenset[int], whole: set[int] | frozenset[int], idf: _LazyI
 
 _bigrams = grams.bigrams  # CJK character bigrams as ints, memoised per issue (`grams.clear`)
 _joined_bigrams = grams.joined_bigrams
+_size_of = grams.size_of
