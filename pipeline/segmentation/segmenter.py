@@ -951,6 +951,10 @@ class _Weights:
     def total(self, keys: Iterable[int]) -> float:
         return sum(map(self._by_count.__getitem__, map(self.df.get, keys, repeat(0))))
 
+    def totals(self, part: frozenset[int], sub: set[int] | frozenset[int]) -> tuple[float, float]:
+        """``(total(part), total(sub))`` for `sub` a subset of `part`."""
+        return self.total(part), self.total(sub)
+
 
 _PAST_EVERY_BIGRAM = np.array([np.int64(1) << 62], dtype=np.int64)  # `_ArrayWeights`' sentinel
 _NO_COUNT = np.zeros(1, dtype=np.int64)
@@ -992,6 +996,17 @@ class _ArrayWeights(_Weights):
         a = np.fromiter(keys, dtype=np.int64, count=n)
         return sum(self._table[self._count_of(a)].tolist())
 
+    def totals(self, part: frozenset[int], sub: set[int] | frozenset[int]) -> tuple[float, float]:
+        """``(total(part), total(sub))`` for `sub` a subset of `part`, with one search: the
+        weights of part's keys in its iteration order (the same floats `total(part)` adds),
+        then those of sub's keys picked from them in sub's order (the same floats in the same
+        order as `total(sub)`)."""
+        n = len(part)
+        if not n or not sub:
+            return self.total(part), self.total(sub)
+        ws = self._table[self._count_of(np.fromiter(part, dtype=np.int64, count=n))].tolist()
+        return sum(ws), sum(map(dict(zip(part, ws)).__getitem__, sub))
+
 
 class _LazyIdf:
     """Inverse document frequency of bigrams over the page's paragraphs, counted on first use
@@ -1017,16 +1032,13 @@ class _LazyIdf:
 
 def _overlap_with(part: frozenset[int], shared: set[int] | frozenset[int], idf: _LazyIdf) -> float:
     """`_overlap(part, whole, idf)` told `part & whole` (`_Draft.shared`)."""
-    w = idf.weights
-    total = w.total(part)
-    return w.total(shared) / total if total > 0 else 0.0
+    total, common = idf.weights.totals(part, shared)
+    return common / total if total > 0 else 0.0
 
 
 def _overlap(part: frozenset[int], whole: set[int] | frozenset[int], idf: _LazyIdf) -> float:
     """IDF-weighted share of `part`'s bigrams found in `whole` (0 when `part` is empty)."""
-    w = idf.weights
-    total = w.total(part)  # C-level loop: this runs for every head line
-    shared = w.total(part & whole)
+    total, shared = idf.weights.totals(part, part & whole)  # (one search for both)
     return shared / total if total > 0 else 0.0
 
 
