@@ -350,6 +350,13 @@ def structure_features(
     para_edges, para_labels = _PARA_OVL.edges, _PARA_OVL.labels
     own_edges, own_labels = _OWN_OVL.edges, _OWN_OVL.labels
     top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
+    # the features of a unit and the one before or after it, each built in one comprehension
+    # (the same strings the loop would format: `rule|p=…` of unit i is `rule_p[i - 1]`)
+    if rules is not None:
+        rule_own = ["rule=" + r for r in rules]
+        rule_p = [f"rule|p={a}|{b}" for a, b in zip(rules, rules[1:])]
+    pair_pk = [f"pk|k={a}|{b}" for a, b in zip(kinds, kinds[1:])]
+    pair_nk = [f"k|nk={a}|{b}" for a, b in zip(kinds, kinds[1:])]
     for i in range(n):
         s = texts[i]
         n_s = len(s)
@@ -359,9 +366,9 @@ def structure_features(
         f = [page, *own[i], _DIST_HEAD_T[dh if dh < top else top], _DIST_BYLINE_T[db if db < top else top]]
         if rules is not None:
             # the hand-written segmenter's reading of this unit, as evidence
-            f.append("rule=" + rules[i])
+            f.append(rule_own[i])
             if i > 0:
-                f.append(f"rule|p={rules[i - 1]}|{rules[i]}")
+                f.append(rule_p[i - 1])  # = f"rule|p={rules[i - 1]}|{rules[i]}"
         if glued_byline:
             f.append("after_glued")
         k = kinds[i]
@@ -379,12 +386,12 @@ def structure_features(
             f.append("first")
         else:
             f += as_prev[i - 1]
-            f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
+            f.append(pair_pk[i - 1])  # = f"pk|k={kinds[i - 1]}|{kinds[i]}"
             if i >= 2:
                 f += as_pp[i - 2]
         if i + 1 < n:
             f += as_next[i + 1]
-            f.append(f"k|nk={kinds[i]}|{kinds[i + 1]}")
+            f.append(pair_nk[i])  # = f"k|nk={kinds[i]}|{kinds[i + 1]}"
             if i + 2 < n:
                 f += as_nn[i + 2]
         else:

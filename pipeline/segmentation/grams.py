@@ -28,6 +28,9 @@ _memo: dict[str, frozenset[int]] = {}
 _spans: dict[str, tuple[np.ndarray, int, int]] = {}
 # the Han ranges of `pipeline.text.HAN` (extension A, unified, compatibility ideographs)
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_HAN_TABLE = np.zeros(0x10000, dtype=bool)
+for _lo, _hi in _HAN_RANGES:
+    _HAN_TABLE[_lo : _hi + 1] = True
 _PAIR_RE = re.compile(f"(?=([{HAN}][{HAN}]))")  # overlapping Han pairs (one short text)
 _SHORT = 160  # below this many characters in all, a regex scan beats a numpy pass
 
@@ -75,18 +78,19 @@ def prime(texts: Iterable[str]) -> None:
         return
     joined = "\n".join(todo)  # the separator pairs with nothing
     a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    (lo0, hi0), (lo1, hi1), (lo2, hi2) = _HAN_RANGES
-    han = ((a >= lo1) & (a <= hi1)) | ((a >= lo0) & (a <= hi0)) | ((a >= lo2) & (a <= hi2))
-    pair = han[:-1] & han[1:]
-    codes_np = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair]
-    # before[k]: how many bigrams start before character k of `joined`, asked only at each
-    # text's first and last character (an empty last text starts past the end: clipped)
-    before = np.concatenate(([0], np.cumsum(pair)))
+    # Han or not by a table of the Basic Multilingual Plane (a code point past it, clipped to
+    # U+FFFF, is none of `_HAN_RANGES`); the characters that open a bigram, in order
+    han = _HAN_TABLE.take(a, mode="clip")
+    at = (han[:-1] & han[1:]).nonzero()[0]
+    codes_np = (a[at].astype(np.int64) << 16) | a[at + 1]
+    # how many bigrams start before character k of `joined` (the bigram starts below k),
+    # asked only at each text's first and last character (an empty last text starts past
+    # the end: clipped to the last character, as the count of all of them)
     lens = np.fromiter(map(len, todo), dtype=np.int64, count=len(todo))
-    starts = np.cumsum(lens + 1) - (lens + 1)
-    last = len(before) - 1
-    los = before[np.minimum(starts, last)].tolist()
-    his = before[np.minimum(np.maximum(starts, starts + lens - 1), last)].tolist()
+    starts = (lens + 1).cumsum() - (lens + 1)
+    last = len(a) - 1
+    los = at.searchsorted(np.minimum(starts, last)).tolist()
+    his = at.searchsorted(np.minimum(np.maximum(starts, starts + lens - 1), last)).tolist()
     # each text's set is built when first asked for (`bigrams`), from its span: the same ints
     # in the same order as a set built here, so the same set (many long texts never are)
     for t, lo, hi in zip(todo, los, his, strict=True):
