@@ -354,9 +354,9 @@ def structure_features(
     # (the same strings the loop would format: `rule|p=…` of unit i is `rule_p[i - 1]`)
     if rules is not None:
         rule_own = ["rule=" + r for r in rules]
-        rule_p = [f"rule|p={a}|{b}" for a, b in zip(rules, rules[1:])]
-    pair_pk = [f"pk|k={a}|{b}" for a, b in zip(kinds, kinds[1:])]
-    pair_nk = [f"k|nk={a}|{b}" for a, b in zip(kinds, kinds[1:])]
+        rule_p = [f"rule|p={a}|{b}" for a, b in zip(rules, rules[1:], strict=False)]
+    pair_pk = [f"pk|k={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
+    pair_nk = [f"k|nk={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
     for i in range(n):
         s = texts[i]
         n_s = len(s)

@@ -1005,7 +1005,7 @@ class _ArrayWeights(_Weights):
         if not n or not sub:
             return self.total(part), self.total(sub)
         ws = self._table[self._count_of(np.fromiter(part, dtype=np.int64, count=n))].tolist()
-        return sum(ws), sum(map(dict(zip(part, ws)).__getitem__, sub))
+        return sum(ws), sum(map(dict(zip(part, ws, strict=True)).__getitem__, sub))
 
 
 class _LazyIdf:
