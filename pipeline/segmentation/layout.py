@@ -499,12 +499,15 @@ def reflow(
         if d == CONT and units:
             u = units[-1]
             u.lines.append(i)
-            u.text = join_wrapped(u.text, lines[i].text)
+            u.text += lines[i].text  # = join_wrapped(u.text, lines[i].text)
             continue
         if units:
-            units[-1].gap_after = gap
-            units[-1].noise_inside = []
-        units.append(LayoutUnit([i], lines[i].text, gap_before=gap, indent=bool(indents[i])))
+            u = units[-1]
+            u.gap_after = gap
+            if u.noise_inside:  # (an empty list stays: nothing else holds it)
+                u.noise_inside = []
+        # (by position: lines, text, gap_before, gap_after, indent)
+        units.append(LayoutUnit([i], lines[i].text, gap, 0, bool(indents[i])))
     return units, noise
 
 

@@ -326,13 +326,14 @@ class Segmenter:
         units: list[Unit] = []
         for lu in layout_units:
             kind, extra = kinds[lu.lines[0]] if kinds is not None and len(lu.lines) == 1 else self.line_kind(lu.text)
+            # (fields by position: kind, text, lines, gap_before)
             if extra:
-                u = Unit(kind, extra.get("text", lu.text), list(lu.lines), gap_before=lu.gap_before)
+                u = Unit(kind, extra.get("text", lu.text), list(lu.lines), lu.gap_before)
                 u.byline = extra.get("byline")
                 u.page = extra.get("page")
                 u.noise_kind = extra.get("noise_kind")
             else:  # (most units: their text, and the fields' defaults, None, as the gets give)
-                u = Unit(kind, lu.text, list(lu.lines), gap_before=lu.gap_before)
+                u = Unit(kind, lu.text, list(lu.lines), lu.gap_before)
             if kind in (MARK_TO, MARK_FROM):
                 u.marker, u.marker_kind = lu.text, kind
             units.append(u)
@@ -389,13 +390,14 @@ class Segmenter:
             u = units[i]
             while self._para_like(u) and i + 1 < len(units) and self._continuation_ok(units, i + 1):
                 nxt = units[i + 1]
+                # (by position: kind, text, lines, gap_before, gap_after, byline)
                 u = Unit(
                     u.kind if u.kind == GLUED else PARA,
                     u.text + nxt.text,
                     u.lines + nxt.lines,
-                    gap_before=u.gap_before,
-                    gap_after=nxt.gap_after,
-                    byline=u.byline,
+                    u.gap_before,
+                    nxt.gap_after,
+                    u.byline,
                 )
                 i += 1
             # a short terminated tail such as `迫切。` classified HEAD? (never: terminal) -> PARA
