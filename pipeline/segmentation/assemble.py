@@ -339,21 +339,24 @@ def to_article(d: Draft, lines: list[SourceLine]) -> Article:
     _open_kicker(d)
     _lone_label_is_headline(d)
     idxs = [i for i, _ in d.roles]
+    # (Article's first fields by position, in their order: kicker, headline, subheadline,
+    # column, byline, authors, captions, paragraphs, markers, span, continued_to,
+    # continued_from, page, line_roles; keyword binding costs more than the construction)
     return Article(
-        kicker=d.kicker,
-        headline=d.headline,
-        subheadline=d.subheadline,
-        column=d.column,
-        byline=d.byline,
-        authors=parse_authors(d.byline),
-        captions=list(d.captions),
-        paragraphs=[p for p in d.paragraphs if p],
-        markers=list(d.markers),
-        span=(min(lines[i].start for i in idxs), max(lines[i].end for i in idxs)),
-        continued_to=d.continued_to,
-        continued_from=d.continued_from,
-        page=d.page,
-        line_roles=[(lines[i].start, role) for i, role in d.roles],
+        d.kicker,
+        d.headline,
+        d.subheadline,
+        d.column,
+        d.byline,
+        parse_authors(d.byline),
+        list(d.captions),
+        [p for p in d.paragraphs if p],
+        list(d.markers),
+        (min(lines[i].start for i in idxs), max(lines[i].end for i in idxs)),
+        d.continued_to,
+        d.continued_from,
+        d.page,
+        [(lines[i].start, role) for i, role in d.roles],
     )
 
 
