@@ -143,8 +143,21 @@ class LineReader:
 
     def page(self, text: str, page: str | None = None, base: int = 0) -> PageInput:
         lines, gaps, indents = split_page(text, page, base)
-        raw = [self.rules.line_kind(ln.text) for ln in lines]
-        kinds = [self.kind(ln.text, r) for ln, r in zip(lines, raw, strict=True)]
+        # `rules.line_kind` of each line, then `self.kind` of it told that (one loop: both are
+        # pure functions of the text, memoised per issue)
+        raw: list[tuple[str, dict]] = []
+        kinds: list[str] = []
+        line_kind, memo = self.rules.line_kind, self._kinds
+        for ln in lines:
+            s = ln.text
+            found = line_kind(s)
+            raw.append(found)
+            kind = memo.get(s)
+            if kind is None:
+                if len(memo) >= _READER_MEMO_MAX:
+                    memo.clear()
+                kind = memo[s] = self._kind(s, found)
+            kinds.append(kind)
         return PageInput(lines, gaps, indents, kinds, page_stats(lines, gaps, indents), raw)
 
     def units_view(self, page: PageInput, units: list[LayoutUnit]) -> tuple[list[str], list[str], list[bool]]:
