@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 
 from pipeline.segmentation import grams as _grams
 from pipeline.segmentation import patterns as P
@@ -316,6 +316,8 @@ def structure_features(
     )
     sec_of: dict[tuple[int, bool], str] = {}  # `sec_ovl` by (past, the run's line is long)
     idf = PageIdf.of_counts(df, len(long_idx))
+    # `idf.overlap_of(part, common)` inline, its two `_Weights.total` sums as they are
+    weight_of, count_of = idf.weights._by_count.__getitem__, idf.weights.df.get
     seen_short: list[str] = []
     seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
     # the union of the bigrams of a few long units, by their indices: the units before a
@@ -432,7 +434,9 @@ def structure_features(
                     if prev_words is None:
                         prev_words = union_memo[key] = _union(texts, key)
                     common = part & prev_words
-                f.append(own_labels[bisect_left(own_edges, idf.overlap_of(part, common))])  # = _OWN_OVL(…)
+                total = sum(map(weight_of, map(count_of, part, repeat(0))))  # = idf.overlap_of(part, common)
+                ovl = sum(map(weight_of, map(count_of, common, repeat(0)))) / total if total > 0 else 0.0
+                f.append(own_labels[bisect_left(own_edges, ovl)])  # = _OWN_OVL(…)
                 if after:
                     if whole:
                         # the long units just before and just after: counted in one sort
