@@ -334,10 +334,18 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
             # `，智慧黑板、…`: a line that opens with a comma goes on with the one above;
             # `…这既是民生的温度,也是城市文明的` + `刻度。`; and a narrow OCR column:
             # `本报讯（记者 邱爽）云州市第十一届` + `全民健身运动会…`
+            # (`open_dispatch` and `_tail_of` asked only where their own first tests pass: a
+            # 讯 or 电 in the first 30 characters, a line ending in a Han character, a digit or
+            # a clause mark)
+            p = page.lines[prev].text
+            head, last = p[:30], p[-1:]
             if (
-                open_dispatch(page.lines[prev].text)
+                (("讯" in head or "电" in head) and open_dispatch(p))
                 or page.lines[i].text[:1] in _NEVER_OPENS
-                or _tail_of(page, prev, i)
+                or (
+                    ("\u4e00" <= last <= "\u9fff" or last.isdigit() or last in _CLAUSE_OPEN)
+                    and _tail_of(page, prev, i)
+                )
                 or (wrapped and _column_run(page, prev, i))
             ):
                 out[i] = CONT
