@@ -257,9 +257,11 @@ class Segmenter:
                 return NOISE, {"noise_kind": "editor"}
             if maybe_site_chrome(s) and SITE_CHROME_RE.search(s):
                 return NOISE, {"noise_kind": "site"}
-        # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
+        # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again;
+        # and a terminal line that does not end on a bracket ends a sentence without the sign-off
+        # (that reading is asked only of a bracket at the end): only such lines need the call
         # (`False` passed by position: the cache's key of a keyword call is slower to build)
-        if n <= 200 and not (terminal and ends_sentence(s, False)):
+        if n <= 200 and not (terminal and (s[-1] not in "）)" or ends_sentence(s, False))):
             tail = s[-40:]
             # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
