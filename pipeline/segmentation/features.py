@@ -210,51 +210,65 @@ _SEC_OVL = _Buckets("sec_ovl", (0.05, 0.1, 0.15, 0.25, 0.4))
 def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
-    s = text
-    n_s = len(s)
-    nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
-    f = [
-        *(shape if shape is not None else shape_features(s)),
-        "kind=" + kind,
-        _NLINES[nl if nl < 3 else 3],
-        _GAPB[gb if gb < 2 else 2],
-        _GAPA[ga if ga < 2 else 2],
-    ]
-    if n_s <= 80:  # service blocks are short lines; body paragraphs need no scan
-        f += notice_cues(s)
-    if unit.indent:
-        f.append("indent")
-    if is_column:
-        f.append("column_shape")
-    if n_s <= 40:
-        # each scan behind a character it cannot match without (a space, a quote, a colon …)
-        if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
-            f.append("two_part")
-        if ("“" in s or "「" in s or "『" in s) and _QUOTED_RE.search(s):
-            f.append("quoted")
-        if _SUBJECT_FIRST_RE.match(s):
-            f.append("subject_first")
-        if s[:1] in _VERB_FIRST_FIRST and _VERB_FIRST_RE.match(s):
-            f.append("verb_first")
-        if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (
-            looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)
+    return units_own_features([text], [kind], [unit], [is_column], [shape])[0]
+
+
+def units_own_features(
+    texts: list[str],
+    kinds: list[str],
+    units: list[LayoutUnit],
+    columns: list[bool],
+    shapes: list[list[str] | None],
+) -> list[list[str]]:
+    """`unit_own_features` of each unit (`shapes[i]`: its shape features where known), in
+    one loop: a call per unit costs more than most of what it computes."""
+    out: list[list[str]] = []
+    for s, kind, unit, is_column, shape in zip(texts, kinds, units, columns, shapes, strict=True):
+        n_s = len(s)
+        nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
+        f = [
+            *(shape if shape is not None else shape_features(s)),
+            "kind=" + kind,
+            _NLINES[nl if nl < 3 else 3],
+            _GAPB[gb if gb < 2 else 2],
+            _GAPA[ga if ga < 2 else 2],
+        ]
+        if n_s <= 80:  # service blocks are short lines; body paragraphs need no scan
+            f += notice_cues(s)
+        if unit.indent:
+            f.append("indent")
+        if is_column:
+            f.append("column_shape")
+        if n_s <= 40:
+            # each scan behind a character it cannot match without (a space, a quote, a colon …)
+            if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
+                f.append("two_part")
+            if ("“" in s or "「" in s or "『" in s) and _QUOTED_RE.search(s):
+                f.append("quoted")
+            if _SUBJECT_FIRST_RE.match(s):
+                f.append("subject_first")
+            if s[:1] in _VERB_FIRST_FIRST and _VERB_FIRST_RE.match(s):
+                f.append("verb_first")
+            if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (
+                looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)
+            ):
+                f.append("name_like")
+            if "、" in s:
+                f.append("enum")
+            if n_s <= 8 and P.BOX_LABEL_RE.match(s):
+                f.append("box_label")  # `链接`, `背景`, `记者手记`: a box inside the article above
+        head = s[:16]
+        if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or _NEWS_LEAD_WORDS_RE.search(head)) or (
+            (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
         ):
-            f.append("name_like")
-        if "、" in s:
-            f.append("enum")
-        if n_s <= 8 and P.BOX_LABEL_RE.match(s):
-            f.append("box_label")  # `链接`, `背景`, `记者手记`: a box inside the article above
-    head = s[:16]
-    if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or _NEWS_LEAD_WORDS_RE.search(head)) or (
-        (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
-    ):
-        f.append("news_lead")
-    if n_s > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
-        f.append("qa")
-    tail = s[-40:]
-    if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
-        f.append("caption_end")
-    return f
+            f.append("news_lead")
+        if n_s > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
+            f.append("qa")
+        tail = s[-40:]
+        if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
+            f.append("caption_end")
+        out.append(f)
+    return out
 
 
 def _union(texts: list[str], idx: tuple[int, ...]) -> set[int]:
@@ -277,16 +291,11 @@ def structure_features(
     """Features of each unit of a page for the structure tagger (`line_shapes`: the
     layout pass's shape features per source line, reused for one-line units)."""
     n = len(units)
-    own = [
-        unit_own_features(
-            texts[i],
-            kinds[i],
-            units[i],
-            columns[i],
-            line_shapes[units[i].lines[0]] if line_shapes is not None and len(units[i].lines) == 1 else None,
-        )
-        for i in range(n)
-    ]
+    if line_shapes is not None:
+        shapes = [line_shapes[u.lines[0]] if len(u.lines) == 1 else None for u in units]
+    else:
+        shapes = [None] * n
+    own = units_own_features(texts, kinds, units, columns, shapes)
     _grams.prime(texts)  # the page's texts in one pass (each set is built when first asked for)
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
