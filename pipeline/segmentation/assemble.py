@@ -352,7 +352,7 @@ def to_article(d: Draft, lines: list[SourceLine]) -> Article:
         list(d.captions),
         [p for p in d.paragraphs if p],
         list(d.markers),
-        (min(lines[i].start for i in idxs), max(lines[i].end for i in idxs)),
+        (min([lines[i].start for i in idxs]), max([lines[i].end for i in idxs])),
         d.continued_to,
         d.continued_from,
         d.page,

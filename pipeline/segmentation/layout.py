@@ -107,7 +107,7 @@ def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | Non
     pairs = [(w, o) for w, o in zip(widths, open_ends, strict=True) if w >= 10]
     if len(pairs) < 6:
         return None, 0.0
-    long_w = sorted(w for w, _ in pairs)
+    long_w = sorted([w for w, _ in pairs])  # (a list: a generator resumes per item)
     top = long_w[int(0.9 * (len(long_w) - 1))]
     near = [o for w, o in pairs if top - 3 <= w <= top + 1]
     share = len(near) / len(pairs)
@@ -132,7 +132,7 @@ def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -
     maybe = [
         (t, o) for t, o in zip(texts, open_ends, strict=True) if len(t) >= 10 and t[-1] not in "：:"
     ]
-    n_open = sum(1 for t, o in maybe if o and _CLAUSE_SEP_RE.search(t))
+    n_open = len([t for t, o in maybe if o and _CLAUSE_SEP_RE.search(t)])
     n_prose = n_open
     for t, o in maybe:
         if not o and _CLAUSE_SEP_RE.search(t):
@@ -141,7 +141,7 @@ def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -
                 return None
     if n_prose < 6 or n_open < 0.6 * n_prose:
         return None
-    long_w = sorted(w for w in widths if w >= 10)
+    long_w = sorted([w for w in widths if w >= 10])
     return float(long_w[int(0.9 * (len(long_w) - 1))])
 
 

@@ -680,7 +680,7 @@ class Segmenter:
             return 10.0 >= NEW_ARTICLE_THRESHOLD
         w = NEW_ARTICLE_WEIGHTS
         feats = self._cue_features(run, nxt, cur, idf)
-        running = sum(w[k] * v for k, v in feats.items())
+        running = sum([w[k] * v for k, v in feats.items()])  # (the same terms in the same order)
         own = _joined_bigrams([u.text for u in run])  # = _bigrams(text), from the lines' memo
         feats["head_overlap"] = head = _overlap_with(own, cur.shared(own), idf)
         running += w["head_overlap"] * head
@@ -690,7 +690,7 @@ class Segmenter:
             return True
         section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
         feats["section_overlap"] = _overlap(section, cur.bigrams(), idf)
-        return sum(w[k] * v for k, v in feats.items()) >= NEW_ARTICLE_THRESHOLD
+        return sum([w[k] * v for k, v in feats.items()]) >= NEW_ARTICLE_THRESHOLD
 
     def new_article_features(
         self,
