@@ -388,9 +388,18 @@ class Segmenter:
     def repair(self, units: list[Unit]) -> list[Unit]:
         out: list[Unit] = []
         i = 0
-        while i < len(units):
+        n = len(units)
+        para_like = self._para_like
+        while i < n:
             u = units[i]
-            while self._para_like(u) and i + 1 < len(units) and self._continuation_ok(units, i + 1):
+            # (`_para_like(u)` asked inline where it is False without its call: a body unit that
+            # ends a sentence, most of them, and any unit but body and head lines)
+            k = u.kind
+            if (ends_sentence(u.text) if k in (PARA, GLUED) else k != HEAD):
+                out.append(u)
+                i += 1
+                continue
+            while para_like(u) and i + 1 < n and self._continuation_ok(units, i + 1):
                 nxt = units[i + 1]
                 # (by position: kind, text, lines, gap_before, gap_after, byline)
                 u = Unit(
