@@ -216,7 +216,16 @@ def assemble(
             cur.add(unit, "marker")
             cur.closed = True
             continue
-        if role == "text" and begin == "I" and cur is not None and _in_brief_block(cur):
+        # (`_in_brief_block(cur)` inline: asked of every body unit)
+        if (
+            role == "text"
+            and begin == "I"
+            and cur is not None
+            and (
+                (cur.headline or "").startswith(_LEAD_IN_OPENERS)
+                or (cur.column and _BLOCK_LABEL_RE.search(cur.column))
+            )
+        ):
             if lead_in_end(text) is not None:
                 begin, role = "B", "lead_in"  # the next brief of a block of lead-in briefs
         opens = (

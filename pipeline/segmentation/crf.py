@@ -103,6 +103,7 @@ class PageInput:
 
 _READER_MEMO_MAX = 20000  # texts whose kind is kept between `forget` calls
 _KIND_NAMES: dict[Any, str] = {k: k.value for k in LineKind}
+_KINDS_ASKED = (None, "noise", "head")  # the plain names `LineReader._kind` looks behind
 
 
 class LineReader:
@@ -156,7 +157,9 @@ class LineReader:
             if kind is None:
                 if len(memo) >= _READER_MEMO_MAX:
                     memo.clear()
-                kind = memo[s] = self._kind(s, found)
+                # (`_kind` inline where it is the kind's plain name: all but noise and head lines)
+                kind = _KIND_NAMES.get(found[0])
+                kind = memo[s] = kind if kind not in _KINDS_ASKED else self._kind(s, found)
             kinds.append(kind)
         return PageInput(lines, gaps, indents, kinds, page_stats(lines, gaps, indents), raw)
 

@@ -113,6 +113,16 @@ def bigrams(text: str) -> frozenset[int]:
     return found
 
 
+def code_arrays(texts: list[str]) -> list[np.ndarray]:
+    """`code_array` of each text (the spans of the page pass looked up inline)."""
+    get = _spans.get
+    out = []
+    for t in texts:
+        span = get(t)
+        out.append(span[0][span[1] : span[2]] if span is not None else code_array(t))
+    return out
+
+
 def code_array(text: str) -> np.ndarray:
     """The text's bigrams as an int64 array (each at least once; repeats may stay)."""
     span = _spans.get(text)
@@ -172,7 +182,7 @@ def page_windows(
     if not m:
         return [], {}, [0], [0], [0], [], (np.zeros(0, dtype=np.int64), 1)
     prime(texts)
-    arrays = [code_array(t) for t in texts]
+    arrays = code_arrays(texts)
     lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
     # (bigram, position) as one sortable int: bigrams are < 2**32, positions <= m < 2**shift
     shift = m.bit_length()
@@ -274,7 +284,7 @@ def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     if not m:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     prime(texts)
-    arrays = [code_array(t) for t in texts]
+    arrays = code_arrays(texts)
     lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
     if not lens.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -304,7 +314,7 @@ def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
     (repeats within a text kept), the concatenated code arrays' lengths, and m."""
     m = len(texts)
     prime(texts)
-    arrays = [code_array(t) for t in texts]
+    arrays = code_arrays(texts)
     lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
     keys = np.concatenate(arrays) * m + np.repeat(np.arange(m, dtype=np.int64), lens)
     keys.sort()

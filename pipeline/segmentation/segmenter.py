@@ -447,7 +447,11 @@ class Segmenter:
             if u.kind == PARA and cur is not None and not cur.closed:
                 # (most units: body text that goes on with the open article; as at the end)
                 cur.paragraphs.append(u.text)
-                cur.add_lines(u.lines, "text")
+                if u.lines:  # = cur.add_lines(u.lines, "text"), inline
+                    roles = cur.roles
+                    for ln in u.lines:
+                        roles.append((ln, "text"))
+                    cur.last_role = "text"
                 if u.marker is not None:
                     self._take_marker(cur, u)
                 i += 1
