@@ -301,8 +301,16 @@ def assemble(
                 else:
                     cur.continued_from = p
             cur.add(unit, "marker")
-        else:
+        elif "转" in text[-24:] or "接" in text[:16]:
             _add_text(cur, unit, text)
+        else:
+            # (`_add_text` inline where it finds no marker: it needs 转 in the last 24
+            # characters or 接 in the first 16; most body units)
+            if text:
+                cur.paragraphs.append(text)
+            roles = cur.roles
+            for i in unit.lines:
+                roles.append((i, "text"))
     return _no_bodiless(drafts, noise), noise
 
 

@@ -301,7 +301,10 @@ def structure_features(
     # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
     # (up to) three long units before it share; and the IDF weights over the long units,
     # asked for only of the short units' bigrams (`own_ovl` below)
-    asked = frozenset().union(*[bigrams(t) for t in texts if len(t) <= 40])
+    # (the short units' sets, built in one loop: each is asked again below)
+    short_all = [i for i in range(n) if len(texts[i]) <= 40]
+    short_sets = dict(zip(short_all, _grams.bigram_sets([texts[i] for i in short_all]), strict=True))
+    asked = frozenset().union(*short_sets.values())
     # and, from the same sort, for a head run between long units: how many bigrams the three
     # long units after it have, and how many of those the three before it share (`sec_ovl`)
     # (and each long unit's number of distinct bigrams)
@@ -314,12 +317,12 @@ def structure_features(
     # which bigrams of each short unit one of the (up to) three long units before it holds,
     # from the same sort (no sets of those long units built)
     # (`at[i]`: how many long units come before short unit i)
-    at_of = {i: bisect_left(long_idx, i) for i in range(n) if len(texts[i]) <= 40}
+    at_of = {i: bisect_left(long_idx, i) for i in short_all}
     short_idx = [i for i, a in at_of.items() if a]
     found_before = dict(
         zip(
             short_idx,
-            _grams.present_before(index, [bigrams(texts[i]) for i in short_idx], [at_of[i] for i in short_idx], 3),
+            _grams.present_before(index, [short_sets[i] for i in short_idx], [at_of[i] for i in short_idx], 3),
             strict=True,
         )
     )
@@ -432,7 +435,7 @@ def structure_features(
                 # of before` walks part when part is the smaller set (and is then the same set
                 # as keeping part's keys that one of them has, in part's order); the union is
                 # built only where part may not be the smaller (once per run, built alike)
-                part = bigrams(s)
+                part = short_sets[i]  # = bigrams(s)
                 # (the largest of the before-units' sets, counted in the sort)
                 if len(part) < max(distinct[lo3:at]):
                     # (part's keys whose flag is set, in part's order: C-level, no comprehension call)

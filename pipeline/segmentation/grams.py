@@ -113,6 +113,23 @@ def bigrams(text: str) -> frozenset[int]:
     return found
 
 
+def bigram_sets(texts: list[str]) -> list[frozenset[int]]:
+    """`bigrams` of each text, in one loop (built from the page pass where not yet built)."""
+    memo, spans = _memo, _spans
+    out = []
+    for t in texts:
+        found = memo.get(t)
+        if found is None:
+            span = spans.get(t)
+            if span is None:
+                found = bigrams(t)
+            else:
+                codes, lo, hi = span
+                found = memo[t] = frozenset(codes[lo:hi].tolist())
+        out.append(found)
+    return out
+
+
 def code_arrays(texts: list[str]) -> list[np.ndarray]:
     """`code_array` of each text (the spans of the page pass looked up inline)."""
     get = _spans.get
