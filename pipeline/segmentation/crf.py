@@ -771,9 +771,10 @@ def dispatch_is_no_head(labels: list[str], kinds: list[str]) -> list[str]:
     leave the article without body (a brief dropped)."""
     out = list(labels)
     for i, (lab, kind) in enumerate(zip(out, kinds, strict=True)):
-        begin, _, role = lab.partition("-")
-        if kind == "glued" and role in _HEAD_ROLES:
-            out[i] = begin + "-glued"
+        if kind == "glued":  # (the kind first: most units are not dispatches)
+            begin, _, role = lab.partition("-")
+            if role in _HEAD_ROLES:
+                out[i] = begin + "-glued"
     return out
 
 
@@ -782,8 +783,12 @@ def dispatch_opens_article(labels: list[str], kinds: list[str]) -> list[str]:
     when the tagger continues an article that already has body text into one, the dispatch
     opens a new article, and the head lines and captions just above it are its head."""
     out = list(labels)
-    for i, (lab, kind) in enumerate(zip(out, kinds, strict=True)):
-        if kind != "glued" or not lab.startswith("I-"):
+    if len(out) != len(kinds):
+        raise ValueError("labels and kinds differ in length")  # (as the strict zip did)
+    # (the dispatches only: the label at i is read when reached, as a zip over `out` would;
+    # the fixes below change labels before i and at i only)
+    for i in [k for k, kind in enumerate(kinds) if kind == "glued"]:
+        if not out[i].startswith("I-"):
             continue
         j = i - 1
         while j >= 0 and (out[j] == "noise" or kinds[j] in ("head", "column", "caption")):
