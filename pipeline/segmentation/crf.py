@@ -560,6 +560,9 @@ def headline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -
     return out
 
 
+_I_WRAP = "I-" + WRAP
+
+
 def label_never_wraps(labels: list[str], kinds: list[str], texts: list[str]) -> list[str]:
     """A line with a column label's whole shape (`商报短评`, `【一线调查】`) is complete: the head
     line after it is never its second line, so it is the label and that line the headline
@@ -567,7 +570,7 @@ def label_never_wraps(labels: list[str], kinds: list[str], texts: list[str]) -> 
     only those do)."""
     out = list(labels)
     for i in range(1, len(out)):
-        if out[i] != "I-" + WRAP or kinds[i - 1] != "column" or texts[i - 1][:1] in _BULLETS:
+        if out[i] != _I_WRAP or kinds[i - 1] != "column" or texts[i - 1][:1] in _BULLETS:
             continue
         begin, _, role = out[i - 1].partition("-")
         if role in _HEAD_ROLES:
@@ -604,8 +607,9 @@ def byline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> 
     the article's byline where the rule segmenter reads it so too: a head line never names
     the reporter."""
     out = list(labels)
-    for i, lab in enumerate(out):
-        if kinds[i] == "byline" and rules[i].endswith("-byline") and lab.partition("-")[2] in _HEADISH:
+    for i in [k for k, kind in enumerate(kinds) if kind == "byline"]:  # (the bylines only)
+        lab = out[i]
+        if rules[i].endswith("-byline") and lab.partition("-")[2] in _HEADISH:
             out[i] = lab.partition("-")[0] + "-byline"
     return out
 
