@@ -183,6 +183,9 @@ def _settle_role(role: str, begin: str, text: str) -> str:
     return role
 
 
+_LABEL_PARTS: dict[str, tuple[str, str]] = {}  # label -> (begin, role), its `partition("-")`
+
+
 def assemble(
     units: list[LayoutUnit],
     labels: list[str],
@@ -201,7 +204,11 @@ def assemble(
             noise.extend((i, "notice") for i in unit.lines)
             field = None
             continue
-        begin, _, role = label.partition("-")
+        parts = _LABEL_PARTS.get(label)
+        if parts is None:  # (`label.partition("-")` once per label of the tagger's small vocabulary)
+            begin, _, role = label.partition("-")
+            parts = _LABEL_PARTS[label] = (begin, role)
+        begin, role = parts
         text = unit.text
         if role == WRAP:
             if cur is not None and begin == "I" and _wrap_onto(cur, field, unit, text):
