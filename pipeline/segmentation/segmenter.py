@@ -43,6 +43,7 @@ from pipeline.segmentation.layout import (
     split_page,
 )
 from pipeline.segmentation.patterns import (
+    _FOLD_OR_SLIP_RE,
     CAPTION_END_RE,
     CJK,
     CLAUSE_END_RE,
@@ -223,7 +224,9 @@ class Segmenter:
             # asked only by markers (转, 接: folding neither makes nor takes one) and by page
             # headers (never a line that ends a sentence): most body lines need no fold
             if "转" in s or "接" in s or not terminal:
-                f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
+                # shapes are matched on the folded form; text is never changed (`ocr_fold`'s
+                # own first scan asked here: most lines need neither of its steps)
+                f = ocr_fold(s) if _FOLD_OR_SLIP_RE.search(s) else s
                 if "转" in f:
                     m = MARK_TO_RE.fullmatch(f)
                     if m:
@@ -282,7 +285,12 @@ class Segmenter:
         ):
             return _BYLINE_PLAIN
         # (`_headline_like`'s first test, asked here: body lines skip the call)
-        if n <= self.opts.max_headline_chars and self._headline_like(s, terminal):
+        # (`_headline_like(s, terminal)` inline: asked of every line this short)
+        if (
+            n <= self.opts.max_headline_chars
+            and not SENTENCE_INSIDE_RE.search(s)
+            and (not terminal or (ELLIPSIS_END_RE.search(s) and not _SENTENCE_PUNCT_RE.search(s)))
+        ):
             return _HEAD_PLAIN
         return _PARA_PLAIN
 
