@@ -67,9 +67,11 @@ def size_of(text: str) -> tuple[frozenset[int] | None, int | None]:
 
 def prime(texts: Iterable[str]) -> None:
     """Compute and keep the bigrams of every text not yet known, in one pass."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _memo and t not in _spans]
+    # (the texts not yet known first, then each once in its first place: most calls find none)
+    todo = [t for t in texts if t not in _spans and t not in _memo]
     if not todo:
         return
+    todo = list(dict.fromkeys(todo))
     if len(_memo) + len(_spans) + len(todo) > _MEMO_MAX:
         clear()
     if sum(map(len, todo)) < _SHORT:
