@@ -19,7 +19,14 @@ from itertools import chain, compress, repeat
 from pipeline.segmentation import grams as _grams
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import looks_like_name
-from pipeline.segmentation.layout import LayoutUnit, NeighbourView, PageStats, neighbour_views, shape_features
+from pipeline.segmentation.layout import (
+    _KIND_FEATURES,
+    LayoutUnit,
+    NeighbourView,
+    PageStats,
+    neighbour_views,
+    shape_features,
+)
 from pipeline.segmentation.segmenter import _Weights
 
 FEATURES_VERSION = 2
@@ -228,7 +235,7 @@ def units_own_features(
         nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
         f = [
             *(shape if shape is not None else shape_features(s)),
-            "kind=" + kind,
+            _KIND_FEATURES[kind],  # = "kind=" + kind
             _NLINES[nl if nl < 3 else 3],
             _GAPB[gb if gb < 2 else 2],
             _GAPA[ga if ga < 2 else 2],

@@ -369,6 +369,17 @@ _AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "te
 _GAP = ("gap=0", "gap=1", "gap=2")
 
 
+class _Prefixed(dict):
+    """kind -> ``"kind=" + kind``, each string built once (a concatenation per line otherwise)."""
+
+    def __missing__(self, kind: str) -> str:
+        v = self[kind] = "kind=" + kind
+        return v
+
+
+_KIND_FEATURES = _Prefixed()
+
+
 def layout_features(
     lines: list[SourceLine],
     gaps: list[int],
@@ -396,7 +407,7 @@ def layout_features(
     local = [max(widths[max(0, i - _LOCAL) : i + _LOCAL + 1]) for i in range(n)] if W is not None else []
     for i in range(n):
         g = gaps[i]
-        f = [*shapes[i], "kind=" + kinds[i], _GAP[g if g < 2 else 2]]
+        f = [*shapes[i], _KIND_FEATURES[kinds[i]], _GAP[g if g < 2 else 2]]  # (= "kind=" + kinds[i])
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
