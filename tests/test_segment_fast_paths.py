@@ -828,3 +828,70 @@ def test_classify_units_gaps_after_as_the_plain_loop() -> None:
             assert [u.gap_after for u in units] == [
                 units[i + 1].gap_before if i + 1 < len(units) else 0 for i in range(len(units))
             ]
+
+
+# ---- round 7 (segfast7) ---------------------------------------------------------------------
+
+
+def test_doc_freq_counts_each_texts_distinct_bigrams() -> None:
+    """`grams.size_of` after `doc_freq`: each text's number of distinct bigrams, its set unbuilt."""
+    rng = random.Random(71)
+    for _ in range(200):
+        texts = [rng.choice(LINES)[: rng.randint(0, 120)] for _ in range(rng.randint(1, 30))]
+        grams.clear()
+        grams.doc_freq(texts)
+        for t in texts:
+            built, size = grams.size_of(t)
+            assert built is None or built == grams.bigrams(t)
+            assert size == len(grams.bigrams(t)), t
+
+
+def test_draft_shared_with_sizes_counted_and_sets_unbuilt() -> None:
+    """`_Draft.shared` where the page's IDF sort counted the paragraphs (their sets unbuilt:
+    membership by a substring test) is `part & bigrams()`, in the same order."""
+    from pipeline.segmentation.segmenter import _Draft
+
+    rng = random.Random(72)
+    for _ in range(400):
+        grams.clear()
+        pool = [rng.choice(LINES) for _ in range(rng.randint(1, 15))]
+        grams.doc_freq(pool)
+        a = _Draft(headline=rng.choice(LINES)[: rng.randint(0, 30)])
+        b = _Draft(headline=a.headline)
+        for _ in range(rng.randint(0, 12)):
+            p = rng.choice(pool) if rng.random() < 0.8 else rng.choice(LINES)
+            a.paragraphs.append(p)
+            b.paragraphs.append(p)
+            if rng.random() < 0.2:
+                a.bigrams(), b.bigrams()
+            if rng.random() < 0.5:
+                part = grams.bigrams(rng.choice(pool + LINES[:50])[: rng.randint(0, 40)])
+                fast, plain = a.shared(part), part & b.bigrams()
+                assert fast == plain and list(fast) == list(plain)
+        assert a.bigrams() == b.bigrams() and list(a.bigrams()) == list(b.bigrams())
+
+
+def test_array_weights_totals_as_two_totals() -> None:
+    from pipeline.segmentation.segmenter import _ArrayWeights
+
+    rng = random.Random(73)
+    for _ in range(200):
+        texts = [rng.choice(LINES) for _ in range(rng.randint(1, 40))]
+        grams.clear()
+        w = _ArrayWeights(*grams.doc_freq(texts), len(texts))
+        pool = list(frozenset().union(*map(grams.bigrams, texts))) + [grams.code("不", "在"), 1 << 40]
+        for _ in range(10):
+            part = frozenset(rng.sample(pool, rng.randint(0, min(len(pool), 60))))
+            sub = part & frozenset(rng.sample(pool, rng.randint(0, len(pool))))
+            assert w.totals(part, sub) == (w.total(part), w.total(sub))
+            assert w.totals(part, set(sub)) == (w.total(part), w.total(set(sub)))
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000, seed=74)])
+def test_a_terminal_line_not_ending_on_a_bracket_needs_no_sign_off(strings: list[str]) -> None:
+    """`_line_kind` asks `ends_sentence(s, False)` of a terminal line only where it ends on a
+    bracket: elsewhere the sign-off reading is never reached, so it answers True too."""
+    for s in strings:
+        ends_sentence.cache_clear()
+        if s and ends_sentence(s) and s[-1] not in "）)":
+            assert ends_sentence(s, False), s

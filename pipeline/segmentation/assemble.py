@@ -183,6 +183,9 @@ def _settle_role(role: str, begin: str, text: str) -> str:
     return role
 
 
+_LABEL_PARTS: dict[str, tuple[str, str]] = {}  # label -> (begin, role), its `partition("-")`
+
+
 def assemble(
     units: list[LayoutUnit],
     labels: list[str],
@@ -201,7 +204,11 @@ def assemble(
             noise.extend((i, "notice") for i in unit.lines)
             field = None
             continue
-        begin, _, role = label.partition("-")
+        parts = _LABEL_PARTS.get(label)
+        if parts is None:  # (`label.partition("-")` once per label of the tagger's small vocabulary)
+            begin, _, role = label.partition("-")
+            parts = _LABEL_PARTS[label] = (begin, role)
+        begin, role = parts
         text = unit.text
         if role == WRAP:
             if cur is not None and begin == "I" and _wrap_onto(cur, field, unit, text):
@@ -216,7 +223,16 @@ def assemble(
             cur.add(unit, "marker")
             cur.closed = True
             continue
-        if role == "text" and begin == "I" and cur is not None and _in_brief_block(cur):
+        # (`_in_brief_block(cur)` inline: asked of every body unit)
+        if (
+            role == "text"
+            and begin == "I"
+            and cur is not None
+            and (
+                (cur.headline or "").startswith(_LEAD_IN_OPENERS)
+                or (cur.column and _BLOCK_LABEL_RE.search(cur.column))
+            )
+        ):
             if lead_in_end(text) is not None:
                 begin, role = "B", "lead_in"  # the next brief of a block of lead-in briefs
         opens = (
@@ -292,8 +308,16 @@ def assemble(
                 else:
                     cur.continued_from = p
             cur.add(unit, "marker")
-        else:
+        elif "转" in text[-24:] or "接" in text[:16]:
             _add_text(cur, unit, text)
+        else:
+            # (`_add_text` inline where it finds no marker: it needs 转 in the last 24
+            # characters or 接 in the first 16; most body units)
+            if text:
+                cur.paragraphs.append(text)
+            roles = cur.roles
+            for i in unit.lines:
+                roles.append((i, "text"))
     return _no_bodiless(drafts, noise), noise
 
 
@@ -339,21 +363,24 @@ def to_article(d: Draft, lines: list[SourceLine]) -> Article:
     _open_kicker(d)
     _lone_label_is_headline(d)
     idxs = [i for i, _ in d.roles]
+    # (Article's first fields by position, in their order: kicker, headline, subheadline,
+    # column, byline, authors, captions, paragraphs, markers, span, continued_to,
+    # continued_from, page, line_roles; keyword binding costs more than the construction)
     return Article(
-        kicker=d.kicker,
-        headline=d.headline,
-        subheadline=d.subheadline,
-        column=d.column,
-        byline=d.byline,
-        authors=parse_authors(d.byline),
-        captions=list(d.captions),
-        paragraphs=[p for p in d.paragraphs if p],
-        markers=list(d.markers),
-        span=(min(lines[i].start for i in idxs), max(lines[i].end for i in idxs)),
-        continued_to=d.continued_to,
-        continued_from=d.continued_from,
-        page=d.page,
-        line_roles=[(lines[i].start, role) for i, role in d.roles],
+        d.kicker,
+        d.headline,
+        d.subheadline,
+        d.column,
+        d.byline,
+        parse_authors(d.byline),
+        list(d.captions),
+        [p for p in d.paragraphs if p],
+        list(d.markers),
+        (min([lines[i].start for i in idxs]), max([lines[i].end for i in idxs])),
+        d.continued_to,
+        d.continued_from,
+        d.page,
+        [(lines[i].start, role) for i, role in d.roles],
     )
 
 

@@ -49,6 +49,7 @@ from pipeline.segmentation.layout import (
     shape_features,
     split_page,
 )
+from pipeline.segmentation.segmenter import _KINDS_MEMO_MAX as _RULES_MEMO_MAX
 from pipeline.segmentation.segmenter import LineKind, Segmenter, SegmenterOptions
 
 LAYOUT_FILE = "layout.crfsuite"
@@ -103,6 +104,7 @@ class PageInput:
 
 _READER_MEMO_MAX = 20000  # texts whose kind is kept between `forget` calls
 _KIND_NAMES: dict[Any, str] = {k: k.value for k in LineKind}
+_KINDS_ASKED = (None, "noise", "head")  # the plain names `LineReader._kind` looks behind
 
 
 class LineReader:
@@ -143,8 +145,29 @@ class LineReader:
 
     def page(self, text: str, page: str | None = None, base: int = 0) -> PageInput:
         lines, gaps, indents = split_page(text, page, base)
-        raw = [self.rules.line_kind(ln.text) for ln in lines]
-        kinds = [self.kind(ln.text, r) for ln, r in zip(lines, raw, strict=True)]
+        # `rules.line_kind` of each line, then `self.kind` of it told that (one loop: both are
+        # pure functions of the text, memoised per issue)
+        raw: list[tuple[str, dict]] = []
+        kinds: list[str] = []
+        # (`rules.line_kind(s)` with its memo looked up here: one call fewer per line)
+        rules = self.rules
+        rules_memo, rules_kind, memo = rules._kinds, rules._line_kind, self._kinds
+        for ln in lines:
+            s = ln.text
+            found = rules_memo.get(s)
+            if found is None:
+                if len(rules_memo) >= _RULES_MEMO_MAX:
+                    rules_memo.clear()
+                found = rules_memo[s] = rules_kind(s)
+            raw.append(found)
+            kind = memo.get(s)
+            if kind is None:
+                if len(memo) >= _READER_MEMO_MAX:
+                    memo.clear()
+                # (`_kind` inline where it is the kind's plain name: all but noise and head lines)
+                kind = _KIND_NAMES.get(found[0])
+                kind = memo[s] = kind if kind not in _KINDS_ASKED else self._kind(s, found)
+            kinds.append(kind)
         return PageInput(lines, gaps, indents, kinds, page_stats(lines, gaps, indents), raw)
 
     def units_view(self, page: PageInput, units: list[LayoutUnit]) -> tuple[list[str], list[str], list[bool]]:
@@ -321,10 +344,18 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
             # `，智慧黑板、…`: a line that opens with a comma goes on with the one above;
             # `…这既是民生的温度,也是城市文明的` + `刻度。`; and a narrow OCR column:
             # `本报讯（记者 邱爽）云州市第十一届` + `全民健身运动会…`
+            # (`open_dispatch` and `_tail_of` asked only where their own first tests pass: a
+            # 讯 or 电 in the first 30 characters, a line ending in a Han character, a digit or
+            # a clause mark)
+            p = page.lines[prev].text
+            head, last = p[:30], p[-1:]
             if (
-                open_dispatch(page.lines[prev].text)
+                (("讯" in head or "电" in head) and open_dispatch(p))
                 or page.lines[i].text[:1] in _NEVER_OPENS
-                or _tail_of(page, prev, i)
+                or (
+                    ("\u4e00" <= last <= "\u9fff" or last.isdigit() or last in _CLAUSE_OPEN)
+                    and _tail_of(page, prev, i)
+                )
                 or (wrapped and (_column_run(page, prev, i) or _open_pair(page, prev, i)))
             ):
                 out[i] = CONT
@@ -558,6 +589,9 @@ def headline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -
     return out
 
 
+_I_WRAP = "I-" + WRAP
+
+
 def label_never_wraps(labels: list[str], kinds: list[str], texts: list[str]) -> list[str]:
     """A line with a column label's whole shape (`商报短评`, `【一线调查】`) is complete: the head
     line after it is never its second line, so it is the label and that line the headline
@@ -565,7 +599,7 @@ def label_never_wraps(labels: list[str], kinds: list[str], texts: list[str]) -> 
     only those do)."""
     out = list(labels)
     for i in range(1, len(out)):
-        if out[i] != "I-" + WRAP or kinds[i - 1] != "column" or texts[i - 1][:1] in _BULLETS:
+        if out[i] != _I_WRAP or kinds[i - 1] != "column" or texts[i - 1][:1] in _BULLETS:
             continue
         begin, _, role = out[i - 1].partition("-")
         if role in _HEAD_ROLES:
@@ -602,8 +636,9 @@ def byline_from_rules(labels: list[str], kinds: list[str], rules: list[str]) -> 
     the article's byline where the rule segmenter reads it so too: a head line never names
     the reporter."""
     out = list(labels)
-    for i, lab in enumerate(out):
-        if kinds[i] == "byline" and rules[i].endswith("-byline") and lab.partition("-")[2] in _HEADISH:
+    for i in [k for k, kind in enumerate(kinds) if kind == "byline"]:  # (the bylines only)
+        lab = out[i]
+        if rules[i].endswith("-byline") and lab.partition("-")[2] in _HEADISH:
             out[i] = lab.partition("-")[0] + "-byline"
     return out
 
@@ -769,9 +804,10 @@ def dispatch_is_no_head(labels: list[str], kinds: list[str]) -> list[str]:
     leave the article without body (a brief dropped)."""
     out = list(labels)
     for i, (lab, kind) in enumerate(zip(out, kinds, strict=True)):
-        begin, _, role = lab.partition("-")
-        if kind == "glued" and role in _HEAD_ROLES:
-            out[i] = begin + "-glued"
+        if kind == "glued":  # (the kind first: most units are not dispatches)
+            begin, _, role = lab.partition("-")
+            if role in _HEAD_ROLES:
+                out[i] = begin + "-glued"
     return out
 
 
@@ -780,8 +816,12 @@ def dispatch_opens_article(labels: list[str], kinds: list[str]) -> list[str]:
     when the tagger continues an article that already has body text into one, the dispatch
     opens a new article, and the head lines and captions just above it are its head."""
     out = list(labels)
-    for i, (lab, kind) in enumerate(zip(out, kinds, strict=True)):
-        if kind != "glued" or not lab.startswith("I-"):
+    if len(out) != len(kinds):
+        raise ValueError("labels and kinds differ in length")  # (as the strict zip did)
+    # (the dispatches only: the label at i is read when reached, as a zip over `out` would;
+    # the fixes below change labels before i and at i only)
+    for i in [k for k, kind in enumerate(kinds) if kind == "glued"]:
+        if not out[i].startswith("I-"):
             continue
         j = i - 1
         while j >= 0 and (out[j] == "noise" or kinds[j] in ("head", "column", "caption")):

@@ -14,12 +14,19 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 
 from pipeline.segmentation import grams as _grams
 from pipeline.segmentation import patterns as P
 from pipeline.segmentation.bylines import looks_like_name
-from pipeline.segmentation.layout import LayoutUnit, NeighbourView, PageStats, neighbour_views, shape_features
+from pipeline.segmentation.layout import (
+    _KIND_FEATURES,
+    LayoutUnit,
+    NeighbourView,
+    PageStats,
+    neighbour_views,
+    shape_features,
+)
 from pipeline.segmentation.segmenter import _Weights
 
 FEATURES_VERSION = 2
@@ -210,51 +217,65 @@ _SEC_OVL = _Buckets("sec_ovl", (0.05, 0.1, 0.15, 0.25, 0.4))
 def unit_own_features(
     text: str, kind: str, unit: LayoutUnit, is_column: bool, shape: list[str] | None = None
 ) -> list[str]:
-    s = text
-    n_s = len(s)
-    nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
-    f = [
-        *(shape if shape is not None else shape_features(s)),
-        "kind=" + kind,
-        _NLINES[nl if nl < 3 else 3],
-        _GAPB[gb if gb < 2 else 2],
-        _GAPA[ga if ga < 2 else 2],
-    ]
-    if n_s <= 80:  # service blocks are short lines; body paragraphs need no scan
-        f += notice_cues(s)
-    if unit.indent:
-        f.append("indent")
-    if is_column:
-        f.append("column_shape")
-    if n_s <= 40:
-        # each scan behind a character it cannot match without (a space, a quote, a colon …)
-        if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
-            f.append("two_part")
-        if ("“" in s or "「" in s or "『" in s) and _QUOTED_RE.search(s):
-            f.append("quoted")
-        if _SUBJECT_FIRST_RE.match(s):
-            f.append("subject_first")
-        if s[:1] in _VERB_FIRST_FIRST and _VERB_FIRST_RE.match(s):
-            f.append("verb_first")
-        if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (
-            looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)
+    return units_own_features([text], [kind], [unit], [is_column], [shape])[0]
+
+
+def units_own_features(
+    texts: list[str],
+    kinds: list[str],
+    units: list[LayoutUnit],
+    columns: list[bool],
+    shapes: list[list[str] | None],
+) -> list[list[str]]:
+    """`unit_own_features` of each unit (`shapes[i]`: its shape features where known), in
+    one loop: a call per unit costs more than most of what it computes."""
+    out: list[list[str]] = []
+    for s, kind, unit, is_column, shape in zip(texts, kinds, units, columns, shapes, strict=True):
+        n_s = len(s)
+        nl, gb, ga = len(unit.lines), unit.gap_before, unit.gap_after
+        f = [
+            *(shape if shape is not None else shape_features(s)),
+            _KIND_FEATURES[kind],  # = "kind=" + kind
+            _NLINES[nl if nl < 3 else 3],
+            _GAPB[gb if gb < 2 else 2],
+            _GAPA[ga if ga < 2 else 2],
+        ]
+        if n_s <= 80:  # service blocks are short lines; body paragraphs need no scan
+            f += notice_cues(s)
+        if unit.indent:
+            f.append("indent")
+        if is_column:
+            f.append("column_shape")
+        if n_s <= 40:
+            # each scan behind a character it cannot match without (a space, a quote, a colon …)
+            if (" " in s or "\u3000" in s) and _TWO_PART_RE.search(s):
+                f.append("two_part")
+            if ("“" in s or "「" in s or "『" in s) and _QUOTED_RE.search(s):
+                f.append("quoted")
+            if _SUBJECT_FIRST_RE.match(s):
+                f.append("subject_first")
+            if s[:1] in _VERB_FIRST_FIRST and _VERB_FIRST_RE.match(s):
+                f.append("verb_first")
+            if (len(s.strip()) <= 4 or s[:1] in _NAME_BULLETS) and (
+                looks_like_name(s) or _NAME_SHAPE_RE.fullmatch(s)
+            ):
+                f.append("name_like")
+            if "、" in s:
+                f.append("enum")
+            if n_s <= 8 and P.BOX_LABEL_RE.match(s):
+                f.append("box_label")  # `链接`, `背景`, `记者手记`: a box inside the article above
+        head = s[:16]
+        if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or _NEWS_LEAD_WORDS_RE.search(head)) or (
+            (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
         ):
-            f.append("name_like")
-        if "、" in s:
-            f.append("enum")
-        if n_s <= 8 and P.BOX_LABEL_RE.match(s):
-            f.append("box_label")  # `链接`, `背景`, `记者手记`: a box inside the article above
-    head = s[:16]
-    if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or _NEWS_LEAD_WORDS_RE.search(head)) or (
-        (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
-    ):
-        f.append("news_lead")
-    if n_s > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
-        f.append("qa")
-    tail = s[-40:]
-    if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
-        f.append("caption_end")
-    return f
+            f.append("news_lead")
+        if n_s > 12 and (":" in s[:7] or "：" in s[:7]) and _QA_RE.match(s):
+            f.append("qa")
+        tail = s[-40:]
+        if ("摄" in tail or "图" in tail or "新华社发" in tail) and P.CAPTION_END_RE.search(tail):
+            f.append("caption_end")
+        out.append(f)
+    return out
 
 
 def _union(texts: list[str], idx: tuple[int, ...]) -> set[int]:
@@ -277,22 +298,20 @@ def structure_features(
     """Features of each unit of a page for the structure tagger (`line_shapes`: the
     layout pass's shape features per source line, reused for one-line units)."""
     n = len(units)
-    own = [
-        unit_own_features(
-            texts[i],
-            kinds[i],
-            units[i],
-            columns[i],
-            line_shapes[units[i].lines[0]] if line_shapes is not None and len(units[i].lines) == 1 else None,
-        )
-        for i in range(n)
-    ]
+    if line_shapes is not None:
+        shapes = [line_shapes[u.lines[0]] if len(u.lines) == 1 else None for u in units]
+    else:
+        shapes = [None] * n
+    own = units_own_features(texts, kinds, units, columns, shapes)
     _grams.prime(texts)  # the page's texts in one pass (each set is built when first asked for)
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
     # (up to) three long units before it share; and the IDF weights over the long units,
     # asked for only of the short units' bigrams (`own_ovl` below)
-    asked = frozenset().union(*[bigrams(t) for t in texts if len(t) <= 40])
+    # (the short units' sets, built in one loop: each is asked again below)
+    short_all = [i for i in range(n) if len(texts[i]) <= 40]
+    short_sets = dict(zip(short_all, _grams.bigram_sets([texts[i] for i in short_all]), strict=True))
+    asked = frozenset().union(*short_sets.values())
     # and, from the same sort, for a head run between long units: how many bigrams the three
     # long units after it have, and how many of those the three before it share (`sec_ovl`)
     # (and each long unit's number of distinct bigrams)
@@ -305,17 +324,19 @@ def structure_features(
     # which bigrams of each short unit one of the (up to) three long units before it holds,
     # from the same sort (no sets of those long units built)
     # (`at[i]`: how many long units come before short unit i)
-    at_of = {i: bisect_left(long_idx, i) for i in range(n) if len(texts[i]) <= 40}
+    at_of = {i: bisect_left(long_idx, i) for i in short_all}
     short_idx = [i for i, a in at_of.items() if a]
     found_before = dict(
         zip(
             short_idx,
-            _grams.present_before(index, [bigrams(texts[i]) for i in short_idx], [at_of[i] for i in short_idx], 3),
+            _grams.present_before(index, [short_sets[i] for i in short_idx], [at_of[i] for i in short_idx], 3),
             strict=True,
         )
     )
     sec_of: dict[tuple[int, bool], str] = {}  # `sec_ovl` by (past, the run's line is long)
     idf = PageIdf.of_counts(df, len(long_idx))
+    # `idf.overlap_of(part, common)` inline, its two `_Weights.total` sums as they are
+    weight_of, count_of = idf.weights._by_count.__getitem__, idf.weights.df.get
     seen_short: list[str] = []
     seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
     # the union of the bigrams of a few long units, by their indices: the units before a
@@ -350,6 +371,13 @@ def structure_features(
     para_edges, para_labels = _PARA_OVL.edges, _PARA_OVL.labels
     own_edges, own_labels = _OWN_OVL.edges, _OWN_OVL.labels
     top = len(_DIST_HEAD_T) - 1  # = len(_DIST_BYLINE_T) - 1
+    # the features of a unit and the one before or after it, each built in one comprehension
+    # (the same strings the loop would format: `rule|p=…` of unit i is `rule_p[i - 1]`)
+    if rules is not None:
+        rule_own = ["rule=" + r for r in rules]
+        rule_p = [f"rule|p={a}|{b}" for a, b in zip(rules, rules[1:], strict=False)]
+    pair_pk = [f"pk|k={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
+    pair_nk = [f"k|nk={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
     for i in range(n):
         s = texts[i]
         n_s = len(s)
@@ -359,9 +387,9 @@ def structure_features(
         f = [page, *own[i], _DIST_HEAD_T[dh if dh < top else top], _DIST_BYLINE_T[db if db < top else top]]
         if rules is not None:
             # the hand-written segmenter's reading of this unit, as evidence
-            f.append("rule=" + rules[i])
+            f.append(rule_own[i])
             if i > 0:
-                f.append(f"rule|p={rules[i - 1]}|{rules[i]}")
+                f.append(rule_p[i - 1])  # = f"rule|p={rules[i - 1]}|{rules[i]}"
         if glued_byline:
             f.append("after_glued")
         k = kinds[i]
@@ -379,12 +407,12 @@ def structure_features(
             f.append("first")
         else:
             f += as_prev[i - 1]
-            f.append(f"pk|k={kinds[i - 1]}|{kinds[i]}")
+            f.append(pair_pk[i - 1])  # = f"pk|k={kinds[i - 1]}|{kinds[i]}"
             if i >= 2:
                 f += as_pp[i - 2]
         if i + 1 < n:
             f += as_next[i + 1]
-            f.append(f"k|nk={kinds[i]}|{kinds[i + 1]}")
+            f.append(pair_nk[i])  # = f"k|nk={kinds[i]}|{kinds[i + 1]}"
             if i + 2 < n:
                 f += as_nn[i + 2]
         else:
@@ -414,7 +442,7 @@ def structure_features(
                 # of before` walks part when part is the smaller set (and is then the same set
                 # as keeping part's keys that one of them has, in part's order); the union is
                 # built only where part may not be the smaller (once per run, built alike)
-                part = bigrams(s)
+                part = short_sets[i]  # = bigrams(s)
                 # (the largest of the before-units' sets, counted in the sort)
                 if len(part) < max(distinct[lo3:at]):
                     # (part's keys whose flag is set, in part's order: C-level, no comprehension call)
@@ -425,7 +453,9 @@ def structure_features(
                     if prev_words is None:
                         prev_words = union_memo[key] = _union(texts, key)
                     common = part & prev_words
-                f.append(own_labels[bisect_left(own_edges, idf.overlap_of(part, common))])  # = _OWN_OVL(…)
+                total = sum(map(weight_of, map(count_of, part, repeat(0))))  # = idf.overlap_of(part, common)
+                ovl = sum(map(weight_of, map(count_of, common, repeat(0)))) / total if total > 0 else 0.0
+                f.append(own_labels[bisect_left(own_edges, ovl)])  # = _OWN_OVL(…)
                 if after:
                     if whole:
                         # the long units just before and just after: counted in one sort

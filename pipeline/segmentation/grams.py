@@ -28,6 +28,9 @@ _memo: dict[str, frozenset[int]] = {}
 _spans: dict[str, tuple[np.ndarray, int, int]] = {}
 # the Han ranges of `pipeline.text.HAN` (extension A, unified, compatibility ideographs)
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_HAN_TABLE = np.zeros(0x10000, dtype=bool)
+for _lo, _hi in _HAN_RANGES:
+    _HAN_TABLE[_lo : _hi + 1] = True
 _PAIR_RE = re.compile(f"(?=([{HAN}][{HAN}]))")  # overlapping Han pairs (one short text)
 _SHORT = 160  # below this many characters in all, a regex scan beats a numpy pass
 
@@ -42,16 +45,33 @@ def code(a: str, b: str) -> int:
     return ord(a) << 16 | ord(b)
 
 
+# text -> its number of distinct bigrams (`len(bigrams(text))`), counted in `doc_freq`'s sort
+# for texts whose set is not built (`size_of`)
+_sizes: dict[str, int] = {}
+
+
 def clear() -> None:
     _memo.clear()
     _spans.clear()
+    _sizes.clear()
+
+
+def size_of(text: str) -> tuple[frozenset[int] | None, int | None]:
+    """(the text's bigram set, where built; else None) and ``len(bigrams(text))`` where known
+    without building it (the set's size, or a count from `doc_freq`), else None."""
+    found = _memo.get(text)
+    if found is not None:
+        return found, len(found)
+    return None, _sizes.get(text)
 
 
 def prime(texts: Iterable[str]) -> None:
     """Compute and keep the bigrams of every text not yet known, in one pass."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _memo and t not in _spans]
+    # (the texts not yet known first, then each once in its first place: most calls find none)
+    todo = [t for t in texts if t not in _spans and t not in _memo]
     if not todo:
         return
+    todo = list(dict.fromkeys(todo))
     if len(_memo) + len(_spans) + len(todo) > _MEMO_MAX:
         clear()
     if sum(map(len, todo)) < _SHORT:
@@ -60,18 +80,19 @@ def prime(texts: Iterable[str]) -> None:
         return
     joined = "\n".join(todo)  # the separator pairs with nothing
     a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    (lo0, hi0), (lo1, hi1), (lo2, hi2) = _HAN_RANGES
-    han = ((a >= lo1) & (a <= hi1)) | ((a >= lo0) & (a <= hi0)) | ((a >= lo2) & (a <= hi2))
-    pair = han[:-1] & han[1:]
-    codes_np = ((a[:-1].astype(np.int64) << 16) | a[1:])[pair]
-    # before[k]: how many bigrams start before character k of `joined`, asked only at each
-    # text's first and last character (an empty last text starts past the end: clipped)
-    before = np.concatenate(([0], np.cumsum(pair)))
+    # Han or not by a table of the Basic Multilingual Plane (a code point past it, clipped to
+    # U+FFFF, is none of `_HAN_RANGES`); the characters that open a bigram, in order
+    han = _HAN_TABLE.take(a, mode="clip")
+    at = (han[:-1] & han[1:]).nonzero()[0]
+    codes_np = (a[at].astype(np.int64) << 16) | a[at + 1]
+    # how many bigrams start before character k of `joined` (the bigram starts below k),
+    # asked only at each text's first and last character (an empty last text starts past
+    # the end: clipped to the last character, as the count of all of them)
     lens = np.fromiter(map(len, todo), dtype=np.int64, count=len(todo))
-    starts = np.cumsum(lens + 1) - (lens + 1)
-    last = len(before) - 1
-    los = before[np.minimum(starts, last)].tolist()
-    his = before[np.minimum(np.maximum(starts, starts + lens - 1), last)].tolist()
+    starts = (lens + 1).cumsum() - (lens + 1)
+    last = len(a) - 1
+    los = at.searchsorted(np.minimum(starts, last)).tolist()
+    his = at.searchsorted(np.minimum(np.maximum(starts, starts + lens - 1), last)).tolist()
     # each text's set is built when first asked for (`bigrams`), from its span: the same ints
     # in the same order as a set built here, so the same set (many long texts never are)
     for t, lo, hi in zip(todo, los, his, strict=True):
@@ -92,6 +113,33 @@ def bigrams(text: str) -> frozenset[int]:
         codes, lo, hi = span
         found = _memo[text] = frozenset(codes[lo:hi].tolist())
     return found
+
+
+def bigram_sets(texts: list[str]) -> list[frozenset[int]]:
+    """`bigrams` of each text, in one loop (built from the page pass where not yet built)."""
+    memo, spans = _memo, _spans
+    out = []
+    for t in texts:
+        found = memo.get(t)
+        if found is None:
+            span = spans.get(t)
+            if span is None:
+                found = bigrams(t)
+            else:
+                codes, lo, hi = span
+                found = memo[t] = frozenset(codes[lo:hi].tolist())
+        out.append(found)
+    return out
+
+
+def code_arrays(texts: list[str]) -> list[np.ndarray]:
+    """`code_array` of each text (the spans of the page pass looked up inline)."""
+    get = _spans.get
+    out = []
+    for t in texts:
+        span = get(t)
+        out.append(span[0][span[1] : span[2]] if span is not None else code_array(t))
+    return out
 
 
 def code_array(text: str) -> np.ndarray:
@@ -153,26 +201,25 @@ def page_windows(
     if not m:
         return [], {}, [0], [0], [0], [], (np.zeros(0, dtype=np.int64), 1)
     prime(texts)
-    arrays = [code_array(t) for t in texts]
+    arrays = code_arrays(texts)
     lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
     # (bigram, position) as one sortable int: bigrams are < 2**32, positions <= m < 2**shift
     shift = m.bit_length()
     if not lens.any():
         empty = (np.zeros(0, dtype=np.int64), shift)
         return [0] * m, {}, [0] * (m + 1), [0] * (m + 1), [0] * (m + 1), [0] * m, empty
-    keys = (np.concatenate(arrays) << shift) | np.repeat(np.arange(m, dtype=np.int64), lens)
+    keys = (np.concatenate(arrays) << shift) | np.arange(m, dtype=np.int64).repeat(lens)
     keys.sort()
-    code, pos = keys >> shift, keys & ((1 << shift) - 1)
-    step = pos[1:] - pos[:-1]
-    same = code[1:] == code[:-1]
-    hit = same & (step >= 1) & (step <= window)
-    shared = np.bincount(pos[1:][hit], minlength=m).tolist()
-    first = np.concatenate(([True], ~same | (step != 0)))  # each (bigram, text) once
-    dcode, dpos = code[first], pos[first]
+    # each (bigram, text) once: the sorted keys unlike the key before them
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    dkeys = keys[first]
+    dcode, dpos = dkeys >> shift, dkeys & ((1 << shift) - 1)
     df: dict[int, int] = {}
     if asked:
         a = np.fromiter(asked, dtype=np.int64, count=len(asked))
-        counts = np.searchsorted(dcode, a, "right") - np.searchsorted(dcode, a, "left")
+        counts = dcode.searchsorted(a, "right") - dcode.searchsorted(a, "left")
         found = counts > 0
         df = dict(zip(a[found].tolist(), counts[found].tolist(), strict=True))
     # per distinct (bigram, text): the text's position p, and the latest earlier texts with
@@ -182,24 +229,34 @@ def page_windows(
     # c = q1 + 1 and q2 >= c - 1 - window. Each is a range of c, counted by adding 1 at its
     # start and -1 past its end
     none = -4 * window - 4
-    new_code = np.concatenate(([True], dcode[1:] != dcode[:-1]))
-    q1 = np.concatenate(([none], dpos[:-1]))
+    new_code = np.empty(len(dcode), dtype=bool)
+    new_code[0] = True
+    np.not_equal(dcode[1:], dcode[:-1], out=new_code[1:])
+    q1 = np.empty_like(dpos)
+    q1[0] = none
+    q1[1:] = dpos[:-1]
     q1[new_code] = none
-    q2 = np.concatenate(([none], q1[:-1]))
+    # a text shares a bigram with the `window` texts before it where its latest earlier text
+    # with the bigram is 1 … window back (`p - q1` is >= 1, and far above `window` where none):
+    # `shared`, as the pairs of equal bigrams 1 … window texts apart in the sorted keys count it
+    shared = np.bincount(dpos[dpos - q1 <= window], minlength=m).tolist()
+    q2 = np.empty_like(q1)
+    q2[0] = none
+    q2[1:] = q1[:-1]
     q2[new_code] = none
-    q2[np.concatenate(([False], new_code[:-1]))] = none
+    q2[1:][new_code[:-1]] = none
     lo = np.maximum(np.maximum(q1 + 1, dpos - (window - 1)), 0)
     size = m + 2
-    in_n = np.cumsum(np.bincount(lo, minlength=size) - np.bincount(dpos + 1, minlength=size))
+    in_n = (np.bincount(lo, minlength=size) - np.bincount(dpos + 1, minlength=size)).cumsum()
     hi = np.minimum(dpos, q1 + window)
     ok = lo <= hi
-    in_p = np.cumsum(np.bincount(lo[ok], minlength=size) - np.bincount(hi[ok] + 1, minlength=size))
+    in_p = (np.bincount(lo[ok], minlength=size) - np.bincount(hi[ok] + 1, minlength=size)).cumsum()
     lo_q = np.maximum(lo, q1 + 2)
     hi_q = np.minimum(dpos, q1 + window + 1)
     ok = lo_q <= hi_q
     in_q = np.bincount(lo_q[ok], minlength=size) - np.bincount(hi_q[ok] + 1, minlength=size)
     at_q1 = (q1 + 1 >= dpos - (window - 1)) & (q2 >= q1 - window) & (q1 >= 0)
-    in_q = np.cumsum(in_q) + np.bincount(q1[at_q1] + 1, minlength=size)
+    in_q = in_q.cumsum() + np.bincount(q1[at_q1] + 1, minlength=size)
     return (
         shared,
         df,
@@ -207,7 +264,7 @@ def page_windows(
         in_p[: m + 1].tolist(),
         in_q[: m + 1].tolist(),
         np.bincount(dpos, minlength=m).tolist(),
-        (keys[first], shift),
+        (dkeys, shift),
     )
 
 
@@ -245,14 +302,30 @@ def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     m = len(texts)
     if not m:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys, _, m = _pairs(texts)
-    if not len(keys):
+    prime(texts)
+    arrays = code_arrays(texts)
+    lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
+    if not lens.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # each (bigram, text) once
-    codes = keys // m
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    counts = np.diff(np.append(starts, len(codes)))
-    return codes[starts], counts
+    # (bigram, position) as one sortable int, as `page_windows` (the order of `_pairs`' keys)
+    shift = m.bit_length()
+    keys = (np.concatenate(arrays) << shift) | np.arange(m, dtype=np.int64).repeat(lens)
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)  # each (bigram, text) once
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    dkeys = keys[first]
+    codes = dkeys >> shift
+    # each text's number of distinct bigrams, kept for `size_of` (`_Draft.shared` asks it)
+    _sizes.update(zip(texts, np.bincount(dkeys & ((1 << shift) - 1), minlength=m).tolist(), strict=True))
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    starts = new.nonzero()[0]
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = len(codes)
+    return codes[starts], ends - starts
 
 
 def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -260,7 +333,7 @@ def _pairs(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
     (repeats within a text kept), the concatenated code arrays' lengths, and m."""
     m = len(texts)
     prime(texts)
-    arrays = [code_array(t) for t in texts]
+    arrays = code_arrays(texts)
     lens = np.fromiter(map(len, arrays), dtype=np.int64, count=m)
     keys = np.concatenate(arrays) * m + np.repeat(np.arange(m, dtype=np.int64), lens)
     keys.sort()

@@ -107,7 +107,7 @@ def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | Non
     pairs = [(w, o) for w, o in zip(widths, open_ends, strict=True) if w >= 10]
     if len(pairs) < 6:
         return None, 0.0
-    long_w = sorted(w for w, _ in pairs)
+    long_w = sorted([w for w, _ in pairs])  # (a list: a generator resumes per item)
     top = long_w[int(0.9 * (len(long_w) - 1))]
     near = [o for w, o in pairs if top - 3 <= w <= top + 1]
     share = len(near) / len(pairs)
@@ -132,7 +132,7 @@ def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -
     maybe = [
         (t, o) for t, o in zip(texts, open_ends, strict=True) if len(t) >= 10 and t[-1] not in "：:"
     ]
-    n_open = sum(1 for t, o in maybe if o and _CLAUSE_SEP_RE.search(t))
+    n_open = len([t for t, o in maybe if o and _CLAUSE_SEP_RE.search(t)])
     n_prose = n_open
     for t, o in maybe:
         if not o and _CLAUSE_SEP_RE.search(t):
@@ -141,7 +141,7 @@ def _ragged_wrap(texts: list[str], open_ends: list[bool], widths: list[float]) -
                 return None
     if n_prose < 6 or n_open < 0.6 * n_prose:
         return None
-    long_w = sorted(w for w in widths if w >= 10)
+    long_w = sorted([w for w in widths if w >= 10])
     return float(long_w[int(0.9 * (len(long_w) - 1))])
 
 
@@ -369,6 +369,17 @@ _AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "te
 _GAP = ("gap=0", "gap=1", "gap=2")
 
 
+class _Prefixed(dict):
+    """kind -> ``"kind=" + kind``, each string built once (a concatenation per line otherwise)."""
+
+    def __missing__(self, kind: str) -> str:
+        v = self[kind] = "kind=" + kind
+        return v
+
+
+_KIND_FEATURES = _Prefixed()
+
+
 def layout_features(
     lines: list[SourceLine],
     gaps: list[int],
@@ -396,7 +407,7 @@ def layout_features(
     local = [max(widths[max(0, i - _LOCAL) : i + _LOCAL + 1]) for i in range(n)] if W is not None else []
     for i in range(n):
         g = gaps[i]
-        f = [*shapes[i], "kind=" + kinds[i], _GAP[g if g < 2 else 2]]
+        f = [*shapes[i], _KIND_FEATURES[kinds[i]], _GAP[g if g < 2 else 2]]  # (= "kind=" + kinds[i])
         if W is not None:
             gap = W - widths[i]
             f.append("wfull" if gap <= 1.5 else ("wnear" if gap <= 3.5 else ("wmid" if gap <= 8 else "wshort")))
@@ -499,12 +510,15 @@ def reflow(
         if d == CONT and units:
             u = units[-1]
             u.lines.append(i)
-            u.text = join_wrapped(u.text, lines[i].text)
+            u.text += lines[i].text  # = join_wrapped(u.text, lines[i].text)
             continue
         if units:
-            units[-1].gap_after = gap
-            units[-1].noise_inside = []
-        units.append(LayoutUnit([i], lines[i].text, gap_before=gap, indent=bool(indents[i])))
+            u = units[-1]
+            u.gap_after = gap
+            if u.noise_inside:  # (an empty list stays: nothing else holds it)
+                u.noise_inside = []
+        # (by position: lines, text, gap_before, gap_after, indent)
+        units.append(LayoutUnit([i], lines[i].text, gap, 0, bool(indents[i])))
     return units, noise
 
 

@@ -43,6 +43,7 @@ from pipeline.segmentation.layout import (
     split_page,
 )
 from pipeline.segmentation.patterns import (
+    _FOLD_OR_SLIP_RE,
     CAPTION_END_RE,
     CJK,
     CLAUSE_END_RE,
@@ -223,7 +224,9 @@ class Segmenter:
             # asked only by markers (转, 接: folding neither makes nor takes one) and by page
             # headers (never a line that ends a sentence): most body lines need no fold
             if "转" in s or "接" in s or not terminal:
-                f = ocr_fold(s)  # shapes are matched on the folded form; text is never changed
+                # shapes are matched on the folded form; text is never changed (`ocr_fold`'s
+                # own first scan asked here: most lines need neither of its steps)
+                f = ocr_fold(s) if _FOLD_OR_SLIP_RE.search(s) else s
                 if "转" in f:
                     m = MARK_TO_RE.fullmatch(f)
                     if m:
@@ -257,9 +260,11 @@ class Segmenter:
                 return NOISE, {"noise_kind": "editor"}
             if maybe_site_chrome(s) and SITE_CHROME_RE.search(s):
                 return NOISE, {"noise_kind": "site"}
-        # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again
+        # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again;
+        # and a terminal line that does not end on a bracket ends a sentence without the sign-off
+        # (that reading is asked only of a bracket at the end): only such lines need the call
         # (`False` passed by position: the cache's key of a keyword call is slower to build)
-        if n <= 200 and not (terminal and ends_sentence(s, False)):
+        if n <= 200 and not (terminal and (s[-1] not in "）)" or ends_sentence(s, False))):
             tail = s[-40:]
             # every caption ending names a photo (摄, 图) or is `新华社发`: scan only then
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
@@ -280,7 +285,12 @@ class Segmenter:
         ):
             return _BYLINE_PLAIN
         # (`_headline_like`'s first test, asked here: body lines skip the call)
-        if n <= self.opts.max_headline_chars and self._headline_like(s, terminal):
+        # (`_headline_like(s, terminal)` inline: asked of every line this short)
+        if (
+            n <= self.opts.max_headline_chars
+            and not SENTENCE_INSIDE_RE.search(s)
+            and (not terminal or (ELLIPSIS_END_RE.search(s) and not _SENTENCE_PUNCT_RE.search(s)))
+        ):
             return _HEAD_PLAIN
         return _PARA_PLAIN
 
@@ -326,13 +336,14 @@ class Segmenter:
         units: list[Unit] = []
         for lu in layout_units:
             kind, extra = kinds[lu.lines[0]] if kinds is not None and len(lu.lines) == 1 else self.line_kind(lu.text)
+            # (fields by position: kind, text, lines, gap_before)
             if extra:
-                u = Unit(kind, extra.get("text", lu.text), list(lu.lines), gap_before=lu.gap_before)
+                u = Unit(kind, extra.get("text", lu.text), list(lu.lines), lu.gap_before)
                 u.byline = extra.get("byline")
                 u.page = extra.get("page")
                 u.noise_kind = extra.get("noise_kind")
             else:  # (most units: their text, and the fields' defaults, None, as the gets give)
-                u = Unit(kind, lu.text, list(lu.lines), gap_before=lu.gap_before)
+                u = Unit(kind, lu.text, list(lu.lines), lu.gap_before)
             if kind in (MARK_TO, MARK_FROM):
                 u.marker, u.marker_kind = lu.text, kind
             units.append(u)
@@ -385,17 +396,27 @@ class Segmenter:
     def repair(self, units: list[Unit]) -> list[Unit]:
         out: list[Unit] = []
         i = 0
-        while i < len(units):
+        n = len(units)
+        para_like = self._para_like
+        while i < n:
             u = units[i]
-            while self._para_like(u) and i + 1 < len(units) and self._continuation_ok(units, i + 1):
+            # (`_para_like(u)` asked inline where it is False without its call: a body unit that
+            # ends a sentence, most of them, and any unit but body and head lines)
+            k = u.kind
+            if (ends_sentence(u.text) if k in (PARA, GLUED) else k != HEAD):
+                out.append(u)
+                i += 1
+                continue
+            while para_like(u) and i + 1 < n and self._continuation_ok(units, i + 1):
                 nxt = units[i + 1]
+                # (by position: kind, text, lines, gap_before, gap_after, byline)
                 u = Unit(
                     u.kind if u.kind == GLUED else PARA,
                     u.text + nxt.text,
                     u.lines + nxt.lines,
-                    gap_before=u.gap_before,
-                    gap_after=nxt.gap_after,
-                    byline=u.byline,
+                    u.gap_before,
+                    nxt.gap_after,
+                    u.byline,
                 )
                 i += 1
             # a short terminated tail such as `迫切。` classified HEAD? (never: terminal) -> PARA
@@ -434,7 +455,11 @@ class Segmenter:
             if u.kind == PARA and cur is not None and not cur.closed:
                 # (most units: body text that goes on with the open article; as at the end)
                 cur.paragraphs.append(u.text)
-                cur.add_lines(u.lines, "text")
+                if u.lines:  # = cur.add_lines(u.lines, "text"), inline
+                    roles = cur.roles
+                    for ln in u.lines:
+                        roles.append((ln, "text"))
+                    cur.last_role = "text"
                 if u.marker is not None:
                     self._take_marker(cur, u)
                 i += 1
@@ -676,7 +701,7 @@ class Segmenter:
             return 10.0 >= NEW_ARTICLE_THRESHOLD
         w = NEW_ARTICLE_WEIGHTS
         feats = self._cue_features(run, nxt, cur, idf)
-        running = sum(w[k] * v for k, v in feats.items())
+        running = sum([w[k] * v for k, v in feats.items()])  # (the same terms in the same order)
         own = _joined_bigrams([u.text for u in run])  # = _bigrams(text), from the lines' memo
         feats["head_overlap"] = head = _overlap_with(own, cur.shared(own), idf)
         running += w["head_overlap"] * head
@@ -686,7 +711,7 @@ class Segmenter:
             return True
         section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
         feats["section_overlap"] = _overlap(section, cur.bigrams(), idf)
-        return sum(w[k] * v for k, v in feats.items()) >= NEW_ARTICLE_THRESHOLD
+        return sum([w[k] * v for k, v in feats.items()]) >= NEW_ARTICLE_THRESHOLD
 
     def new_article_features(
         self,
@@ -811,14 +836,34 @@ class _Draft:
             self._bigram_cache |= _bigrams(self.headline or "")
             self._bigram_upto = 0
         cache = self._bigram_cache
-        pending = [_bigrams(p) for p in self.paragraphs[self._bigram_upto :]]
-        if len(part) >= max(len(cache), max(map(len, pending), default=0)):
+        # the pending paragraphs' sets, or their sizes where the page's IDF sort counted them
+        # (those sets are then not built here: most are never needed whole)
+        pending: list[frozenset[int]] = []
+        unbuilt: list[str] = []
+        largest = len(cache)
+        for p in self.paragraphs[self._bigram_upto :]:
+            g, size = _size_of(p)
+            if size is None:
+                g = _bigrams(p)
+                size = len(g)
+            if g is None:
+                unbuilt.append(p)
+            else:
+                pending.append(g)
+            if size > largest:
+                largest = size
+        if len(part) >= largest:
             return part & self.bigrams()  # the article's words may be the smaller set
         # which of part's keys the article has, by C-level set operations; then those keys
         # in part's iteration order, as the intersection would insert them
         keep = part & cache
         for g in pending:
             keep |= part & g
+        if unbuilt:
+            # a bigram is in a text's set exactly where its two characters stand side by side
+            # in it (the newlines between the texts pair with nothing)
+            joined = "\n".join(unbuilt)
+            keep = keep.union([k for k in part if k not in keep and chr(k >> 16) + chr(k & 0xFFFF) in joined])
         return {k for k in part if k in keep}
 
     @property
@@ -931,6 +976,14 @@ class _Weights:
     def total(self, keys: Iterable[int]) -> float:
         return sum(map(self._by_count.__getitem__, map(self.df.get, keys, repeat(0))))
 
+    def totals(self, part: frozenset[int], sub: set[int] | frozenset[int]) -> tuple[float, float]:
+        """``(total(part), total(sub))`` for `sub` a subset of `part`."""
+        return self.total(part), self.total(sub)
+
+
+_PAST_EVERY_BIGRAM = np.array([np.int64(1) << 62], dtype=np.int64)  # `_ArrayWeights`' sentinel
+_NO_COUNT = np.zeros(1, dtype=np.int64)
+
 
 class _ArrayWeights(_Weights):
     """`_Weights` over the counts `grams.doc_freq` gives (the sorted distinct bigrams and their
@@ -944,16 +997,17 @@ class _ArrayWeights(_Weights):
         self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
         self._table = np.array(self._by_count, dtype=np.float64)
         # a sentinel past every bigram, so a search never runs off the end
-        self._codes = np.append(codes, np.int64(1) << 62)
-        self._counts = np.append(counts, 0)
+        self._codes = np.concatenate((codes, _PAST_EVERY_BIGRAM))
+        self._counts = np.concatenate((counts, _NO_COUNT))
 
     @property
     def df(self) -> dict[int, int]:  # type: ignore[override]
         return dict(zip(self._codes[:-1].tolist(), self._counts[:-1].tolist(), strict=True))
 
     def _count_of(self, keys: np.ndarray) -> np.ndarray:
-        at = np.searchsorted(self._codes, keys)
-        return np.where(self._codes[at] == keys, self._counts[at], 0)
+        codes = self._codes
+        at = codes.searchsorted(keys)
+        return np.where(codes[at] == keys, self._counts[at], 0)
 
     def __getitem__(self, key: int) -> float:
         return self._by_count[int(self._count_of(np.array([key], dtype=np.int64))[0])]
@@ -966,6 +1020,17 @@ class _ArrayWeights(_Weights):
             return sum(())  # 0, as the plain sum over no keys
         a = np.fromiter(keys, dtype=np.int64, count=n)
         return sum(self._table[self._count_of(a)].tolist())
+
+    def totals(self, part: frozenset[int], sub: set[int] | frozenset[int]) -> tuple[float, float]:
+        """``(total(part), total(sub))`` for `sub` a subset of `part`, with one search: the
+        weights of part's keys in its iteration order (the same floats `total(part)` adds),
+        then those of sub's keys picked from them in sub's order (the same floats in the same
+        order as `total(sub)`)."""
+        n = len(part)
+        if not n or not sub:
+            return self.total(part), self.total(sub)
+        ws = self._table[self._count_of(np.fromiter(part, dtype=np.int64, count=n))].tolist()
+        return sum(ws), sum(map(dict(zip(part, ws, strict=True)).__getitem__, sub))
 
 
 class _LazyIdf:
@@ -992,18 +1057,16 @@ class _LazyIdf:
 
 def _overlap_with(part: frozenset[int], shared: set[int] | frozenset[int], idf: _LazyIdf) -> float:
     """`_overlap(part, whole, idf)` told `part & whole` (`_Draft.shared`)."""
-    w = idf.weights
-    total = w.total(part)
-    return w.total(shared) / total if total > 0 else 0.0
+    total, common = idf.weights.totals(part, shared)
+    return common / total if total > 0 else 0.0
 
 
 def _overlap(part: frozenset[int], whole: set[int] | frozenset[int], idf: _LazyIdf) -> float:
     """IDF-weighted share of `part`'s bigrams found in `whole` (0 when `part` is empty)."""
-    w = idf.weights
-    total = w.total(part)  # C-level loop: this runs for every head line
-    shared = w.total(part & whole)
+    total, shared = idf.weights.totals(part, part & whole)  # (one search for both)
     return shared / total if total > 0 else 0.0
 
 
 _bigrams = grams.bigrams  # CJK character bigrams as ints, memoised per issue (`grams.clear`)
 _joined_bigrams = grams.joined_bigrams
+_size_of = grams.size_of
