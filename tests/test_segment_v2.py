@@ -808,3 +808,36 @@ def test_a_paragraphs_first_two_open_lines_of_one_width_read_as_one_paragraph() 
     assert not _open_pair(pin, 9, 10)  # no comma inside the line above, and this one ends
     settled = settle_layout([START] * len(pin.lines), pin)
     assert settled[5] == CONT and settled[8] == START and settled[0] == START
+
+
+def test_an_e_paper_page_list_label_with_a_colon_is_page_furniture() -> None:
+    """`第01版：要闻` heads each page of an e-paper copy (48 such lines on every gold file,
+    all noise); it was read as the first story's kicker."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("第01版：要闻", "第3版:经济", "A05版：城事"):
+        assert reader.kind(s) == "noise_page_header", s
+    assert reader.kind("第一版：要闻新闻今天发布了新的措施") != "noise_page_header"  # too long a label
+
+
+def test_an_ocr_dateline_with_slipped_digits_is_a_dispatch_byline() -> None:
+    """OCR reads 11 as `ll` and 日 as `曰` (`新华社北京5月ll曰电`): the dispatch is matched on
+    the folded form, which keeps the line's length, and split where the original text
+    says, never changing it."""
+    from pipeline.segmentation.bylines import split_glued
+    from pipeline.segmentation.patterns import ocr_fold
+
+    for line, byline in (
+        ("新华社北京5月ll曰电　一九八七年全国乒乓球锦标赛今天开幕。", "新华社北京5月ll曰电"),
+        ("新华社北京９月１O曰电 铁道部门最近决定增开货运列车。", "新华社北京９月１O曰电"),
+        ("新华社北京5月11日电　一九八七年全国乒乓球锦标赛今天开幕。", "新华社北京5月11日电"),
+    ):
+        assert len(ocr_fold(line)) == len(line)
+        got = split_glued(line)
+        assert got is not None and got[0] == byline, line
+        assert line.startswith(got[0]) and got[1] in line
+    assert ocr_fold("新华社北京5月ll曰电") == "新华社北京5月11日电"
+    assert ocr_fold("1987年1O月14曰") == "1987年10月14日"
+    assert split_glued("全国乒乓球锦标赛5月ll曰在京开幕") is None  # no dispatch head

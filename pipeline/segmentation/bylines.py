@@ -16,6 +16,7 @@ from pipeline.segmentation.patterns import (
     ROLE,
     ROLE_RE,
     STANDALONE_BYLINE_RE,
+    ocr_fold,
 )
 
 _CJK_NAME_RE = re.compile(rf"[{CJK}]{{2,4}}")
@@ -92,7 +93,13 @@ def split_glued(line: str) -> tuple[str, str] | None:
     `新华社长沙9月2日电（记者 某某）…`.
     """
     head = line[:30]  # every dispatch head ends in 讯 or 电 within its first 23 characters
-    m = GLUED_HEAD_RE.match(line) if "讯" in head or "电" in head else None
+    if "讯" not in head and "电" not in head:
+        return None
+    m = GLUED_HEAD_RE.match(line)
+    if not m and "月" in head:
+        # an OCR'd dateline (`新华社北京5月ll曰电`, `９月１O曰电`): matched on the folded form,
+        # which keeps the line's length, so the split falls at the same place
+        m = GLUED_HEAD_RE.match(ocr_fold(head))
     if not m:
         return None
     end = m.end()

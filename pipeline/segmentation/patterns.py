@@ -37,9 +37,10 @@ DATE_ONLY_RE = re.compile(rf"^(?=\S)(?:{DATE_RE})?\s*[（(]?(?:{WEEKDAY_RE})?[�
 PAGE_HEADER_RE = re.compile(
     rf"^(?=.*{DATE_RE})(?=.*(?:{WEEKDAY_RE}|{PAGE_RE}|版|报)).{{0,70}}$"
 )
-# a page's label line without a date: `第２版 经济`, `A12 健康`, `A01版 要闻`, `04版 · 城事`
+# a page's label line without a date: `第２版 经济`, `A12 健康`, `A01版 要闻`, `04版 · 城事`,
+# `第01版：要闻` (an e-paper's page list: 48 such lines on every gold file, all noise)
 PAGE_SECTION_RE = re.compile(
-    rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}(?:\s*版)?|\d{{1,2}}\s*版)\s*[·•|｜丨]?\s*[{CJK}·•]{{0,8}}"
+    rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}(?:\s*版)?|\d{{1,2}}\s*版)\s*[·•|｜丨:：]?\s*[{CJK}·•]{{0,8}}"
     rf"|\d{{2}}\s+[{CJK}]{{2,4}})$"
 )
 # a line that is only a paper's name (`南石都市报`: the masthead of a page) or a section name
@@ -290,7 +291,11 @@ _FOLD_WIDTH = str.maketrans(
     "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ．／－：　",
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ./-: ",
 )
-_OCR_DIGIT_RE = re.compile(r"(?<=[0-9])[OoIl](?=[0-9年月日./-]|$)|(?<=[0-9年月.])[OoIl](?=[0-9])|(?<=[0-9])曰")
+_OCR_DIGIT_RE = re.compile(
+    r"(?<=[0-9])[OoIl](?=[0-9年月日曰./-]|$)|(?<=[0-9年月.])[OoIl](?=[0-9])|(?<=[0-9])曰"
+    r"|(?<=[年月])[Il]{2}(?=[日曰号])"  # `5月ll曰`: a two-digit day read as two letters
+)
+_DAY_SLIP_RE = re.compile(r"(?<=[0-9])曰")  # the 曰 after a digit the first pass made (`1O曰`)
 
 
 _FOLDABLE_RE = re.compile("[" + re.escape("".join(map(chr, _FOLD_WIDTH))) + "]")
@@ -310,4 +315,11 @@ def ocr_fold(s: str) -> str:
         s = s.translate(_FOLD_WIDTH)
     if not _OCR_SLIP_CHAR_RE.search(s):
         return s
-    return _OCR_DIGIT_RE.sub(lambda m: "日" if m.group(0) == "曰" else ("0" if m.group(0) in "Oo" else "1"), s)
+    s = _OCR_DIGIT_RE.sub(_unslip, s)
+    return _DAY_SLIP_RE.sub("日", s) if "曰" in s else s
+
+
+def _unslip(m: re.Match) -> str:
+    """One character for each one matched: the folded form keeps the line's length."""
+    g = m.group(0)
+    return "日" if g == "曰" else ("0" if g in "Oo" else "1" * len(g))
