@@ -762,6 +762,12 @@ def test_a_closing_source_credit_is_the_byline_of_the_story_above() -> None:
     texts = ["县一中扩建的两栋教室已经完工。", "（白石县广播站）", "全县民兵射击比赛结束", "本报讯 比赛十一月五日举行。"]
     out = author_note_closes(["I-text", "B-headline", "I-wrap", "I-glued"], texts)
     assert out[:3] == ["I-text", "I-byline", "B-headline"]
+    # a supplier's credit (`（县党史办供稿）`) closes the story above it the same way
+    texts[1] = "（县党史办供稿）"
+    out = author_note_closes(["I-text", "B-headline", "I-wrap", "I-glued"], texts)
+    assert out[:3] == ["I-text", "I-byline", "B-headline"]
+    texts[1] = "（县党史办）"  # no credit word: the tagger's reading stands
+    assert author_note_closes(["I-text", "B-headline", "I-wrap", "I-glued"], texts)[1] == "B-headline"
 
 
 def test_a_short_question_between_head_and_byline_is_the_headline() -> None:

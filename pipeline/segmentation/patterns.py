@@ -228,7 +228,7 @@ BRACKET_AFTER_RE = re.compile(r"^\s*(?P<b>[（(][^（()）]{0,60}[)）])")
 # a commentary's closing author note (`（作者系省委党校教授…）`): its byline
 AUTHOR_NOTE_RE = re.compile(r"^[（(](?:作者|本文作者)(?:系|为|是|单位)")
 # a closing source credit in brackets, as county papers printed them (`（白石县广播站）`)
-SOURCE_CREDIT_RE = re.compile(r"^[（(][^）)\s]{2,14}(?:广播站|通讯组|报道组|记者站)[）)]$")
+SOURCE_CREDIT_RE = re.compile(r"^[（(][^）)\s]{2,14}(?:广播站|通讯组|报道组|记者站|供稿)[）)]$")
 
 # ---- column labels -----------------------------------------------------------------------
 _COLUMN_SUFFIXES = ("周年", "专栏", "系列报道", "特别报道", "特别策划", "专题", "系列评论")
