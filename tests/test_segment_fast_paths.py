@@ -895,3 +895,21 @@ def test_a_terminal_line_not_ending_on_a_bracket_needs_no_sign_off(strings: list
         ends_sentence.cache_clear()
         if s and ends_sentence(s) and s[-1] not in "）)":
             assert ends_sentence(s, False), s
+
+
+def test_records_built_by_position_match_their_classes_field_order() -> None:
+    """`to_article`, `reflow` and the rules' `repair` build `Article`, `LayoutUnit` and `Unit`
+    by position (cheaper than keywords): a field inserted or moved in one of them must fail
+    here, not misfile values."""
+    from dataclasses import fields as dc_fields
+
+    from pipeline.document import Article
+    from pipeline.segmentation.layout import LayoutUnit
+    from pipeline.segmentation.segmenter import Unit
+
+    assert [f.name for f in dc_fields(Article)][:14] == [
+        "kicker", "headline", "subheadline", "column", "byline", "authors", "captions",
+        "paragraphs", "markers", "span", "continued_to", "continued_from", "page", "line_roles",
+    ]
+    assert [f.name for f in dc_fields(LayoutUnit)][:5] == ["lines", "text", "gap_before", "gap_after", "indent"]
+    assert [f.name for f in dc_fields(Unit)][:6] == ["kind", "text", "lines", "gap_before", "gap_after", "byline"]
