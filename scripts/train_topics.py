@@ -19,7 +19,7 @@ numbers of pipeline/classify/backoff.py (temperatures and weights by log-loss, t
 gate within a cap on how often the costly backoff runs, the out-of-scope pseudo-score and bias
 within an in-scope cost bound on every data set) and picks the threshold at which confident
 predictions are right >= --target of the time, pooled and on every data set (--target-each).
-Figures come pooled and per data set (data/topics, fixtures, corpus f01-f12, f14-f23, f24-f27, f28-f41). The shipped model is then refitted on all records and written as
+Figures come pooled and per data set (data/topics, fixtures, corpus f01-f12, f14-f23, f24-f27, f28-f43). The shipped model is then refitted on all records and written as
 JSON + safetensors (no pickle) with a model card.
 """
 
@@ -273,7 +273,7 @@ def subset_of(rec: dict) -> str:
             return "corpus_f01_f12"
         if src < "corpus:f24":
             return "corpus_f14_f23"
-        return "corpus_f24_f27" if src < "corpus:f28" else "corpus_f28_f41"
+        return "corpus_f24_f27" if src < "corpus:f28" else "corpus_f28_f43"
     if src == "real_news.jsonl":
         return "real_news"  # written as news portals' channels and wire services read
     return "fixtures" if src == "fixtures" else "data_topics"
