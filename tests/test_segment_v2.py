@@ -847,3 +847,21 @@ def test_an_ocr_dateline_with_slipped_digits_is_a_dispatch_byline() -> None:
     assert ocr_fold("新华社北京5月ll曰电") == "新华社北京5月11日电"
     assert ocr_fold("1987年1O月14曰") == "1987年10月14日"
     assert split_glued("全国乒乓球锦标赛5月ll曰在京开幕") is None  # no dispatch head
+
+
+def test_a_label_over_an_articles_text_is_its_column_not_its_headline() -> None:
+    """`图片新闻` or `读者来信` read as the headline of the item right under it is the item's
+    column (a picture-news item without a title); a bulleted brief head or a real headline
+    keeps its reading."""
+    from pipeline.segmentation.crf import label_over_body
+
+    texts = ["图片新闻", "2月25日，白水港码头一派繁忙景象。", "记者 郑涛 摄"]
+    assert label_over_body(["B-headline", "I-text", "I-byline"], texts)[0] == "B-column"
+    texts = ["读者来信", "编辑同志：我家住在东风新村十二幢。"]
+    assert label_over_body(["B-headline", "I-text"], texts)[0] == "B-column"
+    texts = ["■环卫工拾金不昧", "昨天上午，环卫工人在路边拾到一个钱包。"]
+    assert label_over_body(["B-headline", "I-text"], texts)[0] == "B-headline"  # a bullet: a brief's head
+    texts = ["全市中小学新学年开学", "全市各中小学已于九月一日开学。"]
+    assert label_over_body(["B-headline", "I-text"], texts)[0] == "B-headline"  # no label's shape
+    texts = ["图片新闻", "义务植树添新绿", "2月24日，机关干部参加植树。"]
+    assert label_over_body(["B-headline", "I-headline", "I-text"], texts)[0] == "B-headline"  # a title follows
