@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 
 from pipeline.segmentation import grams as _grams
 from pipeline.segmentation import patterns as P
@@ -306,18 +306,17 @@ def structure_features(
     _grams.prime(texts)  # the page's texts in one pass (each set is built when first asked for)
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
-    # (up to) three long units before it share; and the IDF weights over the long units,
-    # asked for only of the short units' bigrams (`own_ovl` below)
+    # (up to) three long units before it share
     # (the short units' sets, built in one loop: each is asked again below)
     short_all = [i for i in range(n) if len(texts[i]) <= 40]
     short_sets = dict(zip(short_all, _grams.bigram_sets([texts[i] for i in short_all]), strict=True))
-    asked = frozenset().union(*short_sets.values())
     # and, from the same sort, for a head run between long units: how many bigrams the three
     # long units after it have, and how many of those the three before it share (`sec_ovl`)
     # (and each long unit's number of distinct bigrams)
     # (`after_in_gap`: where the run's own line is a long unit, between the two)
-    shared, df, after_n, after_in, after_in_gap, distinct, index = _grams.page_windows(
-        [texts[i] for i in long_idx], 3, asked
+    # (no `asked`: the document frequencies come with `present_before` below)
+    shared, _, after_n, after_in, after_in_gap, distinct, index = _grams.page_windows(
+        [texts[i] for i in long_idx], 3, frozenset()
     )
     long_shared = dict(zip(long_idx, shared, strict=True))
     long_distinct = dict(zip(long_idx, distinct, strict=True))
@@ -326,17 +325,16 @@ def structure_features(
     # (`at[i]`: how many long units come before short unit i)
     at_of = {i: bisect_left(long_idx, i) for i in short_all}
     short_idx = [i for i, a in at_of.items() if a]
-    found_before = dict(
-        zip(
-            short_idx,
-            _grams.present_before(index, [short_sets[i] for i in short_idx], [at_of[i] for i in short_idx], 3),
-            strict=True,
-        )
+    # and, from the same search, how many long units hold each of those bigrams: the IDF
+    # weights over the long units, asked for only of these units' bigrams (`own_ovl` below)
+    flags, counts = _grams.present_before_and_counts(
+        index, [short_sets[i] for i in short_idx], [at_of[i] for i in short_idx], 3
     )
+    found_before = dict(zip(short_idx, flags, strict=True))
+    part_counts = dict(zip(short_idx, counts, strict=True))
     sec_of: dict[tuple[int, bool], str] = {}  # `sec_ovl` by (past, the run's line is long)
-    idf = PageIdf.of_counts(df, len(long_idx))
-    # `idf.overlap_of(part, common)` inline, its two `_Weights.total` sums as they are
-    weight_of, count_of = idf.weights._by_count.__getitem__, idf.weights.df.get
+    idf = PageIdf.of_counts({}, len(long_idx))
+    weight_of = idf.weights._by_count.__getitem__  # a document frequency's weight
     seen_short: list[str] = []
     seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
     # the union of the bigrams of a few long units, by their indices: the units before a
@@ -453,8 +451,11 @@ def structure_features(
                     if prev_words is None:
                         prev_words = union_memo[key] = _union(texts, key)
                     common = part & prev_words
-                total = sum(map(weight_of, map(count_of, part, repeat(0))))  # = idf.overlap_of(part, common)
-                ovl = sum(map(weight_of, map(count_of, common, repeat(0)))) / total if total > 0 else 0.0
+                # `idf.overlap_of(part, common)`: the weights of part's keys in its order, and
+                # those of common's keys in common's order (the same floats in the same order)
+                weights = list(map(weight_of, part_counts[i]))
+                total = sum(weights)
+                ovl = sum(map(dict(zip(part, weights, strict=True)).__getitem__, common)) / total if total > 0 else 0.0
                 f.append(own_labels[bisect_left(own_edges, ovl)])  # = _OWN_OVL(…)
                 if after:
                     if whole:

@@ -275,23 +275,37 @@ def present_before(
     texts at positions ``max(0, ats[j] - window) … ats[j] - 1`` of the `page_windows` call
     that built `index`? (One search over the sorted keys for all the parts: the latest
     earlier text holding each bigram.)"""
+    return present_before_and_counts(index, parts, ats, window)[0]
+
+
+def present_before_and_counts(
+    index: tuple[np.ndarray, int], parts: list[frozenset[int]], ats: list[int], window: int
+) -> tuple[list[list[bool]], list[list[int]]]:
+    """`present_before(index, parts, ats, window)`, and for each bigram of each part, in the
+    same order, how many of the texts of the `page_windows` call hold it (the document
+    frequency that call counts for `asked`), from the same array of the parts' bigrams."""
     keys, shift = index
     lens = [len(p) for p in parts]
     total = sum(lens)
     if not total or not len(keys):
-        return [[False] * k for k in lens]
+        return [[False] * k for k in lens], [[0] * k for k in lens]
     flat = np.fromiter(chain.from_iterable(parts), dtype=np.int64, count=total)
     at = np.repeat(np.array(ats, dtype=np.int64), lens)
     idx = np.searchsorted(keys, (flat << shift) | at) - 1  # the last key below (bigram, at)
     found = keys[np.maximum(idx, 0)]
     hit = ((found >> shift) == flat) & ((found & ((1 << shift) - 1)) >= at - window) & (idx >= 0)
     flags = hit.tolist()
-    out = []
+    # the texts holding a bigram: its keys (one per text, as `page_windows` keeps them) lie
+    # between (bigram, 0) and (bigram + 1, 0)
+    lo = flat << shift
+    counts = (np.searchsorted(keys, lo + (1 << shift)) - np.searchsorted(keys, lo)).tolist()
+    out, out_counts = [], []
     pos = 0
     for k in lens:
         out.append(flags[pos : pos + k])
+        out_counts.append(counts[pos : pos + k])
         pos += k
-    return out
+    return out, out_counts
 
 
 def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
