@@ -290,15 +290,16 @@ def present_before_and_counts(
     if not total or not len(keys):
         return [[False] * k for k in lens], [[0] * k for k in lens]
     flat = np.fromiter(chain.from_iterable(parts), dtype=np.int64, count=total)
-    at = np.repeat(np.array(ats, dtype=np.int64), lens)
-    idx = np.searchsorted(keys, (flat << shift) | at) - 1  # the last key below (bigram, at)
+    # (the arrays' own methods: `np.searchsorted` and `np.repeat` add a Python-level wrapper call)
+    at = np.array(ats, dtype=np.int64).repeat(lens)
+    idx = keys.searchsorted((flat << shift) | at) - 1  # the last key below (bigram, at)
     found = keys[np.maximum(idx, 0)]
     hit = ((found >> shift) == flat) & ((found & ((1 << shift) - 1)) >= at - window) & (idx >= 0)
     flags = hit.tolist()
     # the texts holding a bigram: its keys (one per text, as `page_windows` keeps them) lie
     # between (bigram, 0) and (bigram + 1, 0)
     lo = flat << shift
-    counts = (np.searchsorted(keys, lo + (1 << shift)) - np.searchsorted(keys, lo)).tolist()
+    counts = (keys.searchsorted(lo + (1 << shift)) - keys.searchsorted(lo)).tolist()
     out, out_counts = [], []
     pos = 0
     for k in lens:

@@ -60,8 +60,8 @@ def display_widths(texts: list[str]) -> list[float]:
     # UTF-8 bytes beyond the first: 1 from U+0080, 2 from U+0800, 3 from U+10000
     extra = (a >= 0x80).astype(np.int64) + (a >= 0x800) + (a >= 0x10000)
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    ends = np.cumsum(lens)
-    csum = np.concatenate(([0], np.cumsum(extra)))
+    ends = lens.cumsum()  # (the arrays' own methods: `np.cumsum` adds a Python-level wrapper call)
+    csum = np.concatenate(([0], extra.cumsum()))
     wide = np.minimum((csum[ends] - csum[ends - lens]) // 2, lens)
     return (wide + (lens - wide) / 2).tolist()
 
