@@ -372,6 +372,21 @@ def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[li
 
 
 _LOCAL = 3  # lines each side for the local column width
+
+
+def _local_widest(widths: list[float]) -> list[float]:
+    """``max(widths[max(0, i - _LOCAL) : i + _LOCAL + 1])`` for every i, the same floats, as
+    the running maximum of a few shifted copies (a slice and a `max` per line cost more on a
+    hard-wrapped page of hundreds of lines)."""
+    n = len(widths)
+    if not n:
+        return []
+    padded = np.full(n + 2 * _LOCAL, -np.inf)  # (every window holds its own line: never -inf)
+    padded[_LOCAL : _LOCAL + n] = widths
+    out = padded[:n].copy()
+    for k in range(1, 2 * _LOCAL + 1):
+        np.maximum(out, padded[k : k + n], out=out)
+    return out.tolist()
 _AS_PREV = NeighbourView("p:", drop=("commas", "lead"))
 _AS_PREV2 = NeighbourView("pp:", keep=("kind", "term", "wfull", "clause"))
 _AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "term"))
@@ -413,7 +428,7 @@ def layout_features(
     own: list[list[str]] = []
     # the widest line near each line: an archive's OCR page sets each article in its own column
     # width, so a line short of the page's wrap width may still fill its own column
-    local = [max(widths[max(0, i - _LOCAL) : i + _LOCAL + 1]) for i in range(n)] if W is not None else []
+    local = _local_widest(widths) if W is not None else []
     for i in range(n):
         g = gaps[i]
         f = [*shapes[i], _KIND_FEATURES[kinds[i]], _GAP[g if g < 2 else 2]]  # (= "kind=" + kinds[i])
