@@ -286,6 +286,25 @@ def _union(texts: list[str], idx: tuple[int, ...]) -> set[int]:
     return out
 
 
+class _Labels(dict):
+    """key -> ``prefix.format(*key)``, each string built once: kinds and the rules' readings
+    are a small fixed vocabulary, so their pairs recur on every page."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, key: tuple[str, ...] | str) -> str:
+        v = self[key] = self.prefix.format(*key) if isinstance(key, tuple) else self.prefix.format(key)
+        return v
+
+
+_RULE_OWN = _Labels("rule={}")
+_RULE_P = _Labels("rule|p={}|{}")
+_PAIR_PK = _Labels("pk|k={}|{}")
+_PAIR_NK = _Labels("k|nk={}|{}")
+
+
 def structure_features(
     units: list[LayoutUnit],
     texts: list[str],
@@ -372,10 +391,10 @@ def structure_features(
     # the features of a unit and the one before or after it, each built in one comprehension
     # (the same strings the loop would format: `rule|p=…` of unit i is `rule_p[i - 1]`)
     if rules is not None:
-        rule_own = ["rule=" + r for r in rules]
-        rule_p = [f"rule|p={a}|{b}" for a, b in zip(rules, rules[1:], strict=False)]
-    pair_pk = [f"pk|k={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
-    pair_nk = [f"k|nk={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
+        rule_own = list(map(_RULE_OWN.__getitem__, rules))  # = ["rule=" + r for r in rules]
+        rule_p = list(map(_RULE_P.__getitem__, zip(rules, rules[1:], strict=False)))  # = f"rule|p={a}|{b}" of each pair
+    pair_pk = list(map(_PAIR_PK.__getitem__, zip(kinds, kinds[1:], strict=False)))  # = f"pk|k={a}|{b}" of each pair
+    pair_nk = list(map(_PAIR_NK.__getitem__, zip(kinds, kinds[1:], strict=False)))  # = f"k|nk={a}|{b}" of each pair
     for i in range(n):
         s = texts[i]
         n_s = len(s)
