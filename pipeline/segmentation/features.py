@@ -303,6 +303,9 @@ _RULE_OWN = _Labels("rule={}")
 _RULE_P = _Labels("rule|p={}|{}")
 _PAIR_PK = _Labels("pk|k={}|{}")
 _PAIR_NK = _Labels("k|nk={}|{}")
+_AHEAD = _Labels("ahead={}")
+_K_AHEAD = _Labels("k|ahead={}|{}")
+_RULE_AHEAD = _Labels("rule|ahead={}|{}")
 
 
 def structure_features(
@@ -411,10 +414,10 @@ def structure_features(
             f.append("after_glued")
         k = kinds[i]
         if k in ("head", "column", "caption"):
-            f.append(f"ahead={ahead[i]}")
-            f.append(f"k|ahead={k}|{ahead[i]}")
+            f.append(_AHEAD[ahead[i]])  # = f"ahead={ahead[i]}"
+            f.append(_K_AHEAD[k, ahead[i]])  # = f"k|ahead={k}|{ahead[i]}"
             if rules is not None:
-                f.append(f"rule|ahead={rules[i]}|{ahead[i]}")
+                f.append(_RULE_AHEAD[rules[i], ahead[i]])  # = f"rule|ahead={rules[i]}|{ahead[i]}"
         if k in ("head", "column"):
             last_head = i
         elif k in ("byline", "glued"):

@@ -97,23 +97,25 @@ class PageStats:
         return "paragraph" if self.blank_share >= 0.3 else "noblank"
 
 
-def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | None, float]:
+def _wrap_width(widths: np.ndarray, open_ends: np.ndarray) -> tuple[float | None, float]:
     """The width long lines break at, when the page is hard-wrapped.
 
     A hard-wrapped page has many long lines of nearly one width (justified PDF lines vary
     by a cell or two) that stop in mid-sentence; a paragraph-per-line page has long lines
-    of every length that end a sentence.
+    of every length that end a sentence. (`widths` as float64 and `open_ends` as bools, one
+    per line: counted by numpy, the same floats and counts as over the lists.)
     """
-    pairs = [(w, o) for w, o in zip(widths, open_ends, strict=True) if w >= 10]
-    if len(pairs) < 6:
+    long = widths >= 10
+    n_long = int(np.count_nonzero(long))
+    if n_long < 6:
         return None, 0.0
-    long_w = sorted([w for w, _ in pairs])  # (a list: a generator resumes per item)
-    top = long_w[int(0.9 * (len(long_w) - 1))]
-    near = [o for w, o in pairs if top - 3 <= w <= top + 1]
-    share = len(near) / len(pairs)
-    open_share = sum(near) / max(1, len(near))
+    top = float(np.sort(widths[long])[int(0.9 * (n_long - 1))])
+    near = long & (widths >= top - 3) & (widths <= top + 1)
+    n_near = int(np.count_nonzero(near))
+    share = n_near / n_long
+    open_share = int(np.count_nonzero(near & open_ends)) / max(1, n_near)
     if share >= 0.45 and open_share >= 0.5 and top <= 45:
-        return float(top), share
+        return top, share
     return None, share
 
 
@@ -158,8 +160,9 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     # an indented first line is as wide as the others once its indent is counted
     cells = [w + ind for w, ind in zip(display_widths(texts), indents, strict=True)]
     chars = [len(t) + ind for t, ind in zip(texts, indents, strict=True)]
-    by_cells = _wrap_width(cells, open_ends)
-    by_chars = _wrap_width(chars, open_ends)
+    opens = np.array(open_ends, dtype=bool)
+    by_cells = _wrap_width(np.array(cells, dtype=np.float64), opens)
+    by_chars = _wrap_width(np.array(chars, dtype=np.float64), opens)
     measure = "chars" if by_chars[1] > by_cells[1] else "cells"
     wrap, share = by_chars if measure == "chars" else by_cells
     if wrap is None:
