@@ -182,13 +182,33 @@ class LineReader:
         roles = self.rules.line_roles(units, page.lines, page.raw_kinds)
         out: list[str] = []
         prev_article: int | None = None
+        opens, goes_on = _RULE_LABELS_B, _RULE_LABELS_I  # (= f"{begin}-{role.partition('+')[0]}")
         for u in units:
             article, role = roles.get(u.lines[0], (None, "noise"))
-            begin = "B" if article is not None and article != prev_article else "I"
-            if article is not None:
+            if article is None:
+                out.append("noise")
+            elif article != prev_article:
+                out.append(opens[role])
                 prev_article = article
-            out.append(f"{begin}-{role.partition('+')[0]}" if article is not None else "noise")
+            else:
+                out.append(goes_on[role])
         return out
+
+
+class _RuleLabels(dict):
+    """role -> ``begin + "-" + role.partition("+")[0]`` (`byline+text` -> `B-byline`), each
+    string built once: the rules' roles are a small fixed vocabulary."""
+
+    def __init__(self, begin: str) -> None:
+        super().__init__()
+        self.begin = begin
+
+    def __missing__(self, role: str) -> str:
+        v = self[role] = f"{self.begin}-{role.partition('+')[0]}"
+        return v
+
+
+_RULE_LABELS_B, _RULE_LABELS_I = _RuleLabels("B"), _RuleLabels("I")
 
 
 def _tagger(path: Path) -> Any:
@@ -614,7 +634,9 @@ def author_note_closes(labels: list[str], texts: list[str]) -> list[str]:
     lines are bylines and one is text, none a head line. So is a closing source credit
     (`（白石县广播站）`: 4 on the gold files, all bylines)."""
     out = list(labels)
-    for i in range(1, len(out) - 1):
+    # (both patterns open with a bracket: only those units are visited, in order, each tested on
+    # the labels as they stand then, as the loop over every unit did)
+    for i in [k for k in range(1, len(out) - 1) if texts[k][:1] in "（("]:
         lab = out[i]
         if lab[:2] != "B-":
             continue  # (`begin == "B"` with a role needs the prefix `B-`: most labels are `I-…`)
@@ -824,11 +846,12 @@ def dispatch_is_no_head(labels: list[str], kinds: list[str]) -> list[str]:
     byline and first paragraph, never a head line: a tagger that calls it a sub-head would
     leave the article without body (a brief dropped)."""
     out = list(labels)
-    for i, (lab, kind) in enumerate(zip(out, kinds, strict=True)):
-        if kind == "glued":  # (the kind first: most units are not dispatches)
-            begin, _, role = lab.partition("-")
-            if role in _HEAD_ROLES:
-                out[i] = begin + "-glued"
+    if len(out) != len(kinds):
+        raise ValueError("labels and kinds differ in length")  # (as the strict zip did)
+    for i in [k for k, kind in enumerate(kinds) if kind == "glued"]:  # (the dispatches only)
+        begin, _, role = out[i].partition("-")
+        if role in _HEAD_ROLES:
+            out[i] = begin + "-glued"
     return out
 
 

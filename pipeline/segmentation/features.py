@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 
 from pipeline.segmentation import grams as _grams
 from pipeline.segmentation import patterns as P
@@ -286,6 +286,28 @@ def _union(texts: list[str], idx: tuple[int, ...]) -> set[int]:
     return out
 
 
+class _Labels(dict):
+    """key -> ``prefix.format(*key)``, each string built once: kinds and the rules' readings
+    are a small fixed vocabulary, so their pairs recur on every page."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, key: tuple[str, ...] | str) -> str:
+        v = self[key] = self.prefix.format(*key) if isinstance(key, tuple) else self.prefix.format(key)
+        return v
+
+
+_RULE_OWN = _Labels("rule={}")
+_RULE_P = _Labels("rule|p={}|{}")
+_PAIR_PK = _Labels("pk|k={}|{}")
+_PAIR_NK = _Labels("k|nk={}|{}")
+_AHEAD = _Labels("ahead={}")
+_K_AHEAD = _Labels("k|ahead={}|{}")
+_RULE_AHEAD = _Labels("rule|ahead={}|{}")
+
+
 def structure_features(
     units: list[LayoutUnit],
     texts: list[str],
@@ -306,18 +328,17 @@ def structure_features(
     _grams.prime(texts)  # the page's texts in one pass (each set is built when first asked for)
     long_idx = [i for i in range(n) if len(texts[i]) >= 30]
     # from one sort over the long units' bigrams: per long unit, how many of its bigrams the
-    # (up to) three long units before it share; and the IDF weights over the long units,
-    # asked for only of the short units' bigrams (`own_ovl` below)
+    # (up to) three long units before it share
     # (the short units' sets, built in one loop: each is asked again below)
     short_all = [i for i in range(n) if len(texts[i]) <= 40]
     short_sets = dict(zip(short_all, _grams.bigram_sets([texts[i] for i in short_all]), strict=True))
-    asked = frozenset().union(*short_sets.values())
     # and, from the same sort, for a head run between long units: how many bigrams the three
     # long units after it have, and how many of those the three before it share (`sec_ovl`)
     # (and each long unit's number of distinct bigrams)
     # (`after_in_gap`: where the run's own line is a long unit, between the two)
-    shared, df, after_n, after_in, after_in_gap, distinct, index = _grams.page_windows(
-        [texts[i] for i in long_idx], 3, asked
+    # (no `asked`: the document frequencies come with `present_before` below)
+    shared, _, after_n, after_in, after_in_gap, distinct, index = _grams.page_windows(
+        [texts[i] for i in long_idx], 3, frozenset()
     )
     long_shared = dict(zip(long_idx, shared, strict=True))
     long_distinct = dict(zip(long_idx, distinct, strict=True))
@@ -326,17 +347,16 @@ def structure_features(
     # (`at[i]`: how many long units come before short unit i)
     at_of = {i: bisect_left(long_idx, i) for i in short_all}
     short_idx = [i for i, a in at_of.items() if a]
-    found_before = dict(
-        zip(
-            short_idx,
-            _grams.present_before(index, [short_sets[i] for i in short_idx], [at_of[i] for i in short_idx], 3),
-            strict=True,
-        )
+    # and, from the same search, how many long units hold each of those bigrams: the IDF
+    # weights over the long units, asked for only of these units' bigrams (`own_ovl` below)
+    flags, counts = _grams.present_before_and_counts(
+        index, [short_sets[i] for i in short_idx], [at_of[i] for i in short_idx], 3
     )
+    found_before = dict(zip(short_idx, flags, strict=True))
+    part_counts = dict(zip(short_idx, counts, strict=True))
     sec_of: dict[tuple[int, bool], str] = {}  # `sec_ovl` by (past, the run's line is long)
-    idf = PageIdf.of_counts(df, len(long_idx))
-    # `idf.overlap_of(part, common)` inline, its two `_Weights.total` sums as they are
-    weight_of, count_of = idf.weights._by_count.__getitem__, idf.weights.df.get
+    idf = PageIdf.of_counts({}, len(long_idx))
+    weight_of = idf.weights._by_count.__getitem__  # a document frequency's weight
     seen_short: list[str] = []
     seen_joined = ""  # the short texts seen so far, joined by newlines (no text holds one)
     # the union of the bigrams of a few long units, by their indices: the units before a
@@ -374,10 +394,10 @@ def structure_features(
     # the features of a unit and the one before or after it, each built in one comprehension
     # (the same strings the loop would format: `rule|p=…` of unit i is `rule_p[i - 1]`)
     if rules is not None:
-        rule_own = ["rule=" + r for r in rules]
-        rule_p = [f"rule|p={a}|{b}" for a, b in zip(rules, rules[1:], strict=False)]
-    pair_pk = [f"pk|k={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
-    pair_nk = [f"k|nk={a}|{b}" for a, b in zip(kinds, kinds[1:], strict=False)]
+        rule_own = list(map(_RULE_OWN.__getitem__, rules))  # = ["rule=" + r for r in rules]
+        rule_p = list(map(_RULE_P.__getitem__, zip(rules, rules[1:], strict=False)))  # = f"rule|p={a}|{b}" of each pair
+    pair_pk = list(map(_PAIR_PK.__getitem__, zip(kinds, kinds[1:], strict=False)))  # = f"pk|k={a}|{b}" of each pair
+    pair_nk = list(map(_PAIR_NK.__getitem__, zip(kinds, kinds[1:], strict=False)))  # = f"k|nk={a}|{b}" of each pair
     for i in range(n):
         s = texts[i]
         n_s = len(s)
@@ -394,10 +414,10 @@ def structure_features(
             f.append("after_glued")
         k = kinds[i]
         if k in ("head", "column", "caption"):
-            f.append(f"ahead={ahead[i]}")
-            f.append(f"k|ahead={k}|{ahead[i]}")
+            f.append(_AHEAD[ahead[i]])  # = f"ahead={ahead[i]}"
+            f.append(_K_AHEAD[k, ahead[i]])  # = f"k|ahead={k}|{ahead[i]}"
             if rules is not None:
-                f.append(f"rule|ahead={rules[i]}|{ahead[i]}")
+                f.append(_RULE_AHEAD[rules[i], ahead[i]])  # = f"rule|ahead={rules[i]}|{ahead[i]}"
         if k in ("head", "column"):
             last_head = i
         elif k in ("byline", "glued"):
@@ -453,8 +473,11 @@ def structure_features(
                     if prev_words is None:
                         prev_words = union_memo[key] = _union(texts, key)
                     common = part & prev_words
-                total = sum(map(weight_of, map(count_of, part, repeat(0))))  # = idf.overlap_of(part, common)
-                ovl = sum(map(weight_of, map(count_of, common, repeat(0)))) / total if total > 0 else 0.0
+                # `idf.overlap_of(part, common)`: the weights of part's keys in its order, and
+                # those of common's keys in common's order (the same floats in the same order)
+                weights = list(map(weight_of, part_counts[i]))
+                total = sum(weights)
+                ovl = sum(map(dict(zip(part, weights, strict=True)).__getitem__, common)) / total if total > 0 else 0.0
                 f.append(own_labels[bisect_left(own_edges, ovl)])  # = _OWN_OVL(…)
                 if after:
                     if whole:

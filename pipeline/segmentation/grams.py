@@ -23,9 +23,9 @@ from pipeline.text import HAN
 
 _MEMO_MAX = 20000  # texts kept between `clear` calls
 _memo: dict[str, frozenset[int]] = {}
-# text -> (the int64 codes of the page pass that saw it, first, end): its bigrams in order,
-# repeats kept, as a view into that pass's array (`code_array`)
-_spans: dict[str, tuple[np.ndarray, int, int]] = {}
+# text -> its bigrams in order, repeats kept, as a view into the int64 codes of the page
+# pass that saw it (`code_array`; each view made once, at that pass)
+_spans: dict[str, np.ndarray] = {}
 # the Han ranges of `pipeline.text.HAN` (extension A, unified, compatibility ideographs)
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 _HAN_TABLE = np.zeros(0x10000, dtype=bool)
@@ -95,8 +95,7 @@ def prime(texts: Iterable[str]) -> None:
     his = at.searchsorted(np.minimum(np.maximum(starts, starts + lens - 1), last)).tolist()
     # each text's set is built when first asked for (`bigrams`), from its span: the same ints
     # in the same order as a set built here, so the same set (many long texts never are)
-    for t, lo, hi in zip(todo, los, his, strict=True):
-        _spans[t] = (codes_np, lo, hi)
+    _spans.update(zip(todo, [codes_np[lo:hi] for lo, hi in zip(los, his, strict=True)], strict=True))
 
 
 def bigrams(text: str) -> frozenset[int]:
@@ -110,8 +109,7 @@ def bigrams(text: str) -> frozenset[int]:
             if found is not None:
                 return found
             span = _spans[text]
-        codes, lo, hi = span
-        found = _memo[text] = frozenset(codes[lo:hi].tolist())
+        found = _memo[text] = frozenset(span.tolist())
     return found
 
 
@@ -126,8 +124,7 @@ def bigram_sets(texts: list[str]) -> list[frozenset[int]]:
             if span is None:
                 found = bigrams(t)
             else:
-                codes, lo, hi = span
-                found = memo[t] = frozenset(codes[lo:hi].tolist())
+                found = memo[t] = frozenset(span.tolist())
         out.append(found)
     return out
 
@@ -138,7 +135,7 @@ def code_arrays(texts: list[str]) -> list[np.ndarray]:
     out = []
     for t in texts:
         span = get(t)
-        out.append(span[0][span[1] : span[2]] if span is not None else code_array(t))
+        out.append(span if span is not None else code_array(t))
     return out
 
 
@@ -146,8 +143,7 @@ def code_array(text: str) -> np.ndarray:
     """The text's bigrams as an int64 array (each at least once; repeats may stay)."""
     span = _spans.get(text)
     if span is not None:
-        codes, lo, hi = span
-        return codes[lo:hi]
+        return span
     g = bigrams(text)
     return np.fromiter(g, dtype=np.int64, count=len(g))
 
@@ -275,23 +271,38 @@ def present_before(
     texts at positions ``max(0, ats[j] - window) … ats[j] - 1`` of the `page_windows` call
     that built `index`? (One search over the sorted keys for all the parts: the latest
     earlier text holding each bigram.)"""
+    return present_before_and_counts(index, parts, ats, window)[0]
+
+
+def present_before_and_counts(
+    index: tuple[np.ndarray, int], parts: list[frozenset[int]], ats: list[int], window: int
+) -> tuple[list[list[bool]], list[list[int]]]:
+    """`present_before(index, parts, ats, window)`, and for each bigram of each part, in the
+    same order, how many of the texts of the `page_windows` call hold it (the document
+    frequency that call counts for `asked`), from the same array of the parts' bigrams."""
     keys, shift = index
     lens = [len(p) for p in parts]
     total = sum(lens)
     if not total or not len(keys):
-        return [[False] * k for k in lens]
+        return [[False] * k for k in lens], [[0] * k for k in lens]
     flat = np.fromiter(chain.from_iterable(parts), dtype=np.int64, count=total)
-    at = np.repeat(np.array(ats, dtype=np.int64), lens)
-    idx = np.searchsorted(keys, (flat << shift) | at) - 1  # the last key below (bigram, at)
+    # (the arrays' own methods: `np.searchsorted` and `np.repeat` add a Python-level wrapper call)
+    at = np.array(ats, dtype=np.int64).repeat(lens)
+    idx = keys.searchsorted((flat << shift) | at) - 1  # the last key below (bigram, at)
     found = keys[np.maximum(idx, 0)]
     hit = ((found >> shift) == flat) & ((found & ((1 << shift) - 1)) >= at - window) & (idx >= 0)
     flags = hit.tolist()
-    out = []
+    # the texts holding a bigram: its keys (one per text, as `page_windows` keeps them) lie
+    # between (bigram, 0) and (bigram + 1, 0)
+    lo = flat << shift
+    counts = (keys.searchsorted(lo + (1 << shift)) - keys.searchsorted(lo)).tolist()
+    out, out_counts = [], []
     pos = 0
     for k in lens:
         out.append(flags[pos : pos + k])
+        out_counts.append(counts[pos : pos + k])
         pos += k
-    return out
+    return out, out_counts
 
 
 def doc_freq(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:

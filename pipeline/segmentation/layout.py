@@ -60,8 +60,8 @@ def display_widths(texts: list[str]) -> list[float]:
     # UTF-8 bytes beyond the first: 1 from U+0080, 2 from U+0800, 3 from U+10000
     extra = (a >= 0x80).astype(np.int64) + (a >= 0x800) + (a >= 0x10000)
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    ends = np.cumsum(lens)
-    csum = np.concatenate(([0], np.cumsum(extra)))
+    ends = lens.cumsum()  # (the arrays' own methods: `np.cumsum` adds a Python-level wrapper call)
+    csum = np.concatenate(([0], extra.cumsum()))
     wide = np.minimum((csum[ends] - csum[ends - lens]) // 2, lens)
     return (wide + (lens - wide) / 2).tolist()
 
@@ -97,23 +97,25 @@ class PageStats:
         return "paragraph" if self.blank_share >= 0.3 else "noblank"
 
 
-def _wrap_width(widths: list[float], open_ends: list[bool]) -> tuple[float | None, float]:
+def _wrap_width(widths: np.ndarray, open_ends: np.ndarray) -> tuple[float | None, float]:
     """The width long lines break at, when the page is hard-wrapped.
 
     A hard-wrapped page has many long lines of nearly one width (justified PDF lines vary
     by a cell or two) that stop in mid-sentence; a paragraph-per-line page has long lines
-    of every length that end a sentence.
+    of every length that end a sentence. (`widths` as float64 and `open_ends` as bools, one
+    per line: counted by numpy, the same floats and counts as over the lists.)
     """
-    pairs = [(w, o) for w, o in zip(widths, open_ends, strict=True) if w >= 10]
-    if len(pairs) < 6:
+    long = widths >= 10
+    n_long = int(np.count_nonzero(long))
+    if n_long < 6:
         return None, 0.0
-    long_w = sorted([w for w, _ in pairs])  # (a list: a generator resumes per item)
-    top = long_w[int(0.9 * (len(long_w) - 1))]
-    near = [o for w, o in pairs if top - 3 <= w <= top + 1]
-    share = len(near) / len(pairs)
-    open_share = sum(near) / max(1, len(near))
+    top = float(np.sort(widths[long])[int(0.9 * (n_long - 1))])
+    near = long & (widths >= top - 3) & (widths <= top + 1)
+    n_near = int(np.count_nonzero(near))
+    share = n_near / n_long
+    open_share = int(np.count_nonzero(near & open_ends)) / max(1, n_near)
     if share >= 0.45 and open_share >= 0.5 and top <= 45:
-        return float(top), share
+        return top, share
     return None, share
 
 
@@ -158,8 +160,9 @@ def page_stats(lines: list[SourceLine], gaps: list[int], indents: list[float]) -
     # an indented first line is as wide as the others once its indent is counted
     cells = [w + ind for w, ind in zip(display_widths(texts), indents, strict=True)]
     chars = [len(t) + ind for t, ind in zip(texts, indents, strict=True)]
-    by_cells = _wrap_width(cells, open_ends)
-    by_chars = _wrap_width(chars, open_ends)
+    opens = np.array(open_ends, dtype=bool)
+    by_cells = _wrap_width(np.array(cells, dtype=np.float64), opens)
+    by_chars = _wrap_width(np.array(chars, dtype=np.float64), opens)
     measure = "chars" if by_chars[1] > by_cells[1] else "cells"
     wrap, share = by_chars if measure == "chars" else by_cells
     if wrap is None:
@@ -315,11 +318,17 @@ class NeighbourView(dict):
 
 class _ViewTable(dict):
     """feature -> its form in each of a fixed tuple of views (`NeighbourView`), one lookup
-    for all of them."""
+    for all of them; and `rows`: an item's whole feature list -> its row of views.
+
+    `rows` is kept across issues, like the views themselves: it is keyed by features, not
+    by text, and items of the same features recur from issue to issue (on the labelled
+    corpus, each issue read once as printed and hard-wrapped, 86% of the rows an issue
+    needs were built for an earlier one). Rows are shared, never changed by the callers."""
 
     def __init__(self, views: tuple[NeighbourView, ...]) -> None:
         super().__init__()
         self.views = views
+        self.rows: dict[tuple[str, ...], list[list[str]]] = {}
 
     def __missing__(self, x: str) -> tuple[str, ...]:
         v = self[x] = tuple(view[x] for view in self.views)
@@ -327,6 +336,7 @@ class _ViewTable(dict):
 
 
 _VIEW_TABLES: dict[tuple[int, ...], _ViewTable] = {}
+_ROWS_MAX = 100_000  # rows a view table keeps (about 9,000 for the whole labelled corpus)
 
 
 def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[list[str]]]:
@@ -339,7 +349,9 @@ def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[li
         table = _VIEW_TABLES[key_views] = _ViewTable(views)
     get = table.__getitem__
     n = len(views)
-    memo: dict[tuple[str, ...], list[list[str]]] = {}
+    memo = table.rows
+    if len(memo) >= _ROWS_MAX:
+        memo.clear()  # (a bound for long runs over very varied text; never reached on our corpus)
     rows = []
     for o in own:
         key = tuple(o)
@@ -363,6 +375,21 @@ def neighbour_views(own: list[list[str]], *views: NeighbourView) -> list[list[li
 
 
 _LOCAL = 3  # lines each side for the local column width
+
+
+def _local_widest(widths: list[float]) -> list[float]:
+    """``max(widths[max(0, i - _LOCAL) : i + _LOCAL + 1])`` for every i, the same floats, as
+    the running maximum of a few shifted copies (a slice and a `max` per line cost more on a
+    hard-wrapped page of hundreds of lines)."""
+    n = len(widths)
+    if not n:
+        return []
+    padded = np.full(n + 2 * _LOCAL, -np.inf)  # (every window holds its own line: never -inf)
+    padded[_LOCAL : _LOCAL + n] = widths
+    out = padded[:n].copy()
+    for k in range(1, 2 * _LOCAL + 1):
+        np.maximum(out, padded[k : k + n], out=out)
+    return out.tolist()
 _AS_PREV = NeighbourView("p:", drop=("commas", "lead"))
 _AS_PREV2 = NeighbourView("pp:", keep=("kind", "term", "wfull", "clause"))
 _AS_NEXT = NeighbourView("n:", keep=("kind", "len", "indent", "gap", "lead", "term"))
@@ -404,7 +431,7 @@ def layout_features(
     own: list[list[str]] = []
     # the widest line near each line: an archive's OCR page sets each article in its own column
     # width, so a line short of the page's wrap width may still fill its own column
-    local = [max(widths[max(0, i - _LOCAL) : i + _LOCAL + 1]) for i in range(n)] if W is not None else []
+    local = _local_widest(widths) if W is not None else []
     for i in range(n):
         g = gaps[i]
         f = [*shapes[i], _KIND_FEATURES[kinds[i]], _GAP[g if g < 2 else 2]]  # (= "kind=" + kinds[i])

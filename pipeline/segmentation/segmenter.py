@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from itertools import repeat
+from itertools import compress, repeat
 
 import numpy as np
 
@@ -710,7 +710,7 @@ class Segmenter:
         if running + w["section_overlap"] >= NEW_ARTICLE_THRESHOLD + 1e-9:
             return True
         section = _joined_bigrams([u.text for u in _following_paragraphs(units, j, 4)])
-        feats["section_overlap"] = _overlap(section, cur.bigrams(), idf)
+        feats["section_overlap"] = _overlap_with(section, cur.common(section), idf)  # = _overlap(section, cur.bigrams(), idf)
         return sum([w[k] * v for k, v in feats.items()]) >= NEW_ARTICLE_THRESHOLD
 
     def new_article_features(
@@ -865,6 +865,35 @@ class _Draft:
             joined = "\n".join(unbuilt)
             keep = keep.union([k for k in part if k not in keep and chr(k >> 16) + chr(k & 0xFFFF) in joined])
         return {k for k in part if k in keep}
+
+    def common(self, part: frozenset[int]) -> set[int]:
+        """`part & self.bigrams()`, the same set, for a part as large as a section of body text
+        (`shared` is for a head run's few words): where the article's words are the larger set,
+        the intersection walks `part` in its order and keeps what the article has, which a set
+        built from those keys in that order repeats; which of them it has is found in one
+        numpy search over the page pass's bigram arrays of the paragraphs not yet merged, so
+        their sets are not built here (they merge later in the same order, as `shared` leaves
+        them). Where the article's words are not the larger set, `part & self.bigrams()`."""
+        if self._bigram_upto < 0:  # the headline joins at the first use, as in `bigrams`
+            self._bigram_cache |= _bigrams(self.headline or "")
+            self._bigram_upto = 0
+        cache = self._bigram_cache
+        arrays = grams.code_arrays(self.paragraphs[self._bigram_upto :])
+        if cache:
+            arrays.append(np.fromiter(cache, dtype=np.int64, count=len(cache)))
+        words = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+        words.sort()
+        if len(words):  # each bigram once: `len(words)` is then `len(self.bigrams())`
+            first = np.empty(len(words), dtype=bool)
+            first[0] = True
+            np.not_equal(words[1:], words[:-1], out=first[1:])
+            words = words[first]
+        if len(words) <= len(part) or not len(part):
+            return part & self.bigrams()
+        keys = np.fromiter(part, dtype=np.int64, count=len(part))
+        at = words.searchsorted(keys)
+        has = words[np.minimum(at, len(words) - 1)] == keys
+        return set(compress(part, has.tolist()))
 
     @property
     def has_body(self) -> bool:
