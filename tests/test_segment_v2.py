@@ -865,3 +865,31 @@ def test_a_label_over_an_articles_text_is_its_column_not_its_headline() -> None:
     assert label_over_body(["B-headline", "I-text"], texts)[0] == "B-headline"  # no label's shape
     texts = ["图片新闻", "义务植树添新绿", "2月24日，机关干部参加植树。"]
     assert label_over_body(["B-headline", "I-headline", "I-text"], texts)[0] == "B-headline"  # a title follows
+
+
+def test_ocr_page_furniture_with_slips_and_stray_spaces_is_noise() -> None:
+    """An OCR'd archive page's top: the paper's name with stray spaces (`石门日 报`), a date
+    whose year opens with a letter (`l996年`), a bracketed page mark (`(第3版) 经济·社会`).
+    They were read as the first story's kicker and headline (sealed set 7, first contact)."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.patterns import ocr_fold
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("石门日 报", "沙 河 报", "l996年3月l2日 星期二 第二版", "l993年7月2l曰 星期三", "(第3版) 经济·社会", "（第3版）经济·社会"):
+        assert reader.kind(s) == "noise_page_header", s
+    assert ocr_fold("l996年3月l2日") == "1996年3月12日"
+    assert ocr_fold("Apple 1996年") == "Apple 1996年"  # a word's letter is no digit
+    # a headline with a spaced name-like shape or a bracketed number stays a head
+    for s in ("喜 报", "(2) 我市出台新政", "l996年我市出口创汇增长两成"):
+        assert reader.kind(s) != "noise_page_header", s
+
+
+def test_a_two_character_name_padded_with_a_space_is_a_byline() -> None:
+    """Papers pad a two-character name to three cells (`记者 甘　文`) and OCR leaves stray
+    spaces in names: the byline line is still a byline, not a head line."""
+    from pipeline.segmentation.bylines import is_standalone_byline
+
+    for s in ("本报通讯员 孔祥 记者 甘 文", "记者 甘　文", "晨报记者 郁 青"):
+        assert is_standalone_byline(s), s
+    assert not is_standalone_byline("记者 走 访 了 多 家 企 业")  # a spaced-out sentence is no name list

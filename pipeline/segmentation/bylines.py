@@ -77,13 +77,25 @@ def is_standalone_byline(line: str, max_chars: int = 60) -> bool:
     if not (STANDALONE_BYLINE_RE.match(s) or LEADING_CREDIT_RE.match(s) or GLUED_HEAD_RE.match(s)):
         return False
     rest = _ROLE_SPLIT_RE.sub(" ", GLUED_HEAD_RE.sub(" ", s, count=1))
-    tokens = [t for t in _SEP_RE.split(rest) if t.strip()]
+    tokens = _padded_names([t for t in _SEP_RE.split(rest) if t.strip()])
     if not tokens:
         return bool(ROLE_RE.search(s)) or bool(GLUED_HEAD_RE.match(s))
     # every leftover token must look like a name (not a clause of a sentence)
     if not all(_NAME_TOKEN_RE.match(t) and len(t) <= 5 for t in tokens):
         return False
     return any(looks_like_name(t) for t in tokens) or bool(_SEP_CHAR_RE.search(s))
+
+
+def _padded_names(tokens: list[str]) -> list[str]:
+    """Two one-character tokens in a row are one name: papers pad a two-character name to the
+    width of three (`记者 甘　文`), and OCR leaves a stray space inside one (`甘 文`)."""
+    out: list[str] = []
+    for t in tokens:
+        if len(t) == 1 and out and len(out[-1]) == 1 and "\u4e00" <= t <= "\u9fff" and "\u4e00" <= out[-1] <= "\u9fff":
+            out[-1] += t
+        else:
+            out.append(t)
+    return out
 
 
 def split_glued(line: str) -> tuple[str, str] | None:

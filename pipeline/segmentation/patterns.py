@@ -40,7 +40,8 @@ PAGE_HEADER_RE = re.compile(
 # a page's label line without a date: `第２版 经济`, `A12 健康`, `A01版 要闻`, `04版 · 城事`,
 # `第01版：要闻` (an e-paper's page list: 48 such lines on every gold file, all noise)
 PAGE_SECTION_RE = re.compile(
-    rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[A-H]\s?\d{{1,2}}(?:\s*版)?|\d{{1,2}}\s*版)\s*[·•|｜丨:：]?\s*[{CJK}·•]{{0,8}}"
+    rf"^(?:(?:第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版|[（(]\s*第\s*[0-9一二三四五六七八九十]{{1,3}}\s*版\s*[）)]"
+    rf"|[A-H]\s?\d{{1,2}}(?:\s*版)?|\d{{1,2}}\s*版)\s*[·•|｜丨:：]?\s*[{CJK}·•]{{0,8}}"
     rf"|\d{{2}}\s+[{CJK}]{{2,4}})$"
 )
 # a line that is only a paper's name (`南石都市报`: the masthead of a page) or a section name
@@ -262,7 +263,7 @@ def maybe_column(s: str) -> bool:
     return bool(s) and (s[0] in COLUMN_FIRST or s[-1] in COLUMN_LAST or "·" in s or "•" in s)
 
 
-_PAGE_LABEL_FIRST = frozenset("-—－第ABCDEFGH")
+_PAGE_LABEL_FIRST = frozenset("-—－第ABCDEFGH(（")  # (`(第3版) 经济·社会`: a bracketed page mark)
 
 
 def maybe_page_label(s: str) -> bool:
@@ -294,6 +295,7 @@ _FOLD_WIDTH = str.maketrans(
 _OCR_DIGIT_RE = re.compile(
     r"(?<=[0-9])[OoIl](?=[0-9年月日曰./-]|$)|(?<=[0-9年月.])[OoIl](?=[0-9])|(?<=[0-9])曰"
     r"|(?<=[年月])[Il]{2}(?=[日曰号])"  # `5月ll曰`: a two-digit day read as two letters
+    r"|(?<![0-9A-Za-z])[Il](?=[0-9]{3}年)"  # `l996年`: a year's first digit read as a letter
 )
 _DAY_SLIP_RE = re.compile(r"(?<=[0-9])曰")  # the 曰 after a digit the first pass made (`1O曰`)
 

@@ -238,7 +238,8 @@ class Segmenter:
                 if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (f[-1:] in "）)" and TOC_TEASER_RE.match(f)) or (
                     n <= 14
                     and (
-                        (f[-1:] == "报" and PAPER_NAME_RE.match(f))
+                        # (a paper's name with OCR's stray spaces in it: `石门日 报`, `沙 河 报`)
+                        (f[-1:] == "报" and (PAPER_NAME_RE.match(f) or (" " in f and PAPER_NAME_RE.match(f.replace(" ", "")))))
                         or (f[-1:].isdigit() and SECTION_PAGE_RE.match(f))
                     )
                 ):
