@@ -104,6 +104,11 @@ def test_page_headers_name_their_page() -> None:
     assert page_of_header("临渚日报 2024年9月3日 星期二 第2版 综合新闻") == "2"
     assert page_of_header("江北都市报 2024年9月4日 星期三 A05 教育") == "A05"
     assert page_of_header("市政府召开常务会议") is None
+    # a bare number between the weekday and the section (sealed set 7: without it, a `下转第4版`
+    # story was joined to the `上接第1版` fragment on page 3 instead of its own on page 4)
+    assert page_of_header("海澄日报\u30002025年1月15日\u3000星期三\u30002\u3000要闻") == "2"
+    assert page_of_header("海澄日报 2025年1月15日 星期三 4 综合") == "4"
+    assert page_of_header("云州日报 2024年5月8日 星期三 晴 12 度") is None
 
 
 # ---- the shipped model ------------------------------------------------------------------------
@@ -893,3 +898,17 @@ def test_a_two_character_name_padded_with_a_space_is_a_byline() -> None:
     for s in ("本报通讯员 孔祥 记者 甘 文", "记者 甘　文", "晨报记者 郁 青"):
         assert is_standalone_byline(s), s
     assert not is_standalone_byline("记者 走 访 了 多 家 企 业")  # a spaced-out sentence is no name list
+
+
+def test_a_kicker_never_stands_without_its_headline() -> None:
+    """A kicker read as wrapping into the next line, with no headline in the head block after
+    it: its last printed line is the headline (sealed set 7: `我市水运发展迈出新步子` +
+    `沙河港新泊位投产` + `——首次开通…` came out with an empty headline)."""
+    from pipeline.segmentation.crf import kicker_needs_headline
+
+    labels = ["B-kicker", "I-wrap", "I-subheadline", "I-byline", "I-text"]
+    assert kicker_needs_headline(labels) == ["B-kicker", "I-headline", "I-subheadline", "I-byline", "I-text"]
+    kept = ["B-kicker", "I-wrap", "I-headline", "I-byline", "I-text"]  # a kicker over two lines
+    assert kicker_needs_headline(kept) == kept
+    one = ["B-kicker", "I-subheadline", "I-text"]  # no second line to promote: left as tagged
+    assert kicker_needs_headline(one) == one

@@ -59,6 +59,8 @@ DEFAULT_PARAMS = {"c1": 0.2, "c2": 0.05, "max_iterations": 200, "feature.possibl
 
 _PAGE_IN_HEADER = re.compile(
     r"第\s*(?P<a>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*版|(?<![0-9A-Za-z])(?P<b>[A-H]\s?[0-9０-９]{1,2})(?![0-9])|(?<![0-9])(?P<c>[0-9０-９]{1,2})\s*版"
+    # a bare page number between the weekday and the section (`…星期三　2　要闻`)
+    r"|(?:星期|周)[一二三四五六日天][\s\u3000]+(?P<d>[0-9０-９]{1,2})[\s\u3000]+[\u4e00-\u9fff·]{2,8}$"
 )
 
 
@@ -86,7 +88,7 @@ def page_of_header(s: str) -> str | None:
         return m.group(1) if m else None
     if not m:
         return None
-    raw = m.group("a") or m.group("b") or m.group("c")
+    raw = m.group("a") or m.group("b") or m.group("c") or m.group("d")
     return raw.replace(" ", "").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
 
 
@@ -300,6 +302,7 @@ class CrfSegmenter:
                 labels = head_keeps_its_body(labels, kinds, rules)
                 labels = headline_after_body(labels, kinds, rules, texts)
             labels = label_over_body(labels, texts)
+            labels = kicker_needs_headline(labels)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -838,6 +841,29 @@ def label_over_body(labels: list[str], texts: list[str]) -> list[str]:
         s = texts[i].strip()
         if len(s) <= 8 and s[:1] not in _BULLETS and any(rx.search(s) for rx in P.COLUMN_RES):
             out[i] = "B-column"
+    return out
+
+
+def kicker_needs_headline(labels: list[str]) -> list[str]:
+    """A head block with a kicker and no headline (`我市水运发展迈出新步子` read as a kicker
+    wrapping into `沙河港新泊位投产`, then the sub-title): the kicker's last printed line is
+    the headline (a kicker is the lead-in to a headline, never printed without one)."""
+    out = list(labels)
+    n = len(out)
+    for i in range(n):
+        if out[i] not in ("B-kicker", "I-kicker"):
+            continue  # (the cheap test first: this runs for every unit)
+        j = i + 1
+        while j < n and out[j] == _I_WRAP:
+            j += 1
+        if j == i + 1:
+            continue  # a one-line kicker: which line is the headline is the tagger's to say
+        k = j
+        while k < n and out[k].startswith("I-") and out[k][2:] in ("column", "subheadline", WRAP):
+            k += 1
+        if any(out[m] == "I-headline" for m in range(j, k)) or (k < n and out[k] == "I-headline"):
+            continue
+        out[j - 1] = "I-headline"
     return out
 
 
