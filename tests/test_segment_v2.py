@@ -912,3 +912,19 @@ def test_a_kicker_never_stands_without_its_headline() -> None:
     assert kicker_needs_headline(kept) == kept
     one = ["B-kicker", "I-subheadline", "I-text"]  # no second line to promote: left as tagged
     assert kicker_needs_headline(one) == one
+
+
+def test_hotline_footers_are_furniture_and_a_salutation_opens_a_letter() -> None:
+    """`新闻热线：…` / `投稿邮箱：…` lines are page furniture (77 such lines on the gold files, all
+    noise), and a letter's own-line `编辑同志：` is its text's first paragraph (15, all text):
+    hard-wrapped, they were read as a kicker and as a headline's second line (sealed set 7)."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("新闻热线：０７６１－８８２１６６００", "投稿邮箱:jyzb@yunling.example 来稿请注明作者单位及联系电话。", "广告热线：0571-66283301"):
+        assert reader.kind(s) == "noise_hotline", s
+    assert reader.kind("新闻热线接到市民反映") != "noise_hotline"  # a headline about the hotline
+    for s in ("编辑同志：", "编辑同志:", "尊敬的编辑同志："):
+        assert reader.kind(s) == "para", s
+    assert reader.kind("编辑同志的一封信") == "head"

@@ -75,6 +75,13 @@ LATIN_MASTHEAD_RE = re.compile(r"^[A-Z][A-Z .·&'-]{4,40}$")
 _NAME_AND_LATIN_RE = re.compile(rf"^[{CJK}]{{2,8}}报\s+[A-Z][A-Z.·&'-]{{1,20}}(?:\s[A-Z][A-Z.·&'-]*)*(?:\s+\S.*)?$")
 
 
+# a news-hotline or contact footer (`新闻热线：0761-88216600`, `投稿邮箱：…`): on every gold
+# file 77 lines open so, all noise
+HOTLINE_RE = re.compile(
+    r"^(?:(?:新闻|报料|读者|发行|广告|服务|订报|投诉)(?:热线|电话)|投稿邮箱|报料邮箱)\s*[:：]"
+)
+
+
 def is_masthead(s: str) -> bool:
     if "A" <= s[:1] <= "Z" and LATIN_MASTHEAD_RE.match(s):
         return True

@@ -56,6 +56,7 @@ from pipeline.segmentation.patterns import (
     EDITOR_INSIDE_RE,
     EDITOR_RE,
     ELLIPSIS_END_RE,
+    HOTLINE_RE,
     MARK_FROM_RE,
     MARK_TO_RE,
     NUMBERED_SUBHEAD_RE,
@@ -137,6 +138,8 @@ _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
 _FOUR_DIGITS_RE = re.compile(r"\d{4}")  # every date of a page header opens so (`DATE_RE`); and `.{0,70}$` bounds it
 _DATE_ONLY_LAST = frozenset("日一二三四五六天)）")  # how a date-only or weekday-only line ends
 _KINDS_MEMO_MAX = 20000  # line kinds kept between `forget` calls
+_SALUTATION_RE = re.compile(r"^(?:编辑同志|尊敬的编辑|记者同志|各位读者)[^，,。]{0,4}[：:，,]\s*$")
+_HOTLINE_FIRST = frozenset("新报读发广服订投")  # the first characters `HOTLINE_RE` allows
 _PEN_NAME_RE = re.compile(f"[{CJK}]{{2,3}}")
 
 
@@ -261,6 +264,8 @@ class Segmenter:
                 return NOISE, {"noise_kind": "editor"}
             if maybe_site_chrome(s) and SITE_CHROME_RE.search(s):
                 return NOISE, {"noise_kind": "site"}
+            if s[:1] in _HOTLINE_FIRST and HOTLINE_RE.match(s):
+                return NOISE, {"noise_kind": "hotline"}
         # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again;
         # and a terminal line that does not end on a bracket ends a sentence without the sign-off
         # (that reading is asked only of a bracket at the end): only such lines need the call
@@ -285,6 +290,8 @@ class Segmenter:
             and is_standalone_byline(s, max_byline)
         ):
             return _BYLINE_PLAIN
+        if n <= 12 and s[:1] in "编尊记各" and _SALUTATION_RE.match(s):
+            return _PARA_PLAIN  # a letter's `编辑同志：` opens its text (15 such lines on the gold files, all text)
         # (`_headline_like`'s first test, asked here: body lines skip the call)
         # (`_headline_like(s, terminal)` inline: asked of every line this short)
         if (
