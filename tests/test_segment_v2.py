@@ -928,3 +928,22 @@ def test_hotline_footers_are_furniture_and_a_salutation_opens_a_letter() -> None
     for s in ("编辑同志：", "编辑同志:", "尊敬的编辑同志："):
         assert reader.kind(s) == "para", s
     assert reader.kind("编辑同志的一封信") == "head"
+
+
+def test_running_heads_and_closing_credits_have_their_own_kinds() -> None:
+    """A PDF page's running head is the paper's name and a section (`河阳日报 要闻`: 17 such
+    lines on the gold files, all noise; it ran into a paragraph), and a closing credit in
+    brackets names a unit or a unit and its writer (`（县广播站）`, `（县交通局 陈 光 明）`: 22, all
+    bylines; they were read as body text). Sealed set 8 showed both."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("河阳日报 要闻", "东陵日报 教育周刊", "滢州日报 周末版", "东川日报\u3000经济"):
+        assert reader.kind(s) == "noise_page_header", s
+    for s in ("喜报 传来", "市场报 价格"):  # a headline that opens with 报 words stays a head
+        assert reader.kind(s) == "head", s
+    for s in ("（县广播站）", "（县交通局 陈 光 明）", "（县体委 罗 健）", "（县党史办供稿）"):
+        assert reader.kind(s) == "byline", s
+    for s in ("（下转第3版）", "（完）", "（资料图片）"):
+        assert reader.kind(s) != "byline", s

@@ -236,7 +236,11 @@ BRACKET_AFTER_RE = re.compile(r"^\s*(?P<b>[（(][^（()）]{0,60}[)）])")
 # a commentary's closing author note (`（作者系省委党校教授…）`): its byline
 AUTHOR_NOTE_RE = re.compile(r"^[（(](?:作者|本文作者)(?:系|为|是|单位)")
 # a closing source credit in brackets, as county papers printed them (`（白石县广播站）`)
-SOURCE_CREDIT_RE = re.compile(r"^[（(][^）)\s]{2,14}(?:广播站|通讯组|报道组|记者站|供稿)[）)]$")
+SOURCE_CREDIT_RE = re.compile(
+    r"^[（(][^）)\s]{1,14}(?:广播站|通讯组|报道组|记者站|供稿)[）)]$"
+    # a unit and its writer, OCR's stray spaces and all (`（县交通局 陈 光 明）`, `（县体委 罗 健）`)
+    r"|^[（(][^）)\s]{1,8}(?:局|委|站|所|办|社|厂|院|校|队|组|会|馆|中心|公司)[\s\u3000]*[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000]{1,6}[）)]$"
+)
 
 # ---- column labels -----------------------------------------------------------------------
 _COLUMN_SUFFIXES = ("周年", "专栏", "系列报道", "特别报道", "特别策划", "专题", "系列评论")
