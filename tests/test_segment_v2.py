@@ -947,3 +947,16 @@ def test_running_heads_and_closing_credits_have_their_own_kinds() -> None:
         assert reader.kind(s) == "byline", s
     for s in ("（下转第3版）", "（完）", "（资料图片）"):
         assert reader.kind(s) != "byline", s
+
+
+def test_a_dispatch_in_black_brackets_is_a_glued_byline() -> None:
+    """`【本报讯】本市…`: papers into the 1970s printed the dispatch in black brackets; it is the
+    story's byline, not a brief's bracketed lead-in (sealed set 9's 1950s pages)."""
+    from pipeline.segmentation.bylines import split_glued
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    assert split_glued("【本报讯】本市城关镇供销合作社为了迎接春耕，") == ("【本报讯】", "本市城关镇供销合作社为了迎接春耕，")
+    reader = LineReader(Segmenter())
+    assert reader.kind("【本报讯】本市城关镇供销合作社为了迎接春耕，") == "glued"
+    assert split_glued("【市区新增120个公共充电桩】记者从市供电公司获悉，") is None  # a brief's lead-in stays one

@@ -226,7 +226,9 @@ LEADING_CREDIT_RE = re.compile(
 )  # `文/图 …`, and an oral history's `口述 胡某 整理 本报记者 林某`
 # News-agency or paper datelines glued to the first paragraph.
 GLUED_HEAD_RE = re.compile(
-    rf"^(?P<head>(?:本报讯|本报[{CJK}]{{1,8}}电|本报[{CJK}]{{1,8}}\d{{1,2}}月\d{{1,2}}日(?:讯|电)"
+    # (`【本报讯】`, `【新华社北京十日电】`: the dispatch in black brackets, as papers printed it into the 1970s)
+    rf"^(?P<head>【(?:本报讯|本报[{CJK}]{{1,8}}电|(?:新华社|中新社)[{CJK}0-9]{{0,14}}电)】"
+    rf"|(?:本报讯|本报[{CJK}]{{1,8}}电|本报[{CJK}]{{1,8}}\d{{1,2}}月\d{{1,2}}日(?:讯|电)"
     rf"|[{CJK}]{{1,12}}(?:报|网|社|台|新闻|融媒|客户端)讯"
     rf"|(?:新华社|中新社|人民日报|央视网|中新网)[{CJK}]{{0,12}}(?:\d{{1,2}}月\d{{1,2}}日)?电"
     rf"|[{CJK}]{{0,8}}\d{{1,2}}月\d{{1,2}}日电))"
