@@ -81,6 +81,14 @@ HOTLINE_RE = re.compile(
     r"^(?:(?:新闻|报料|读者|发行|广告|服务|订报|投诉)(?:热线|电话)|投稿邮箱|报料邮箱)\s*[:：]"
 )
 
+# a publisher's imprint or an advertiser's address line (`本报地址：…路8号 邮编：415600`,
+# `广告经营许可证：…`, `零售价：1.50元`): on every gold file 93 lines carry `地址：`, `邮编：`, such a
+# licence or a cover price, all noise
+IMPRINT_RE = re.compile(
+    r"(?:社址|地址)\s*[:：]|(?:邮编|邮政编码)\s*[:：]\s*[0-9０-９]|广告(?:经营)?许可证\s*[:：]"
+    r"|零售价\s*[:：]?\s*(?:每份)?[0-9０-９.．]+\s*元|(?:全年)?定价\s*[:：]\s*[0-9０-９]"
+)
+
 
 def is_masthead(s: str) -> bool:
     if "A" <= s[:1] <= "Z" and LATIN_MASTHEAD_RE.match(s):

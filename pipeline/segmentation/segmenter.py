@@ -57,6 +57,7 @@ from pipeline.segmentation.patterns import (
     EDITOR_RE,
     ELLIPSIS_END_RE,
     HOTLINE_RE,
+    IMPRINT_RE,
     MARK_FROM_RE,
     MARK_TO_RE,
     NUMBERED_SUBHEAD_RE,
@@ -268,6 +269,8 @@ class Segmenter:
                 return NOISE, {"noise_kind": "site"}
             if s[:1] in _HOTLINE_FIRST and HOTLINE_RE.match(s):
                 return NOISE, {"noise_kind": "hotline"}
+            if not terminal and ("址" in s or "邮" in s or "许可" in s or "价" in s) and IMPRINT_RE.search(s):
+                return NOISE, {"noise_kind": "hotline"}  # an imprint: the paper's (or an advertiser's) address
         # ends_sentence(s, sign_off=False) implies `terminal`, so only a terminal line is asked again;
         # and a terminal line that does not end on a bracket ends a sentence without the sign-off
         # (that reading is asked only of a bracket at the end): only such lines need the call
@@ -996,12 +999,17 @@ def _looks_like_signature(s: str) -> bool:
     return looks_like_name(s) or bool(_PEN_NAME_RE.fullmatch(s))
 
 
-_RUNNING_HEAD_RE = re.compile(r"^(\S{3,7}报)\s+[\u4e00-\u9fff·]{2,6}$")
+# (a page label may stand between them: `河阳日报 A6 城市记忆`, `江城晚报 第12版 城事`)
+_RUNNING_HEAD_RE = re.compile(
+    r"^(\S{3,7}报)\s+(?:(?:第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版|[A-H]\s?\d{1,2}版?|[0-9０-９]{1,2}版?)\s+)?"
+    r"[\u4e00-\u9fff·]{2,6}$"
+)
 
 
 def _running_head(s: str) -> bool:
     """A paper's name and a section, the running head of a PDF or e-paper page (`河阳日报 要闻`,
-    `东陵日报 教育周刊`, `滢州日报 周末版`): 17 such lines on the gold files, all noise."""
+    `东陵日报 教育周刊`, `滢州日报 周末版`), maybe with the page between (`河阳日报 A6 城市记忆`):
+    23 such lines on the gold files, all noise."""
     m = _RUNNING_HEAD_RE.match(s)
     return bool(m) and bool(PAPER_NAME_RE.match(m.group(1)))
 
