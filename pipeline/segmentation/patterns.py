@@ -90,6 +90,18 @@ IMPRINT_RE = re.compile(
 )
 
 
+# a row of a data list or table kept in an article's text (`92号汽油 7.62元/升`,
+# `家具及其零件 142.5 +6.8%`, `青石港 348 8.9%`): a short label, then one to four figures, each
+# after a space; 58 such lines on the gold files (as printed and wrapped) are text, and the
+# 85 noise ones are page headers, page numbers and counters that earlier tests take first (a
+# section and a bare page number, `经济 5`, is no row)
+_FIGURE = (
+    r"[-+↑↓]?\s?[0-9０-９][0-9０-９.．,，]*\s*(?:%|％|‰|元|万元|亿元|万|亿|吨|万吨|点|个|人|辆|公斤|斤|升|千克"
+    r"|毫米|标箱|万标箱|人次|万人次|米)?(?:/[\u4e00-\u9fffA-Za-z]{1,3})?"
+)
+DATA_ROW_RE = re.compile(rf"^(?![第（(])(?!\S+[\s　]+[0-9０-９]{{1,2}}$)[\u4e00-\u9fffA-Za-z0-9０-９（）()·]{{1,16}}(?:[\s　]+{_FIGURE}){{1,4}}$")
+
+
 def is_masthead(s: str) -> bool:
     if "A" <= s[:1] <= "Z" and LATIN_MASTHEAD_RE.match(s):
         return True
@@ -106,8 +118,14 @@ TOC_RE = re.compile(
     r"|^第\s*[0-9０-９一二三四五六七八九十]{1,3}\s*版[\s　]+(?!.*(?:编辑|校对|美编))[^\s　]{9,40}$"
 )
 # a table-of-contents teaser naming the page its story is on (`●全市外贸企业开年订单饱满（3版）`):
-# 5 such lines on every gold file, all noise
-TOC_TEASER_RE = re.compile(r"^.{4,40}[（(]\s*(?:第\s*)?[0-9０-９A-H]{1,3}\s*版\s*[）)]$")
+# 5 such lines on every gold file, all noise; or with the page after a space (`▶ 云州队客场1比1战平
+# B02`, `年夜饭预订过半 “半成品年菜”走俏 A04`: 9+ characters before it, no date, no paper's name
+# or 周刊 in front: a page header's; 14 such lines on every gold file, all noise)
+TOC_TEASER_RE = re.compile(
+    r"^.{4,40}[（(]\s*(?:第\s*)?[0-9０-９A-H]{1,3}\s*版\s*[）)]$"
+    r"|^(?:[▶►●■◆▲·]\s*)?(?!\S{2,8}报[\s　·])(?!.*(?:星期|\d{4}\s*[年.\-/]|周刊|专刊|特刊))(?=(?:\S[\s　]*){9,})"
+    r"\S.{7,40}\S[\s　]+(?:[A-H]\s?[0-9]{1,2}|第?\s*[0-9０-９]{1,2}\s*版)$"
+)
 PAGE_NUMBER_ONLY_RE = re.compile(rf"^(?:[-—－]*\s*(?:{PAGE_RE}|\d{{1,3}})\s*[-—－]*)$")
 EDITOR_RE = re.compile(
     r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"

@@ -240,7 +240,7 @@ class Segmenter:
                     m = MARK_FROM_RE.fullmatch(f)
                     if m:
                         return MARK_FROM, {"page": _page(m.group("page"))}
-                if (f[:1] in "第今本要导" and TOC_RE.match(f)) or (f[-1:] in "）)" and TOC_TEASER_RE.match(f)) or (
+                if (f[:1] in "第今本要导" and TOC_RE.match(f)) or ((f[-1:] in "）)版" or f[-1:].isdigit()) and TOC_TEASER_RE.match(f)) or (
                     n <= 14
                     and (
                         # (a paper's name with OCR's stray spaces in it: `石门日 报`, `沙 河 报`)
