@@ -1029,3 +1029,26 @@ def test_a_data_lists_rows_have_their_own_kind() -> None:
         assert reader.kind(s) == "row", s
     for s in ("经济 5", "春运首日 江澜两站发送旅客8.6万人次", "本周江澜成品油价格及部分民生商品价格：", "菜价 3.5元/斤："):
         assert reader.kind(s) != "row", s
+
+
+def test_a_head_line_does_not_go_on_from_a_head_line_the_wrap_did_not_fill() -> None:
+    """Hard-wrapped at 22, a head block keeps its lines (`聚焦老旧小区改造和背街小巷整治` over
+    `市政府常务会议研究部署城市更新工作`: kicker and headline, not one headline), while a head
+    line stopping on a clause mark, a number the wrap pushed down and a body line go on."""
+    from pipeline.segmentation.crf import CONT, START, LineReader, _head_after_short, settle_layout
+    from pipeline.segmentation.segmenter import Segmenter
+
+    prose = "记者从有关部门了解到，今年以来全市新建改建各类公共设施一百多处，方便了周边居民的日常生活，" * 3
+    body = [prose[k : k + 22] for k in range(0, len(prose), 22)]
+    lines = ["聚焦老旧小区改造和背街小巷整治", "市政府常务会议研究部署城市更新工作", "本报记者 钱一鸣", *body]
+    pin = LineReader(Segmenter()).page("\n".join(lines) + "\n")
+    assert pin.stats.hard_wrapped
+    assert _head_after_short(pin, 0, 1)
+    settled = settle_layout([START, CONT, START, START] + [CONT] * (len(body) - 1), pin)
+    assert settled[1] == START and settled[4:] == [CONT] * (len(body) - 1)
+    for above, below in (("一季度港口集装箱吞吐量", "16.8%创新高"), ("我市出台意见：", "义务教育学校每天安排户外活动")):
+        other = LineReader(Segmenter()).page("\n".join([above, below, "本报记者 钱一鸣", *body]) + "\n")
+        assert not _head_after_short(other, 0, 1), above
+    # on a page of one paragraph per line nothing changes
+    flat = LineReader(Segmenter()).page("\n\n".join(["聚焦老旧小区改造和背街小巷整治", "市政府常务会议研究部署城市更新工作", prose]) + "\n")
+    assert not _head_after_short(flat, 0, 1)
