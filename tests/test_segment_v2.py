@@ -1052,3 +1052,18 @@ def test_a_head_line_does_not_go_on_from_a_head_line_the_wrap_did_not_fill() -> 
     # on a page of one paragraph per line nothing changes
     flat = LineReader(Segmenter()).page("\n\n".join(["聚焦老旧小区改造和背街小巷整治", "市政府常务会议研究部署城市更新工作", prose]) + "\n")
     assert not _head_after_short(flat, 0, 1)
+
+
+def test_a_public_notices_title_has_its_own_kind() -> None:
+    """A notice's title line (`征集老照片启事`, `遗失声明`, `公　告`: 127 such lines on the gold
+    files are noise, one a column label) is kind `notice`: hard-wrapped, the notice under it was
+    run into the page's last article (sealed set 10). A headline about a notice, or the
+    `通知公告` column label, keeps its kind."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("征集老照片启事", "遗失声明", "公　告", "停水公告", "关于整顿城区市容的通告"):
+        assert reader.kind(s) == "notice", s
+    for s in ("我市发布征兵公告", "通知公告", "一则寻人启事背后的故事，"):
+        assert reader.kind(s) != "notice", s

@@ -145,6 +145,8 @@ class LineReader:
                 return "column"
             if s[-1:] not in "：:" and (" " in s or "\u3000" in s) and P.DATA_ROW_RE.match(s.strip()):
                 return "row"  # a data list's row: the tagger learns it as text, never a head
+            if s[-1:] in "事告明" and P.NOTICE_TITLE_RE.match(s):
+                return "notice"  # a public notice's title: the block under it is furniture
         return kind
 
     def page(self, text: str, page: str | None = None, base: int = 0) -> PageInput:

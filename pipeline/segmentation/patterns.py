@@ -102,6 +102,14 @@ _FIGURE = (
 DATA_ROW_RE = re.compile(rf"^(?![第（(])(?!\S+[\s　]+[0-9０-９]{{1,2}}$)[\u4e00-\u9fffA-Za-z0-9０-９（）()·]{{1,16}}(?:[\s　]+{_FIGURE}){{1,4}}$")
 
 
+# a public notice's own title line (`遗失声明`, `征集老照片启事`, `公　告`, `停水公告`): on every
+# gold file 127 such lines are noise and one is a column label (`通知公告`); a news headline
+# about a notice names who issued it (`我市发布征兵公告`)
+NOTICE_TITLE_RE = re.compile(
+    r"^(?!通知公告$)(?!.*(?:发布|公布|出台|印发|下发))[^\s，。,；;：:！!？?]{0,16}(?:启\s*事|公\s*告|声\s*明|通\s*告)$"
+)
+
+
 def is_masthead(s: str) -> bool:
     if "A" <= s[:1] <= "Z" and LATIN_MASTHEAD_RE.match(s):
         return True
