@@ -1067,3 +1067,28 @@ def test_a_public_notices_title_has_its_own_kind() -> None:
         assert reader.kind(s) == "notice", s
     for s in ("我市发布征兵公告", "通知公告", "一则寻人启事背后的故事，"):
         assert reader.kind(s) != "notice", s
+
+
+def test_a_head_line_the_wrap_did_not_fill_is_not_wrapped_on() -> None:
+    """Hard-wrapped at 22, `春节临近` over `快递“不打烊” 运费不涨价` is a kicker over its headline,
+    not one headline wrapped (the line above is 4 cells of 22); `记者手记` over a head line is a
+    column label over its headline. A line that fills the width, or stops on a clause mark,
+    still wraps on; so do the heads of a PDF page where most heads wrap at their own width."""
+    from pipeline.segmentation.crf import short_head_is_no_wrap
+    from pipeline.segmentation.layout import PageStats
+
+    st = PageStats(n_lines=40, wrap_width=22.0, wrapped_share=0.8, blank_share=0.3, indent_share=0.0, median_len=20.0, measure="chars")
+    labels = ["I-text", "B-headline", "I-wrap", "I-glued", "B-headline", "I-byline", "I-text"]
+    texts = ["……", "春节临近", "快递“不打烊” 运费不涨价", "晚报讯（记者 汪可心）记者昨天…", "另一条新闻标题", "本报记者 王某", "正文。"]
+    out = short_head_is_no_wrap(labels, texts, st)
+    assert out[1:3] == ["B-kicker", "I-headline"]
+    column = ["B-column", "I-wrap", "I-byline", "I-text", "B-headline", "I-text"]
+    assert short_head_is_no_wrap(column, ["记者手记", "好政策要“跑”在前面", "盛楠", "正文。", "标题", "正文。"], st)[1] == "I-headline"
+    full = ["我市出台促进外贸稳规模优结构十条措施鼓励", "企业拓市场", "本报讯", "正文。", "另一条新闻标题", "正文。"]
+    assert short_head_is_no_wrap(["B-headline", "I-wrap", "I-glued", "I-text", "B-headline", "I-text"], full, st)[:2] == ["B-headline", "I-wrap"]
+    clause = ["聚焦城市更新：", "市政府常务会议研究部署", "本报讯", "正文。", "另一条新闻标题", "正文。"]
+    assert short_head_is_no_wrap(["B-headline", "I-wrap", "I-glued", "I-text", "B-headline", "I-text"], clause, st)[:2] == ["B-headline", "I-wrap"]
+    pdf = ["B-headline", "I-wrap", "I-text", "B-headline", "I-wrap", "I-text"]  # every head wraps
+    assert short_head_is_no_wrap(pdf, ["松岭获批设立跨境电子商务", "综合试验区", "正文。", "古城墙东段考古发现", "明代瓮城遗迹", "正文。"], st) == pdf
+    flat = PageStats(n_lines=40, wrap_width=None, wrapped_share=0.0, blank_share=0.5, indent_share=0.0, median_len=60.0)
+    assert short_head_is_no_wrap(labels, texts, flat) == labels
