@@ -1092,3 +1092,16 @@ def test_a_head_line_the_wrap_did_not_fill_is_not_wrapped_on() -> None:
     assert short_head_is_no_wrap(pdf, ["松岭获批设立跨境电子商务", "综合试验区", "正文。", "古城墙东段考古发现", "明代瓮城遗迹", "正文。"], st) == pdf
     flat = PageStats(n_lines=40, wrap_width=None, wrapped_share=0.0, blank_share=0.5, indent_share=0.0, median_len=60.0)
     assert short_head_is_no_wrap(labels, texts, flat) == labels
+
+
+def test_a_mastheads_serial_number_is_furniture_where_the_wrap_cut_it() -> None:
+    """`月廿四  第26431号  今日12版`, the rest of a masthead line a wrap cut (59 lines end on a
+    serial number on the gold files, all noise), is a masthead; a headline counting to a
+    300th session is not."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("月廿四  第26431号  今日12版", "第25114号", "9-0123 第11872号 今日8版", "中共青禾县委主办 今日4版 第6021期"):
+        assert reader.kind(s) == "noise_masthead", s
+    assert reader.kind("市图书馆“周末读书会”迎来第300期") == "head"

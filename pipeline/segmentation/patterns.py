@@ -110,10 +110,20 @@ NOTICE_TITLE_RE = re.compile(
 )
 
 
+# the end of a masthead line the wrap cut: the issue's serial number (`月廿四 第26431号 今日12版`,
+# `9-0123 第11872号 今日8版`): on every gold file, as printed and wrapped, 59 lines end so, all noise
+# (after a space or alone: `…读书会”迎来第300期` is a headline)
+ISSUE_NUMBER_END_RE = re.compile(
+    r"(?:^|[\s　])第\s*[0-9０-９]{3,}\s*[号期](?:[\s　]*今日\s*[0-9０-９一二三四五六七八九十]+\s*版)?\s*$"
+)
+
+
 def is_masthead(s: str) -> bool:
     if "A" <= s[:1] <= "Z" and LATIN_MASTHEAD_RE.match(s):
         return True
     if "报" in s[2:10] and _NAME_AND_LATIN_RE.match(s):
+        return True
+    if ("号" in s[-8:] or "期" in s[-8:] or "版" in s[-3:]) and ISSUE_NUMBER_END_RE.search(s):
         return True
     return bool(_MASTHEAD_GATE_RE.search(s) and MASTHEAD_RE.match(s))
 
