@@ -1105,3 +1105,15 @@ def test_a_mastheads_serial_number_is_furniture_where_the_wrap_cut_it() -> None:
     for s in ("月廿四  第26431号  今日12版", "第25114号", "9-0123 第11872号 今日8版", "中共青禾县委主办 今日4版 第6021期"):
         assert reader.kind(s) == "noise_masthead", s
     assert reader.kind("市图书馆“周末读书会”迎来第300期") == "head"
+
+
+def test_an_editor_line_in_brackets_is_furniture() -> None:
+    """`(本版编辑 余  明)` closing an OCR page (19 bracketed editor lines on the gold files, all
+    noise) is an editor line, not the last brief's closing credit."""
+    from pipeline.segmentation.crf import LineReader
+    from pipeline.segmentation.segmenter import Segmenter
+
+    reader = LineReader(Segmenter())
+    for s in ("(本版编辑 余  明)", "（编辑：沈澄）", "（责任编辑 李华 校对 王敏）"):
+        assert reader.kind(s) == "noise_editor", s
+    assert reader.kind("（县广播站）") == "byline"

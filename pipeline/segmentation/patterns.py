@@ -146,11 +146,11 @@ TOC_TEASER_RE = re.compile(
 )
 PAGE_NUMBER_ONLY_RE = re.compile(rf"^(?:[-—－]*\s*(?:{PAGE_RE}|\d{{1,3}})\s*[-—－]*)$")
 EDITOR_RE = re.compile(
-    r"^(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
+    r"^[（(]?(?:本版|本期)?(?:责任编辑|值班编辑|美术编辑|编辑|责编|校对|美编|版式设计|版式|组版|审读|签发|一审|二审|三审|终审|制版|排版|版面设计)"
     r"\s*[/／:：\s]"
 )
 # the first characters EDITOR_RE can match (`本版…`, `责任编辑`, `一审` …): other lines skip it
-EDITOR_FIRST = frozenset("本责值美编校版组审签一二三终制排")
+EDITOR_FIRST = frozenset("本责值美编校版组审签一二三终制排（(")  # (or in brackets: `(本版编辑 余  明)`: 19 such, all noise)
 EDITOR_INSIDE_RE = re.compile(r"(?:本版编辑|责任编辑|责编|美编|版式|校对)\s*[/／:：]")
 
 # web-page furniture in copies taken from a paper's site or app: breadcrumbs, share / print /
