@@ -1046,7 +1046,11 @@ def test_a_head_line_does_not_go_on_from_a_head_line_the_wrap_did_not_fill() -> 
     assert _head_after_short(pin, 0, 1)
     settled = settle_layout([START, CONT, START, START] + [CONT] * (len(body) - 1), pin)
     assert settled[1] == START and settled[4:] == [CONT] * (len(body) - 1)
-    for above, below in (("一季度港口集装箱吞吐量", "16.8%创新高"), ("我市出台意见：", "义务教育学校每天安排户外活动")):
+    for above, below in (
+        ("一季度港口集装箱吞吐量", "16.8%创新高"),
+        ("我市出台意见：", "义务教育学校每天安排户外活动"),
+        ("松岭获批设立跨境电子商务", "综合试验区"),  # a rest no longer than the line: a PDF head's wrap
+    ):
         other = LineReader(Segmenter()).page("\n".join([above, below, "本报记者 钱一鸣", *body]) + "\n")
         assert not _head_after_short(other, 0, 1), above
     # on a page of one paragraph per line nothing changes
@@ -1086,6 +1090,8 @@ def test_a_head_line_the_wrap_did_not_fill_is_not_wrapped_on() -> None:
     assert short_head_is_no_wrap(column, ["记者手记", "好政策要“跑”在前面", "盛楠", "正文。", "标题", "正文。"], st)[1] == "I-headline"
     full = ["我市出台促进外贸稳规模优结构十条措施鼓励", "企业拓市场", "本报讯", "正文。", "另一条新闻标题", "正文。"]
     assert short_head_is_no_wrap(["B-headline", "I-wrap", "I-glued", "I-text", "B-headline", "I-text"], full, st)[:2] == ["B-headline", "I-wrap"]
+    rest = ["松岭获批设立跨境电子商务", "综合试验区", "本报讯", "正文。", "另一条新闻标题", "正文。"]  # a shorter rest: a wrap
+    assert short_head_is_no_wrap(["B-headline", "I-wrap", "I-glued", "I-text", "B-headline", "I-text"], rest, st)[:2] == ["B-headline", "I-wrap"]
     clause = ["聚焦城市更新：", "市政府常务会议研究部署", "本报讯", "正文。", "另一条新闻标题", "正文。"]
     assert short_head_is_no_wrap(["B-headline", "I-wrap", "I-glued", "I-text", "B-headline", "I-text"], clause, st)[:2] == ["B-headline", "I-wrap"]
     pdf = ["B-headline", "I-wrap", "I-text", "B-headline", "I-wrap", "I-text"]  # every head wraps
