@@ -1025,7 +1025,8 @@ def test_a_data_lists_rows_have_their_own_kind() -> None:
     from pipeline.segmentation.segmenter import Segmenter
 
     reader = LineReader(Segmenter())
-    for s in ("92号汽油 7.62元/升", "家具及其零件 142.5 +6.8%", "青石港 348 8.9%", "景气指数 1021.4 ↑5.6点", "液化气（15公斤） 115元/瓶"):
+    rows = ("92号汽油 7.62元/升", "家具及其零件 142.5 +6.8%", "青石港 348 8.9%", "景气指数 1021.4 ↑5.6点", "液化气（15公斤） 115元/瓶")
+    for s in (*rows, "大米（粳米）3.05元/500克", "黄瓜 2.50元/500克"):  # (a label in brackets needs no space)
         assert reader.kind(s) == "row", s
     for s in ("经济 5", "春运首日 江澜两站发送旅客8.6万人次", "本周江澜成品油价格及部分民生商品价格：", "菜价 3.5元/斤："):
         assert reader.kind(s) != "row", s

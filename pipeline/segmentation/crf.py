@@ -143,7 +143,7 @@ class LineReader:
                 return "end_mark"  # wire copy's `（完）`: the end of an article, not a head
             if self.rules.is_column(s):
                 return "column"
-            if s[-1:] not in "：:" and (" " in s or "\u3000" in s) and P.DATA_ROW_RE.match(s.strip()):
+            if s[-1:] not in "：:" and (" " in s or "\u3000" in s or "）" in s) and P.DATA_ROW_RE.match(s.strip()):
                 return "row"  # a data list's row: the tagger learns it as text, never a head
             if s[-1:] in "事告明" and P.NOTICE_TITLE_RE.match(s):
                 return "notice"  # a public notice's title: the block under it is furniture

@@ -90,16 +90,19 @@ IMPRINT_RE = re.compile(
 )
 
 
-# a row of a data list or table kept in an article's text (`92号汽油 7.62元/升`,
+# a row of a data list or table kept in an article's text (`92号汽油 7.62元/升`, `大米（粳米）3.05元/500克`,
 # `家具及其零件 142.5 +6.8%`, `青石港 348 8.9%`): a short label, then one to four figures, each
 # after a space; 58 such lines on the gold files (as printed and wrapped) are text, and the
 # 85 noise ones are page headers, page numbers and counters that earlier tests take first (a
 # section and a bare page number, `经济 5`, is no row)
 _FIGURE = (
     r"[-+↑↓]?\s?[0-9０-９][0-9０-９.．,，]*\s*(?:%|％|‰|元|万元|亿元|万|亿|吨|万吨|点|个|人|辆|公斤|斤|升|千克"
-    r"|毫米|标箱|万标箱|人次|万人次|米)?(?:/[\u4e00-\u9fffA-Za-z]{1,3})?"
+    r"|毫米|标箱|万标箱|人次|万人次|米)?(?:/[0-9]{0,3}[\u4e00-\u9fffA-Za-z]{1,3})?"
 )
-DATA_ROW_RE = re.compile(rf"^(?![第（(])(?!\S+[\s　]+[0-9０-９]{{1,2}}$)[\u4e00-\u9fffA-Za-z0-9０-９（）()·]{{1,16}}(?:[\s　]+{_FIGURE}){{1,4}}$")
+DATA_ROW_RE = re.compile(
+    rf"^(?![第（(])(?!\S+[\s　]+[0-9０-９]{{1,2}}$)[\u4e00-\u9fffA-Za-z0-9０-９（）()·]{{1,16}}"
+    rf"(?:(?:[\s　]+|(?<=[）)])){_FIGURE}){{1,4}}$"
+)
 
 
 # a public notice's own title line (`遗失声明`, `征集老照片启事`, `公　告`, `停水公告`): on every
