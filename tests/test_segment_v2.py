@@ -1124,3 +1124,33 @@ def test_an_editor_line_in_brackets_is_furniture() -> None:
     for s in ("(本版编辑 余  明)", "（编辑：沈澄）", "（责任编辑 李华 校对 王敏）"):
         assert reader.kind(s) == "noise_editor", s
     assert reader.kind("（县广播站）") == "byline"
+
+
+def test_a_dash_marks_a_head_blocks_own_lines_on_a_hard_wrapped_page() -> None:
+    """A kicker closing on `——` and a sub-title opening on it are the head block's own lines
+    whatever their lengths (sealed set 11, hard-wrapped: `…3条干线直达北方——` (20 cells of 22)
+    over its headline, and `——访市地方金融管理局局长骆晓峰` under a longer headline, were run
+    into one headline)."""
+    from pipeline.segmentation.crf import (
+        CONT,
+        START,
+        LineReader,
+        _head_after_short,
+        settle_layout,
+        short_head_is_no_wrap,
+    )
+    from pipeline.segmentation.layout import PageStats
+    from pipeline.segmentation.segmenter import Segmenter
+
+    prose = "记者从有关部门了解到，今年以来全市新建改建各类公共设施一百多处，方便了周边居民的日常生活，" * 3
+    body = [prose[k : k + 22] for k in range(0, len(prose), 22)]
+    lines = ["产地预冷库建到村口，3条干线直达北方——", "枫林镇柑橘搭上“冷链快车”", "本报记者 程佳", *body]
+    pin = LineReader(Segmenter()).page("\n".join(lines) + "\n")
+    assert pin.stats.hard_wrapped and _head_after_short(pin, 0, 1)
+    assert settle_layout([START, CONT, START, START] + [CONT] * (len(body) - 1), pin)[1] == START
+    st = PageStats(n_lines=40, wrap_width=19.0, wrapped_share=0.8, blank_share=0.3, indent_share=0.0, median_len=18.0, measure="chars")
+    labels = ["B-column", "I-headline", "I-wrap", "I-byline", "I-text"]
+    texts = ["新春访谈", "“让小微企业贷得到、贷得起、贷得快”", "——访市地方金融管理局局长骆晓峰", "本报记者 齐书瑶", "正文。"]
+    assert short_head_is_no_wrap(labels, texts, st)[2] == "I-subheadline"
+    full = ["“让小微企业贷得到贷得起贷得快”再出新招", "——访局长", "本报记者 齐书瑶", "正文。"]  # 19 cells: filled
+    assert short_head_is_no_wrap(["B-headline", "I-wrap", "I-byline", "I-text"], full, st)[1] == "I-wrap"

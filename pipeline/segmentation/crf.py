@@ -482,12 +482,16 @@ def _head_after_short(page: PageInput, prev: int, i: int) -> bool:
     if st.wrap_width is None or kinds[i] not in ("head", "column") or kinds[prev] not in ("head", "column"):
         return False
     p, cur = page.lines[prev].text, page.lines[i].text
-    if p[-1:] in _HEAD_GOES_ON or cur[:1] in _NEVER_OPENS or cur[:1].isdigit():
+    # a kicker's closing dash or a sub-title's opening one marks the head block's own lines
+    dashed = p.endswith("——") or cur.startswith("——")
+    if (p[-1:] in _HEAD_GOES_ON and not dashed) or cur[:1] in _NEVER_OPENS or cur[:1].isdigit():
         return False
     if P.TERMINAL_RE.search(p) or any(c in cur for c in "，,。"):
         return False  # a paragraph's last line, or a body line: the join is the paragraph's own
-    # (and is the longer of the two: a PDF head wrapped at its own narrow column breaks into a
-    # line and a shorter or equal rest, `松岭获批设立跨境电子商务` / `综合试验区`, as often as not)
+    # (and, unmarked, is the longer of the two: a PDF head wrapped at its own narrow column breaks
+    # into a line and a shorter or equal rest, `松岭获批设立跨境电子商务` / `综合试验区`, as often as not)
+    if dashed:
+        return st.width(p) < st.wrap_width  # (a dash leaves no doubt: any line short of the width)
     return st.width(p) < st.wrap_width - 3 and st.width(cur) > st.width(p)
 
 
@@ -927,11 +931,15 @@ def short_head_is_no_wrap(labels: list[str], texts: list[str], stats: PageStats)
         if out[i] != _I_WRAP:
             continue
         above = texts[i - 1]
-        if above[-1:] in _HEAD_GOES_ON or stats.width(above) >= limit or P.TERMINAL_RE.search(above):
+        sub = texts[i].startswith("——")  # a sub-title's opening dash
+        dashed = sub or above.endswith("——")
+        if (above[-1:] in _HEAD_GOES_ON and not dashed) or stats.width(above) >= (stats.wrap_width if dashed else limit) or P.TERMINAL_RE.search(above):
             continue
-        if stats.width(texts[i]) <= stats.width(above):
+        if not dashed and stats.width(texts[i]) <= stats.width(above):
             continue  # (as in `_head_after_short`: the rest of a narrow PDF head is no longer)
-        if out[i - 1] == "B-headline" and (i + 1 >= len(out) or out[i + 1] != _I_WRAP):
+        if sub and out[i - 1] in ("B-headline", "I-headline"):
+            out[i] = "I-subheadline"
+        elif out[i - 1] == "B-headline" and (i + 1 >= len(out) or out[i + 1] != _I_WRAP):
             out[i - 1], out[i] = "B-kicker", "I-headline"
         elif out[i - 1] == "I-headline":
             out[i] = "I-subheadline"  # a headline under a kicker already: the line is its sub-title
