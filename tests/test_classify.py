@@ -184,6 +184,7 @@ def test_other_label_is_off_by_default(default_stage):
         ("公司加强货物运输管理。", "运输", "货物运输"),  # the phrase counts, shown as the phrase
         ("股市创下历史新高。", "历史", None),
         ("村支书王运输说,今年村里修了路。", "运输", None),  # a given name, not freight
+        ("120台联合收割机开展跨区作业,农机手领取了作业证。", "作业", None),  # field work, not homework
     ],
 )
 def test_terms_count_in_context_only(default_stage, text, absent, present):
