@@ -1154,3 +1154,17 @@ def test_a_dash_marks_a_head_blocks_own_lines_on_a_hard_wrapped_page() -> None:
     assert short_head_is_no_wrap(labels, texts, st)[2] == "I-subheadline"
     full = ["“让小微企业贷得到贷得起贷得快”再出新招", "——访局长", "本报记者 齐书瑶", "正文。"]  # 19 cells: filled
     assert short_head_is_no_wrap(["B-headline", "I-wrap", "I-byline", "I-text"], full, st)[1] == "I-wrap"
+
+
+def test_an_unmarked_head_line_opening_on_figures_is_the_sub_title() -> None:
+    """The seed's `我市首个初中“代培班”开学` over `40名西藏扎囊学生来株求学` is headline + sub-title
+    (the labelled issues: 21 such pairs H+S, 12 K+H); a marked kicker keeps its headline."""
+    from pipeline.segmentation.crf import figures_make_a_subtitle
+
+    labels = ["B-kicker", "I-headline", "I-byline", "I-text"]
+    texts = ["我市首个初中“代培班”开学", "40名西藏扎囊学生来株求学", "本报记者 某某", "正文。"]
+    assert figures_make_a_subtitle(labels, texts)[:2] == ["B-headline", "I-subheadline"]
+    marked = ["全省教育工作会议提出：", "今年中小学课后服务实现全覆盖", "本报记者 某某", "正文。"]
+    assert figures_make_a_subtitle(labels, marked) == labels
+    words = ["市教育局负责人答记者问", "中考有哪些新变化？", "本报记者 某某", "正文。"]  # no figures first
+    assert figures_make_a_subtitle(labels, words) == labels

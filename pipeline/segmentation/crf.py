@@ -308,6 +308,7 @@ class CrfSegmenter:
             labels = label_over_body(labels, texts)
             labels = kicker_needs_headline(headline_under_kicker(labels, kinds))
             labels = short_head_is_no_wrap(labels, texts, pin.stats)
+            labels = figures_make_a_subtitle(labels, texts)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -905,6 +906,29 @@ def kicker_needs_headline(labels: list[str]) -> list[str]:
         if any(out[m] == "I-headline" for m in range(j, k)) or (k < n and out[k] == "I-headline"):
             continue
         out[j - 1] = "I-headline"
+    return out
+
+
+_FIGURES_FIRST_RE = re.compile(
+    r"^(?:[0-9０-９]|[一二三四五六七八九十两百千万]+[个名家所条座项批位户人万亿]|今年|去年|上半年|前[0-9一二三四五六七八九十]+|截至|预计|新增|累计|共有|全年|其中)"
+)
+
+
+def figures_make_a_subtitle(labels: list[str], texts: list[str]) -> list[str]:
+    """An unmarked kicker over a headline that opens on figures (`我市首个初中“代培班”开学` /
+    `40名西藏扎囊学生来株求学`) is a headline over its sub-title: the labelled issues make such a
+    pair H+S 21 times and K+H 12 (unmarked pairs overall are K+H 282 to 107). The seed sample
+    hard-wrapped: 8 -> 9 of 9 headlines; development sets 2-11 one more each way; the corpus
+    (in-sample) one fewer."""
+    out = list(labels)
+    for i in range(1, len(out)):
+        if out[i] == "I-headline" and out[i - 1] == "B-kicker" and _FIGURES_FIRST_RE.match(texts[i]):
+            k = texts[i - 1]
+            if k.endswith(("——", "：", ":", "…", "—")):
+                continue
+            if i + 1 < len(out) and out[i + 1] in ("I-subheadline", _I_WRAP):
+                continue
+            out[i - 1], out[i] = "B-headline", "I-subheadline"
     return out
 
 
