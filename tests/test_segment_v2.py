@@ -1168,3 +1168,18 @@ def test_an_unmarked_head_line_opening_on_figures_is_the_sub_title() -> None:
     assert figures_make_a_subtitle(labels, marked) == labels
     words = ["市教育局负责人答记者问", "中考有哪些新变化？", "本报记者 某某", "正文。"]  # no figures first
     assert figures_make_a_subtitle(labels, words) == labels
+
+
+def test_a_page_header_the_wrap_cut_inside_its_page_still_names_it() -> None:
+    """Hard-wrapped at 22, `溪都晚报 2026年5月28日 星期四 A03 要闻` became `…星期四 A0` + `3 要闻`:
+    the page is A03, not A0, so the jump `下转A03版` finds its continuation (sealed set 11)."""
+    from pipeline.document import SourceLine
+    from pipeline.segmentation.crf import _unit_pages
+    from pipeline.segmentation.layout import LayoutUnit
+
+    texts = ["溪都晚报 2026年5月28日 星期四 A0", "3 要闻", "（上接A01版）", "日早高峰预计出现在7:00至9:00。"]
+    lines = [SourceLine(number=k, start=0, end=0, text=t) for k, t in enumerate(texts)]
+    units = [LayoutUnit(lines=[3], text=texts[3])]
+    assert _unit_pages(lines, units, [0, 1], None) == ["A03"]
+    whole = [SourceLine(number=0, start=0, end=0, text="溪都晚报 2026年5月28日 星期四 A03 要闻"), lines[1], *lines[2:]]
+    assert _unit_pages(whole, units, [0], None) == ["A03"]

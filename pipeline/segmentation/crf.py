@@ -1039,6 +1039,12 @@ def _unit_pages(
 ) -> list[str | None]:
     """The page each unit is printed on: the file's page, or the last page header above it."""
     headers = {i: page_of_header(lines[i].text) for i in noise}
+    for i, p in headers.items():
+        # a page header the wrap cut inside its page (`…星期四 A0` + `3 要闻`): read the two as one
+        if p and i + 1 in headers and lines[i].text.rstrip().endswith(p):
+            joined = page_of_header(lines[i].text.rstrip() + lines[i + 1].text.strip())
+            if joined and joined != p and joined.startswith(p):
+                headers[i] = joined
     out: list[str | None] = []
     cur = page
     hi = sorted(i for i, p in headers.items() if p)
