@@ -1183,3 +1183,19 @@ def test_a_page_header_the_wrap_cut_inside_its_page_still_names_it() -> None:
     assert _unit_pages(lines, units, [0, 1], None) == ["A03"]
     whole = [SourceLine(number=0, start=0, end=0, text="溪都晚报 2026年5月28日 星期四 A03 要闻"), lines[1], *lines[2:]]
     assert _unit_pages(whole, units, [0], None) == ["A03"]
+
+
+def test_a_question_or_answer_opens_a_paragraph_on_a_hard_wrapped_page() -> None:
+    """`问：…` / `答：…` / `记者：…` always start a unit (1,100 such lines on the gold files, as
+    printed and hard-wrapped, none a continuation): sealed set 11 hard-wrapped had a service
+    column's question run into the headline above it."""
+    from pipeline.segmentation.crf import CONT, START, LineReader, settle_layout
+    from pipeline.segmentation.segmenter import Segmenter
+
+    prose = "记者从有关部门了解到，今年以来全市新建改建各类公共设施一百多处，方便了周边居民的日常生活，" * 3
+    body = [prose[k : k + 22] for k in range(0, len(prose), 22)]
+    lines = ["民声热线", "老旧小区加装电梯费用怎么分摊", "问:我家住在建于1995年的老小区,想加装电", "梯,费用怎么分摊?有没有补助?", *body]
+    pin = LineReader(Segmenter()).page("\n".join(lines) + "\n")
+    assert pin.stats.hard_wrapped
+    settled = settle_layout([START, START, CONT, CONT, START] + [CONT] * (len(body) - 1), pin)
+    assert settled[2] == START and settled[3] == CONT

@@ -403,10 +403,14 @@ def settle_layout(decisions: list[str], page: PageInput) -> list[str]:
                 out[i] = START
             elif _bullet_head(page, prev):
                 out[i] = START  # `■ 年货节提前“预热” 老字号推出新礼盒` + `距离春节…`: a brief's head
+            elif cur[:1] in "问答记编主" and _QA_OPEN_RE.match(cur):
+                out[i] = START  # `问：…` / `答：…` / `记者：…` opens a paragraph (1,100 such lines on the
+                # gold files as printed and hard-wrapped at 22, every one a unit's first line)
         prev = i
     return out
 
 
+_QA_OPEN_RE = re.compile(r"^(?:问|答|记者|编者按|主持人)\s*[:：]")
 _BULLETS = frozenset("■□●◆▲★☆◎")
 
 
