@@ -137,6 +137,7 @@ NEW_ARTICLE_WEIGHTS = {
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+_SECTION_LETTER_RE = re.compile("[A-H]")  # a page label's section letter (`A04`: `PAGE_RE`)
 _FOUR_DIGITS_RE = re.compile(r"\d{4}")  # every date of a page header opens so (`DATE_RE`); and `.{0,70}$` bounds it
 _DATE_ONLY_LAST = frozenset("日一二三四五六天)）")  # how a date-only or weekday-only line ends
 _KINDS_MEMO_MAX = 20000  # line kinds kept between `forget` calls
@@ -251,7 +252,13 @@ class Segmenter:
                 ):
                     return NOISE, {"noise_kind": "page_header"}
                 if not terminal and _HAS_NUMBER_RE.search(f) and (
-                    (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
+                    (
+                        len(f) <= 71
+                        and _FOUR_DIGITS_RE.search(f)
+                        # (PAGE_HEADER_RE's second look-ahead: a weekday, a page or 版/报)
+                        and ("版" in f or "报" in f or "星期" in f or "周" in f or _SECTION_LETTER_RE.search(f))
+                        and PAGE_HEADER_RE.match(f)
+                    )
                     or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
                 ):
                     return NOISE, {"noise_kind": "page_header"}
