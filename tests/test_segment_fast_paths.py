@@ -949,3 +949,17 @@ def test_page_header_second_look_ahead_gate() -> None:
     for s in [*LINES, *_fuzz(3000, seed=94), *fuzz]:
         if P.PAGE_HEADER_RE.match(s):
             assert "版" in s or "报" in s or "星期" in s or "周" in s or _SECTION_LETTER_RE.search(s), s
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000, seed=95)], ids=["fixture_lines", "cue_words"])
+def test_masthead_class_gate_and_chrome_starts_by_first_character(strings: list[str]) -> None:
+    """`_MASTHEAD_ANY_RE` finds a character in every line `is_masthead` calls a masthead, and
+    `maybe_site_chrome`'s starts by first character answer as the whole tuple."""
+    rng = random.Random(96)
+    bits = ["SHAZHOU", " DAILY", "NG", "株洲日报", " ", "第", "26431", "号", "期", "今日", "12", "版", "主办", "CN43", "-", "0001", "总第", "邮发代号", "机关报", "市委", "统一"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    for s in [*strings, *fuzz]:
+        if P.is_masthead(s):
+            assert P._MASTHEAD_ANY_RE.search(s), s
+    for s in [*strings, *P._CHROME_STARTS, *(w + "：x" for w in P._CHROME_STARTS)]:
+        assert s.startswith(P._CHROME_STARTS_OF.get(s[:1], ())) == s.startswith(P._CHROME_STARTS), s

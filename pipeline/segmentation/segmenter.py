@@ -44,6 +44,7 @@ from pipeline.segmentation.layout import (
 )
 from pipeline.segmentation.patterns import (
     _FOLD_OR_SLIP_RE,
+    _MASTHEAD_ANY_RE,
     CAPTION_END_RE,
     CJK,
     CLAUSE_END_RE,
@@ -266,7 +267,7 @@ class Segmenter:
                     return NOISE, {"noise_kind": "page_header"}
                 if f[:1] in "一二" and f[1:2] in "九〇○零O" and CN_DATE_HEADER_RE.match(f):
                     return NOISE, {"noise_kind": "page_header"}
-                if is_masthead(f):
+                if _MASTHEAD_ANY_RE.search(f) and is_masthead(f):  # (one class scan says no for most lines)
                     return NOISE, {"noise_kind": "masthead"}
             if (s[:1] in EDITOR_FIRST and EDITOR_RE.match(s)) or (
                 not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)
