@@ -963,3 +963,18 @@ def test_masthead_class_gate_and_chrome_starts_by_first_character(strings: list[
             assert P._MASTHEAD_ANY_RE.search(s), s
     for s in [*strings, *P._CHROME_STARTS, *(w + "：x" for w in P._CHROME_STARTS)]:
         assert s.startswith(P._CHROME_STARTS_OF.get(s[:1], ())) == s.startswith(P._CHROME_STARTS), s
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000, seed=97)], ids=["fixture_lines", "cue_words"])
+def test_standalone_byline_needs_a_role_word_credit_or_dispatch(strings: list[str]) -> None:
+    """`_STANDALONE_NEEDS_RE` (the gate before `is_standalone_byline` in `_line_kind`) finds a
+    word in every line the byline test accepts."""
+    from pipeline.segmentation.bylines import is_standalone_byline
+    from pipeline.segmentation.segmenter import _STANDALONE_NEEDS_RE
+
+    rng = random.Random(98)
+    bits = ["株洲日报", "全媒体", "记者", "通讯员", "实习生", "撰稿", "评论员", "编译", "整理", "摄影", "主持人", "特约作者", "文", "图", "/", "：", " ", "口述", "王某", "李军", "本报讯", "新华社", "长沙", "9月2日", "电", "（", "）", "■", "实", "主"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    for s in [*strings, *fuzz]:
+        if is_standalone_byline(s, 60):
+            assert _STANDALONE_NEEDS_RE.search(s), s

@@ -28,7 +28,6 @@ import numpy as np
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation import grams, segment_one
 from pipeline.segmentation.bylines import (
-    _BYLINE_CHAR_RE,
     is_standalone_byline,
     looks_like_name,
     parse_authors,
@@ -138,6 +137,11 @@ NEW_ARTICLE_WEIGHTS = {
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+# what `is_standalone_byline` needs besides a short line: one of its three shapes, each of which
+# holds a role word (`ROLE`: `STANDALONE_BYLINE_RE`), 文 or 图 or 口述 (`LEADING_CREDIT_RE`), or
+# 讯 or 电 (`GLUED_HEAD_RE`); a tighter test than `_BYLINE_CHAR_RE`'s characters (a body line
+# holding 实, 主, 特 … is not asked)
+_STANDALONE_NEEDS_RE = re.compile("记者|通讯员|实习生|撰稿|评论员|编译|整理|摄影|摄像|主持人|特约作者|文|图|口述|讯|电")
 _SECTION_LETTER_RE = re.compile("[A-H]")  # a page label's section letter (`A04`: `PAGE_RE`)
 _FOUR_DIGITS_RE = re.compile(r"\d{4}")  # every date of a page header opens so (`DATE_RE`); and `.{0,70}$` bounds it
 _DATE_ONLY_LAST = frozenset("日一二三四五六天)）")  # how a date-only or weekday-only line ends
@@ -289,7 +293,7 @@ class Segmenter:
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
                 return _CAPTION_PLAIN
         # `split_glued` needs 讯 or 电 in the first 30 characters, a standalone byline one of
-        # `_BYLINE_CHAR_RE`'s characters: most lines skip both calls
+        # `_STANDALONE_NEEDS_RE`'s words: most lines skip both calls
         head = s[:30]
         glued = split_glued(s) if "讯" in head or "电" in head else None
         if glued is not None:
@@ -301,7 +305,7 @@ class Segmenter:
             return _BYLINE_PLAIN  # a closing credit (`（县广播站）`, `（县交通局 陈光明）`: 22 on the gold files, all bylines)
         if (
             (n <= max_byline or len(s.strip()) <= max_byline)
-            and _BYLINE_CHAR_RE.search(s)
+            and _STANDALONE_NEEDS_RE.search(s)
             and is_standalone_byline(s, max_byline)
         ):
             return _BYLINE_PLAIN
