@@ -978,3 +978,22 @@ def test_standalone_byline_needs_a_role_word_credit_or_dispatch(strings: list[st
     for s in [*strings, *fuzz]:
         if is_standalone_byline(s, 60):
             assert _STANDALONE_NEEDS_RE.search(s), s
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000, seed=99)], ids=["fixture_lines", "cue_words"])
+def test_shape_counts_stop_early_as_the_plain_counts(strings: list[str]) -> None:
+    """`shape_features`' comma bucket and `open_bracket`, counted only as far as they need,
+    answer as the plain counts."""
+    rng = random.Random(100)
+    bits = ["，", ",", "、", "；", "：", "“", "”", "《", "》", "（", "）", "株洲", "。"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+    for s in [*strings, *fuzz]:
+        if not s:
+            continue
+        f = L.shape_features(s)
+        commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
+        assert f[1] == f"commas={min(commas, 3)}", s
+        plain = ("“" in s or "《" in s or "（" in s) and (
+            s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）")
+        )
+        assert ("open_bracket" in f) == plain, s
