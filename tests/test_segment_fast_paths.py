@@ -913,3 +913,87 @@ def test_records_built_by_position_match_their_classes_field_order() -> None:
     ]
     assert [f.name for f in dc_fields(LayoutUnit)][:5] == ["lines", "text", "gap_before", "gap_after", "indent"]
     assert [f.name for f in dc_fields(Unit)][:6] == ["kind", "text", "lines", "gap_before", "gap_after", "byline"]
+
+
+# ---- round 9 ---------------------------------------------------------------------------------
+
+
+def test_cue_literal_gates_are_necessary() -> None:
+    """Each slow cue pattern's literal test (`features._CUE_MAY`) holds wherever the pattern
+    finds its cue: on the fixture lines, the cue words, joins with a newline and strings built
+    from each pattern's own pieces."""
+    rng = random.Random(91)
+    bits = [
+        "25", "２５", " ", "℃", "°", "东", "南风", "3", "～", "级", "晴", "多云", "阴", "小雨", "雷阵雨", "小雪",
+        "转", "间", "到", "空气质量", "紫外线", "今日天气", "天气预报", "电话", "热线", "手机", "联系", "咨询",
+        "服务台", "传真", "：", "0731", "-", "－", "—", "22334455", "13812345678", "（", "更正", "声明", "启事",
+        "公告", "通告", "遗失", "征集", "特此更正", "作废", "。", "！", "\n", "开奖", "中奖号码", "彩票", "第",
+        "24001", "期", "07", ":", "30", "株洲", "，",
+    ]  # fmt: skip
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    joined = [a + "\n" + b for a, b in zip(LINES[::5], LINES[1::5], strict=False)]
+    for s in [*LINES, *_fuzz(3000, seed=92), *fuzz, *joined, *(s + "\n" for s in LINES)]:
+        for cue, may in F._CUE_MAY.items():
+            if F.NOTICE_CUES[cue].search(s):
+                assert may(s), (cue, s)
+
+
+def test_page_header_second_look_ahead_gate() -> None:
+    """`PAGE_HEADER_RE` needs a weekday (星期, 周), a page (版, a section letter) or 报: the
+    literal test before it in `Segmenter._line_kind` passes every line it matches."""
+    from pipeline.segmentation.segmenter import _SECTION_LETTER_RE
+
+    rng = random.Random(93)
+    bits = ["2024", "年", "9", "月", "1", "日", "-", "/", ".", " ", "星期一", "周二", "第3版", "A02", "B", "04版", "报", "株洲", "，"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(2, 10))) for _ in range(20000)]
+    for s in [*LINES, *_fuzz(3000, seed=94), *fuzz]:
+        if P.PAGE_HEADER_RE.match(s):
+            assert "版" in s or "报" in s or "星期" in s or "周" in s or _SECTION_LETTER_RE.search(s), s
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000, seed=95)], ids=["fixture_lines", "cue_words"])
+def test_masthead_class_gate_and_chrome_starts_by_first_character(strings: list[str]) -> None:
+    """`_MASTHEAD_ANY_RE` finds a character in every line `is_masthead` calls a masthead, and
+    `maybe_site_chrome`'s starts by first character answer as the whole tuple."""
+    rng = random.Random(96)
+    bits = ["SHAZHOU", " DAILY", "NG", "株洲日报", " ", "第", "26431", "号", "期", "今日", "12", "版", "主办", "CN43", "-", "0001", "总第", "邮发代号", "机关报", "市委", "统一"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    for s in [*strings, *fuzz]:
+        if P.is_masthead(s):
+            assert P._MASTHEAD_ANY_RE.search(s), s
+    for s in [*strings, *P._CHROME_STARTS, *(w + "：x" for w in P._CHROME_STARTS)]:
+        assert s.startswith(P._CHROME_STARTS_OF.get(s[:1], ())) == s.startswith(P._CHROME_STARTS), s
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000, seed=97)], ids=["fixture_lines", "cue_words"])
+def test_standalone_byline_needs_a_role_word_credit_or_dispatch(strings: list[str]) -> None:
+    """`_STANDALONE_NEEDS_RE` (the gate before `is_standalone_byline` in `_line_kind`) finds a
+    word in every line the byline test accepts."""
+    from pipeline.segmentation.bylines import is_standalone_byline
+    from pipeline.segmentation.segmenter import _STANDALONE_NEEDS_RE
+
+    rng = random.Random(98)
+    bits = ["株洲日报", "全媒体", "记者", "通讯员", "实习生", "撰稿", "评论员", "编译", "整理", "摄影", "主持人", "特约作者", "文", "图", "/", "：", " ", "口述", "王某", "李军", "本报讯", "新华社", "长沙", "9月2日", "电", "（", "）", "■", "实", "主"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    for s in [*strings, *fuzz]:
+        if is_standalone_byline(s, 60):
+            assert _STANDALONE_NEEDS_RE.search(s), s
+
+
+@pytest.mark.parametrize("strings", [LINES, _fuzz(3000, seed=99)], ids=["fixture_lines", "cue_words"])
+def test_shape_counts_stop_early_as_the_plain_counts(strings: list[str]) -> None:
+    """`shape_features`' comma bucket and `open_bracket`, counted only as far as they need,
+    answer as the plain counts."""
+    rng = random.Random(100)
+    bits = ["，", ",", "、", "；", "：", "“", "”", "《", "》", "（", "）", "株洲", "。"]
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+    for s in [*strings, *fuzz]:
+        if not s:
+            continue
+        f = L.shape_features(s)
+        commas = s.count("，") + s.count(",") + s.count("、") + s.count("；") + s.count("：")
+        assert f[1] == f"commas={min(commas, 3)}", s
+        plain = ("“" in s or "《" in s or "（" in s) and (
+            s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）")
+        )
+        assert ("open_bracket" in f) == plain, s

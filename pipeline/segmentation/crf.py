@@ -52,6 +52,8 @@ from pipeline.segmentation.layout import (
 from pipeline.segmentation.segmenter import _KINDS_MEMO_MAX as _RULES_MEMO_MAX
 from pipeline.segmentation.segmenter import LineKind, Segmenter, SegmenterOptions
 
+_COLUMN_FIRST, _COLUMN_LAST, _COLUMN_ANY_RE = P.COLUMN_FIRST, P.COLUMN_LAST, P.COLUMN_ANY_RE  # (`rules.is_column` inline)
+
 LAYOUT_FILE = "layout.crfsuite"
 STRUCTURE_FILE = "structure.crfsuite"
 CARD_FILE = "model.json"
@@ -141,7 +143,14 @@ class LineReader:
         if kind == "head":
             if s[:1] in "（(" and END_MARK_RE.match(s):
                 return "end_mark"  # wire copy's `（完）`: the end of an article, not a head
-            if self.rules.is_column(s):
+            # (`rules.is_column(s)` with its first test, `maybe_column`, asked here: most head
+            # lines fail it; configured column patterns still go through the call)
+            rules = self.rules
+            if (
+                s
+                and (s[0] in _COLUMN_FIRST or s[-1] in _COLUMN_LAST or "·" in s or "•" in s)
+                and _COLUMN_ANY_RE.match(s)
+            ) or (rules._extra_columns and rules.is_column(s)):
                 return "column"
             if s[-1:] not in "：:" and (" " in s or "\u3000" in s or "）" in s) and P.DATA_ROW_RE.match(s.strip()):
                 return "row"  # a data list's row: the tagger learns it as text, never a head

@@ -159,6 +159,60 @@ def _possible_cues(s: str) -> set[str]:
     return out
 
 
+_NOTICE_OPENS = ("更正", "声明", "启事", "公告", "通告", "遗失", "征集", "招聘", "招标", "拍卖", "寻人", "讣告")
+_NOTICE_ENDS = ("启事", "声明", "公告", "通告", "更正", "作废")  # (`特此更正` … end on these too)
+
+
+def _may_phone(s: str) -> bool:
+    """A necessary condition of `NOTICE_CUES["phone"].search(s)`: one of its words, a dash
+    (`\\d{3,4}[-－—]\\d{7,8}`) or 11 digits in a row (`1[3-9]\\d{9}`)."""
+    return (
+        "电话" in s or "热线" in s or "手机" in s or "联系" in s or "咨询" in s or "服务台" in s or "传真" in s
+        or "-" in s or "－" in s or "—" in s
+        or bool(_DIGIT_RE.search(s[10::11]) and _ELEVEN_DIGITS_RE.search(s))
+    )  # fmt: skip
+
+
+def _may_weather(s: str) -> bool:
+    """A necessary condition of `NOTICE_CUES["weather"].search(s)`: a temperature sign, a wind
+    (风 … 级), a sky word (晴 云 阴 雨 雪) and 转/间/到, or one of its words."""
+    return (
+        "℃" in s or "°" in s or "天气" in s or "紫外线" in s or "空气质量" in s
+        or ("级" in s and "风" in s)
+        or (("转" in s or "间" in s or "到" in s) and ("晴" in s or "云" in s or "阴" in s or "雨" in s or "雪" in s))
+    )  # fmt: skip
+
+
+def _may_notice(s: str) -> bool:
+    """A necessary condition of `NOTICE_CUES["notice"].search(s)`: one of its opening words at
+    the start, or one of its closing words at the end (before a `。`/`！` and the newline `$`
+    allows)."""
+    return (
+        s.startswith(_NOTICE_OPENS)
+        or s.endswith(_NOTICE_ENDS)
+        or s[:-1].endswith(_NOTICE_ENDS)
+        or s[:-2].endswith(_NOTICE_ENDS)
+    )
+
+
+def _may_listing(s: str) -> bool:
+    """A necessary condition of `NOTICE_CUES["listing"].search(s)`: a digit first (`^\\d{1,2}[:：]`,
+    `\\d` being `str.isdecimal`), 期, or one of its words."""
+    return s[:1].isdecimal() or "期" in s or "开奖" in s or "彩票" in s or "中奖号码" in s
+
+
+# the cues whose own pattern is slow to scan, behind a literal test it cannot match without
+_CUE_MAY = {"phone": _may_phone, "weather": _may_weather, "notice": _may_notice, "listing": _may_listing}
+
+
+def _cue_in(cue: str, s: str) -> bool:
+    """`bool(NOTICE_CUES[cue].search(s))`, the slow patterns asked only where they can match."""
+    may = _CUE_MAY.get(cue)
+    if may is not None and not may(s):
+        return False
+    return bool(NOTICE_CUES[cue].search(s))
+
+
 def notice_cues(s: str) -> list[str]:
     """Which service-block cues a line carries (one scan of one combined pattern)."""
     possible = _possible_cues(s)
@@ -166,10 +220,10 @@ def notice_cues(s: str) -> list[str]:
         return []
     if len(possible) == 1:
         (cue,) = possible
-        return ["cue=" + cue] if NOTICE_CUES[cue].search(s) else []
+        return ["cue=" + cue] if _cue_in(cue, s) else []
     # each possible cue's own pattern first (most such lines are body text that carries none);
     # only two or more real cues need the combined scan to resolve overlaps as it does
-    found = [cue for cue in possible if NOTICE_CUES[cue].search(s)]
+    found = [cue for cue in possible if _cue_in(cue, s)]
     if len(found) <= 1:
         return ["cue=" + found[0]] if found else []
     return sorted({"cue=" + str(m.lastgroup) for m in _NOTICE_RE.finditer(s)})

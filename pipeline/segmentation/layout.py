@@ -256,9 +256,12 @@ def shape_features(s: str) -> list[str]:
     if not n:
         return [_LEN_LABELS[0]]
     # the bucket stops at 3, which a body line's commas alone mostly reach (counting is costly)
-    commas = s.count("，") + s.count(",")
+    # (and each further count only while the sum is below 3: the bucket is the same)
+    commas = s.count("，")
     if commas < 3:
-        commas += s.count("、") + s.count("；") + s.count("：")
+        commas += s.count(",")
+        if commas < 3:
+            commas += s.count("、") + s.count("；") + s.count("：")
     f = [_LEN_LABELS[n] if n <= 100 else "len=big", _COMMAS[commas if commas < 3 else 3]]
     first, last = s[0], s[-1]
     if ends_sentence(s):
@@ -289,8 +292,11 @@ def shape_features(s: str) -> list[str]:
             f.append("lead_in_glued")
         if first in _NUMBER_STARTS and _NUMBERED_RE.match(s):
             f.append("numbered")
-    if ("“" in s or "《" in s or "（" in s) and (
-        s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）")
+    # (an opening mark counted only where there is one: `count(x) > count(y)` needs an x)
+    if (
+        ("“" in s and s.count("“") > s.count("”"))
+        or ("《" in s and s.count("《") > s.count("》"))
+        or ("（" in s and s.count("（") > s.count("）"))
     ):
         f.append("open_bracket")
     if P.SENTENCE_INSIDE_RE.search(s):

@@ -121,6 +121,11 @@ ISSUE_NUMBER_END_RE = re.compile(
 )
 
 
+# a character one of `is_masthead`'s tests needs: a capital first, 报 (a name with its Latin
+# form), 号 or 期 (an issue number at the end), or `_MASTHEAD_GATE_RE`'s
+_MASTHEAD_ANY_RE = re.compile(r"[A-Z报号期机总统C邮办管版]")
+
+
 def is_masthead(s: str) -> bool:
     if "A" <= s[:1] <= "Z" and LATIN_MASTHEAD_RE.match(s):
         return True
@@ -227,6 +232,13 @@ _CHROME_STARTS = (
 )  # fmt: skip
 
 
+# `_CHROME_STARTS` by first character (`s.startswith(_CHROME_STARTS)` is
+# `s.startswith(_CHROME_STARTS_OF.get(s[:1], ()))`, the same words in the same order)
+_CHROME_STARTS_OF: dict[str, tuple[str, ...]] = {}
+for _w in _CHROME_STARTS:
+    _CHROME_STARTS_OF[_w[0]] = (*_CHROME_STARTS_OF.get(_w[0], ()), _w)
+
+
 def maybe_site_chrome(s: str) -> bool:
     """A necessary condition of `SITE_CHROME_RE.search(s)`, without the scan of its many
     alternatives at every position: the start of one of its anchored alternatives, or a
@@ -234,8 +246,9 @@ def maybe_site_chrome(s: str) -> bool:
     c = s[:1]
     # (a time stamp opens with four digits and a `-` or `/`: `2024-09-01 12:30`)
     # (a video player's time opens with one or two digits and a colon: `00:00 / 03:26`)
+    # (the starts that open with the line's first character: a short tuple, not all of them)
     if c in _CHROME_FIRST and (
-        s.startswith(_CHROME_STARTS) or (s[:4].isdecimal() and s[4:5] in ("-", "/")) or ":" in s[1:3]
+        s.startswith(_CHROME_STARTS_OF.get(c, ())) or (s[:4].isdecimal() and s[4:5] in ("-", "/")) or ":" in s[1:3]
     ):
         return True
     # (`_CHROME_CHAR_RE`, a character each of these alternatives holds, is implied: no

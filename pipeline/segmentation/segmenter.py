@@ -28,7 +28,6 @@ import numpy as np
 from pipeline.document import Article, Issue, NoiseLine, SourceLine
 from pipeline.segmentation import grams, segment_one
 from pipeline.segmentation.bylines import (
-    _BYLINE_CHAR_RE,
     is_standalone_byline,
     looks_like_name,
     parse_authors,
@@ -44,6 +43,7 @@ from pipeline.segmentation.layout import (
 )
 from pipeline.segmentation.patterns import (
     _FOLD_OR_SLIP_RE,
+    _MASTHEAD_ANY_RE,
     CAPTION_END_RE,
     CJK,
     CLAUSE_END_RE,
@@ -137,6 +137,12 @@ NEW_ARTICLE_WEIGHTS = {
 NEW_ARTICLE_THRESHOLD = 1.0
 _HAS_NUMBER_RE = re.compile(r"[0-9一二三四五六七八九十]")
 _SENTENCE_PUNCT_RE = re.compile(r"[。！？!?]")
+# what `is_standalone_byline` needs besides a short line: one of its three shapes, each of which
+# holds a role word (`ROLE`: `STANDALONE_BYLINE_RE`), 文 or 图 or 口述 (`LEADING_CREDIT_RE`), or
+# 讯 or 电 (`GLUED_HEAD_RE`); a tighter test than `_BYLINE_CHAR_RE`'s characters (a body line
+# holding 实, 主, 特 … is not asked)
+_STANDALONE_NEEDS_RE = re.compile("记者|通讯员|实习生|撰稿|评论员|编译|整理|摄影|摄像|主持人|特约作者|文|图|口述|讯|电")
+_SECTION_LETTER_RE = re.compile("[A-H]")  # a page label's section letter (`A04`: `PAGE_RE`)
 _FOUR_DIGITS_RE = re.compile(r"\d{4}")  # every date of a page header opens so (`DATE_RE`); and `.{0,70}$` bounds it
 _DATE_ONLY_LAST = frozenset("日一二三四五六天)）")  # how a date-only or weekday-only line ends
 _KINDS_MEMO_MAX = 20000  # line kinds kept between `forget` calls
@@ -251,7 +257,13 @@ class Segmenter:
                 ):
                     return NOISE, {"noise_kind": "page_header"}
                 if not terminal and _HAS_NUMBER_RE.search(f) and (
-                    (len(f) <= 71 and _FOUR_DIGITS_RE.search(f) and PAGE_HEADER_RE.match(f))
+                    (
+                        len(f) <= 71
+                        and _FOUR_DIGITS_RE.search(f)
+                        # (PAGE_HEADER_RE's second look-ahead: a weekday, a page or 版/报)
+                        and ("版" in f or "报" in f or "星期" in f or "周" in f or _SECTION_LETTER_RE.search(f))
+                        and PAGE_HEADER_RE.match(f)
+                    )
                     or (maybe_page_label(f) and (PAGE_NUMBER_ONLY_RE.match(f) or PAGE_SECTION_RE.match(f)))
                 ):
                     return NOISE, {"noise_kind": "page_header"}
@@ -259,7 +271,7 @@ class Segmenter:
                     return NOISE, {"noise_kind": "page_header"}
                 if f[:1] in "一二" and f[1:2] in "九〇○零O" and CN_DATE_HEADER_RE.match(f):
                     return NOISE, {"noise_kind": "page_header"}
-                if is_masthead(f):
+                if _MASTHEAD_ANY_RE.search(f) and is_masthead(f):  # (one class scan says no for most lines)
                     return NOISE, {"noise_kind": "masthead"}
             if (s[:1] in EDITOR_FIRST and EDITOR_RE.match(s)) or (
                 not terminal and ("编" in s or "校" in s or "版式" in s) and EDITOR_INSIDE_RE.search(s)
@@ -281,7 +293,7 @@ class Segmenter:
             if ("摄" in tail or "图" in tail or "新华社发" in tail) and CAPTION_END_RE.search(tail):
                 return _CAPTION_PLAIN
         # `split_glued` needs 讯 or 电 in the first 30 characters, a standalone byline one of
-        # `_BYLINE_CHAR_RE`'s characters: most lines skip both calls
+        # `_STANDALONE_NEEDS_RE`'s words: most lines skip both calls
         head = s[:30]
         glued = split_glued(s) if "讯" in head or "电" in head else None
         if glued is not None:
@@ -293,7 +305,7 @@ class Segmenter:
             return _BYLINE_PLAIN  # a closing credit (`（县广播站）`, `（县交通局 陈光明）`: 22 on the gold files, all bylines)
         if (
             (n <= max_byline or len(s.strip()) <= max_byline)
-            and _BYLINE_CHAR_RE.search(s)
+            and _STANDALONE_NEEDS_RE.search(s)
             and is_standalone_byline(s, max_byline)
         ):
             return _BYLINE_PLAIN
