@@ -1199,3 +1199,20 @@ def test_a_question_or_answer_opens_a_paragraph_on_a_hard_wrapped_page() -> None
     assert pin.stats.hard_wrapped
     settled = settle_layout([START, START, CONT, CONT, START] + [CONT] * (len(body) - 1), pin)
     assert settled[2] == START and settled[3] == CONT
+
+
+def test_an_articles_numbered_sections_stay_in_its_text() -> None:
+    """`二、谈举措` after `一、谈基础` in an interview's text is the next section, and the head line
+    under it its sub-title, not a notice and a new article's headline (sealed set 12); a
+    numbered line that starts no sequence is left as tagged."""
+    from pipeline.segmentation.crf import numbered_sections_stay
+
+    texts = ["访谈标题", "编者按：…", "一、谈基础", "记者：…", "二、谈举措", "打通“公铁水”衔接堵点", "记者：…"]
+    kinds = ["head", "para", "head", "para", "head", "head", "para"]
+    labels = ["B-headline", "I-text", "I-text", "I-text", "noise", "B-headline", "I-text"]
+    rules = ["B-headline", "I-text", "I-text", "I-text", "I-text", "I-text", "I-text"]
+    out = numbered_sections_stay(labels, kinds, rules, texts)
+    assert out[4:6] == ["I-text", "I-text"]
+    alone = ["B-headline", "I-text", "I-text", "I-text", "noise", "B-headline", "I-text"]
+    texts2 = ["标题", "正文。", "正文。", "正文。", "二、谈举措", "另一篇的标题", "正文。"]
+    assert numbered_sections_stay(alone, kinds, rules, texts2) == alone

