@@ -956,8 +956,9 @@ def short_head_is_no_wrap(labels: list[str], texts: list[str], stats: PageStats)
     the next line of the head block. A headline over another head line is then a kicker over
     its headline (`春节临近` / `快递“不打烊” 运费不涨价`; the writers of the sealed sets label an
     unmarked two-line head K+H 69 times to H+S 18); under a kicker and headline it is the
-    sub-title, and under a column label the headline (`记者手记` / `好政策要“跑”在前面`). A PDF page whose heads mostly wrap at their
-    own narrow width keeps its wraps, and so does a line over a rest no longer than itself."""
+    sub-title, and under a column label the headline (`记者手记` / `好政策要“跑”在前面`). A PDF
+    page whose heads mostly wrap at their own narrow width keeps its wraps, and so does a line
+    over a rest no longer than itself."""
     if stats.wrap_width is None:
         return labels
     heads = sum(1 for x in labels if x == "B-headline")
@@ -972,7 +973,8 @@ def short_head_is_no_wrap(labels: list[str], texts: list[str], stats: PageStats)
         above = texts[i - 1]
         sub = texts[i].startswith("——")  # a sub-title's opening dash
         dashed = sub or above.endswith("——")
-        if (above[-1:] in _HEAD_GOES_ON and not dashed) or stats.width(above) >= (stats.wrap_width if dashed else limit) or P.TERMINAL_RE.search(above):
+        full = stats.wrap_width if dashed else limit  # (a dash leaves no doubt short of the width)
+        if (above[-1:] in _HEAD_GOES_ON and not dashed) or stats.width(above) >= full or P.TERMINAL_RE.search(above):
             continue
         if not dashed and stats.width(texts[i]) <= stats.width(above):
             continue  # (as in `_head_after_short`: the rest of a narrow PDF head is no longer)
