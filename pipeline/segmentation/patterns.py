@@ -92,7 +92,7 @@ IMPRINT_RE = re.compile(
 
 # a row of a data list or table kept in an article's text (`92号汽油 7.62元/升`, `大米（粳米）3.05元/500克`,
 # `家具及其零件 142.5 +6.8%`, `青石港 348 8.9%`): a short label, then one to four figures, each
-# after a space; 58 such lines on the gold files (as printed and wrapped) are text, and the
+# after a space (or, the first, right after a label's closing bracket); 58 such lines on the gold files (as printed and wrapped) are text, and the
 # 85 noise ones are page headers, page numbers and counters that earlier tests take first (a
 # section and a bare page number, `经济 5`, is no row)
 _FIGURE = (
