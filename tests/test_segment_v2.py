@@ -1216,3 +1216,21 @@ def test_an_articles_numbered_sections_stay_in_its_text() -> None:
     alone = ["B-headline", "I-text", "I-text", "I-text", "noise", "B-headline", "I-text"]
     texts2 = ["标题", "正文。", "正文。", "正文。", "二、谈举措", "另一篇的标题", "正文。"]
     assert numbered_sections_stay(alone, kinds, rules, texts2) == alone
+
+
+def test_a_caption_above_an_opened_head_stays_with_the_story_above() -> None:
+    """A photo caption between a story's last paragraph and the next article's headline belongs
+    to the story above (199 of 200 gold captions follow their article's headline); when the
+    tagger already opened the next article at its headline, the dispatch under it does not pull
+    the caption down (sealed set 12: the caption's words then decided the next article's
+    topic). A head line the tagger left in the body above still moves down with the dispatch."""
+    from pipeline.segmentation.crf import dispatch_opens_article
+
+    kinds = ["para", "caption", "head", "glued"]
+    labels = ["I-text", "I-caption", "B-headline", "I-glued"]
+    assert dispatch_opens_article(labels, kinds) == labels
+    kinds2 = ["para", "head", "head", "glued"]
+    labels2 = ["I-text", "I-text", "B-headline", "I-glued"]
+    assert dispatch_opens_article(labels2, kinds2)[1] == "B-headline"
+    run_on = ["I-text", "I-caption", "I-headline", "I-glued"]  # the tagger ran the story on
+    assert dispatch_opens_article(run_on, kinds)[1:] == ["B-caption", "I-headline", "I-glued"]

