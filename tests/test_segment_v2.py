@@ -1234,3 +1234,17 @@ def test_a_caption_above_an_opened_head_stays_with_the_story_above() -> None:
     assert dispatch_opens_article(labels2, kinds2)[1] == "B-headline"
     run_on = ["I-text", "I-caption", "I-headline", "I-glued"]  # the tagger ran the story on
     assert dispatch_opens_article(run_on, kinds)[1:] == ["B-caption", "I-headline", "I-glued"]
+
+
+def test_an_authors_note_under_a_bylined_story_signs_a_second_piece() -> None:
+    """`（作者系…）` closing an article that already has its own byline signs a commentary run
+    into it: the last head line left in the body is that commentary's headline (sealed sets 3
+    and 12); a note that is the article's only byline is its own signature."""
+    from pipeline.segmentation.crf import signed_piece_after_story
+
+    texts = ["茶博会闭幕", "本报记者 庞越", "10月21日，…。", "市民品茶。本报记者 庞越 摄", "让“15分钟生活圈”更有温度", "近年来，…。", "城市的温度…。", "（作者系桐川市社会科学院研究员 祁向东）"]
+    kinds = ["head", "byline", "para", "caption", "head", "para", "para", "head"]
+    labels = ["B-headline", "I-byline", "I-text", "I-caption", "I-text", "I-text", "I-text", "I-byline"]
+    assert signed_piece_after_story(labels, kinds, texts)[4] == "B-headline"
+    own = ["B-headline", "I-text", "I-text", "I-text", "I-text", "I-text", "I-text", "I-byline"]  # no byline above
+    assert signed_piece_after_story(own, kinds, texts) == own

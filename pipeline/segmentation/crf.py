@@ -303,7 +303,7 @@ class CrfSegmenter:
             labels = question_head_over_byline(labels, kinds, texts)
             labels = body_after_head(dispatch_opens_article(no_bylined_noise(labels, kinds), kinds))
             labels = label_never_wraps(labels, kinds, texts)
-            labels = author_note_closes(labels, texts)
+            labels = signed_piece_after_story(author_note_closes(labels, texts), kinds, texts)
             if rules is not None:
                 labels = headline_from_rules(labels, kinds, rules)
                 labels = byline_from_rules(labels, kinds, rules)
@@ -711,6 +711,26 @@ def author_note_closes(labels: list[str], texts: list[str]) -> list[str]:
         ):
             # (the head line the note was read as wrapping into opens the head of its own)
             out[i], out[i + 1] = "I-byline", "B-" + (role if nrole == WRAP else nrole)
+    return out
+
+
+def signed_piece_after_story(labels: list[str], kinds: list[str], texts: list[str]) -> list[str]:
+    """An author's note (`（作者系…）`) closing an article that already has its own byline above
+    is the signature of a second piece run into it: that piece's headline is the last head line
+    the tagger left in the body, when only paragraphs stand between the two (sealed set 12: a
+    commentary under a news story's photo caption)."""
+    out = list(labels)
+    for i in [k for k, t in enumerate(texts) if t[:1] in "（(" and out[k] == "I-byline" and P.AUTHOR_NOTE_RE.match(t)]:
+        start = i - 1
+        while start > 0 and not out[start].startswith("B-"):
+            start -= 1
+        if not any(out[k] in ("I-byline", "I-glued", "B-glued") for k in range(start, i)):
+            continue  # the note is the article's only byline: its own signature
+        k = i - 1
+        while k > start and out[k] == "I-text" and kinds[k] == "para":
+            k -= 1
+        if k > start + 1 and k < i - 1 and out[k] == "I-text" and kinds[k] == "head":
+            out[k] = "B-headline"
     return out
 
 
