@@ -1248,3 +1248,17 @@ def test_an_authors_note_under_a_bylined_story_signs_a_second_piece() -> None:
     assert signed_piece_after_story(labels, kinds, texts)[4] == "B-headline"
     own = ["B-headline", "I-text", "I-text", "I-text", "I-text", "I-text", "I-text", "I-byline"]  # no byline above
     assert signed_piece_after_story(own, kinds, texts) == own
+
+
+def test_a_box_the_tagger_calls_a_notice_after_a_body_is_the_articles_text() -> None:
+    """`相关链接` and the dates under it, read as notices right after an interview's last
+    paragraph, are the interview's text (gold: 72 box labels are text, 8 a column, none noise;
+    sealed set 12); a notice after a body without a box label stays a notice."""
+    from pipeline.segmentation.crf import box_stays_in_text
+
+    texts = ["答：…。", "相关链接", "6月25日 公布中考成绩", "7月上旬 公布录取结果", "下一篇标题"]
+    kinds = ["para", "head", "head", "head", "head"]
+    labels = ["I-text", "noise", "noise", "noise", "B-headline"]
+    assert box_stays_in_text(labels, kinds, texts) == ["I-text"] * 4 + ["B-headline"]
+    plain = ["答：…。", "遗失声明", "某某遗失…", "x", "下一篇标题"]
+    assert box_stays_in_text(labels, kinds, plain) == labels
