@@ -1262,3 +1262,16 @@ def test_a_box_the_tagger_calls_a_notice_after_a_body_is_the_articles_text() -> 
     assert box_stays_in_text(labels, kinds, texts) == ["I-text"] * 4 + ["B-headline"]
     plain = ["答：…。", "遗失声明", "某某遗失…", "x", "下一篇标题"]
     assert box_stays_in_text(labels, kinds, plain) == labels
+
+
+def test_a_meeting_over_its_agenda_is_headline_and_sub_title() -> None:
+    """`县委常委会召开扩大会议` over `研究部署冬春农田水利建设等工作` is H+S (the labelled issues:
+    15 such pairs H+S, 1 K+H; sealed set 12 read K+H); an agenda line under a headline that
+    names no meeting is left as tagged."""
+    from pipeline.segmentation.crf import figures_make_a_subtitle
+
+    labels = ["B-kicker", "I-headline", "I-glued", "I-text"]
+    meeting = ["县委常委会召开扩大会议", "研究部署冬春农田水利建设等工作", "本报讯 …", "正文。"]
+    assert figures_make_a_subtitle(labels, meeting)[:2] == ["B-headline", "I-subheadline"]
+    other = ["乡村振兴一线见闻", "研究院里的年轻人", "本报讯 …", "正文。"]
+    assert figures_make_a_subtitle(labels, other) == labels
