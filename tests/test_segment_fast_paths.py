@@ -997,3 +997,30 @@ def test_shape_counts_stop_early_as_the_plain_counts(strings: list[str]) -> None
             s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）")
         )
         assert ("open_bracket" in f) == plain, s
+
+
+# ---- round 10 --------------------------------------------------------------------------------
+
+
+def test_idf_tables_built_once_per_count_are_the_plain_weights() -> None:
+    """`segmenter._by_count(n)`, shared by every page of n texts, holds the weights each
+    `_Weights` built for itself, as a list and as the same floats in an array."""
+    from pipeline.segmentation.segmenter import _by_count
+
+    for n in [*range(0, 200), 1000]:
+        weights, table = _by_count(n)
+        plain = [math.log((n + 1) / (c + 0.5)) for c in range(n + 1)]
+        assert weights == plain
+        assert table.tolist() == plain
+        assert _by_count(n)[0] is weights  # built once
+        assert _Weights({}, n)._by_count == plain
+
+
+def test_two_weights_sum_alike_in_either_order() -> None:
+    """The short units' `own_ovl` adds at most two shared weights in part's order, not the
+    shared set's: `sum` of two floats from 0 is the same in either order."""
+    rng = random.Random(101)
+    for _ in range(20000):
+        a, b = rng.uniform(0, 6), rng.uniform(0, 6)
+        assert sum([a, b]) == sum([b, a])
+        assert sum([a]) == sum((a,)) and sum([]) == 0

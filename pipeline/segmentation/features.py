@@ -517,10 +517,12 @@ def structure_features(
                 # as keeping part's keys that one of them has, in part's order); the union is
                 # built only where part may not be the smaller (once per run, built alike)
                 part = short_sets[i]  # = bigrams(s)
+                flags = None
                 # (the largest of the before-units' sets, counted in the sort)
                 if len(part) < max(distinct[lo3:at]):
                     # (part's keys whose flag is set, in part's order: C-level, no comprehension call)
-                    common = set(compress(part, found_before[i]))
+                    flags = found_before[i]
+                    common = set(compress(part, flags))
                 else:
                     key = tuple(before)
                     prev_words = union_memo.get(key)
@@ -531,7 +533,14 @@ def structure_features(
                 # those of common's keys in common's order (the same floats in the same order)
                 weights = list(map(weight_of, part_counts[i]))
                 total = sum(weights)
-                ovl = sum(map(dict(zip(part, weights, strict=True)).__getitem__, common)) / total if total > 0 else 0.0
+                if total <= 0:
+                    ovl = 0.0
+                elif flags is not None and len(common) <= 2:
+                    # common's weights are part's at the flags: added in part's order, not
+                    # common's, the same sum where there are at most two (0 + a + b = 0 + b + a)
+                    ovl = sum(compress(weights, flags)) / total
+                else:
+                    ovl = sum(map(dict(zip(part, weights, strict=True)).__getitem__, common)) / total
                 f.append(own_labels[bisect_left(own_edges, ovl)])  # = _OWN_OVL(…)
                 if after:
                     if whole:
