@@ -1024,3 +1024,24 @@ def test_two_weights_sum_alike_in_either_order() -> None:
         a, b = rng.uniform(0, 6), rng.uniform(0, 6)
         assert sum([a, b]) == sum([b, a])
         assert sum([a]) == sum((a,)) and sum([]) == 0
+
+
+def test_subject_and_lead_word_gates_are_necessary() -> None:
+    """The literal tests before `_SUBJECT_FIRST_RE` (a first character of its opening words,
+    or a place word's first character at positions 1 … 6) and `_NEWS_LEAD_WORDS_RE` hold
+    wherever the pattern matches: fixture lines and strings built from the patterns' pieces."""
+    rng = random.Random(102)
+    bits = [
+        "我市", "我省", "全县", "本市", "城市", "市", "县", "区", "镇", "乡", "村", "港", "局", "院", "校", "馆",
+        "站", "所", "中心", "公司", "集团", "大学", "学院", "中学", "小学", "的", "株洲", "芦淞", "一", "我", "全",
+        "本", "近日", "日前", "记者从", "获悉", "昨天", "昨日", "今天", "今日", "日", "天", "，", " ", "1",
+    ]  # fmt: skip
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(30000)]
+    for s in [*LINES, *fuzz, *(s[k:] for s in LINES[:300] for k in range(1, 6))]:
+        if F._SUBJECT_FIRST_RE.match(s):
+            assert s[:1] in F._SUBJECT_OPEN_FIRST or F._SUBJECT_PLACE_FIRST_RE.search(s, 1, 7), s
+        head = s[:16]
+        if F._NEWS_LEAD_WORDS_RE.search(head):
+            assert F._may_lead_word(head), s
+        if F._DIGIT_RE.search(s[10::11]):
+            assert len(s) > 10, s
