@@ -540,6 +540,10 @@ def test_present_before_is_membership_in_the_units_before() -> None:
         for part, at, got in zip(parts, ats, grams.present_before(index, parts, ats, 3), strict=True):
             before = frozenset().union(*sets[max(0, at - 3) : at])
             assert got == [k in before for k in part]
+        flags, counts = grams.present_before_and_counts(index, parts, ats, 3)
+        assert flags == grams.present_before(index, parts, ats, 3)
+        for part, got in zip(parts, counts, strict=True):
+            assert got == [sum(k in g for g in sets) for k in part]
 
 
 def test_lazy_bigram_sets_are_the_sets_built_at_once() -> None:

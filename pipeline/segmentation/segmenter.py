@@ -159,7 +159,7 @@ class SegmenterOptions:
     noise_patterns: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """One or more source lines that act as one element (a repaired paragraph, a headline…)."""
 
@@ -821,7 +821,7 @@ class Segmenter:
         return issue
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     kicker: str | None = None
     headline: str | None = None
