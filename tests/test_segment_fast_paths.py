@@ -540,6 +540,10 @@ def test_present_before_is_membership_in_the_units_before() -> None:
         for part, at, got in zip(parts, ats, grams.present_before(index, parts, ats, 3), strict=True):
             before = frozenset().union(*sets[max(0, at - 3) : at])
             assert got == [k in before for k in part]
+        flags, counts = grams.present_before_and_counts(index, parts, ats, 3)
+        assert flags == grams.present_before(index, parts, ats, 3)
+        for part, got in zip(parts, counts, strict=True):
+            assert got == [sum(k in g for g in sets) for k in part]
 
 
 def test_lazy_bigram_sets_are_the_sets_built_at_once() -> None:
@@ -997,3 +1001,51 @@ def test_shape_counts_stop_early_as_the_plain_counts(strings: list[str]) -> None
             s.count("“") > s.count("”") or s.count("《") > s.count("》") or s.count("（") > s.count("）")
         )
         assert ("open_bracket" in f) == plain, s
+
+
+# ---- round 10 --------------------------------------------------------------------------------
+
+
+def test_idf_tables_built_once_per_count_are_the_plain_weights() -> None:
+    """`segmenter._by_count(n)`, shared by every page of n texts, holds the weights each
+    `_Weights` built for itself, as a list and as the same floats in an array."""
+    from pipeline.segmentation.segmenter import _by_count
+
+    for n in [*range(0, 200), 1000]:
+        weights, table = _by_count(n)
+        plain = [math.log((n + 1) / (c + 0.5)) for c in range(n + 1)]
+        assert weights == plain
+        assert table.tolist() == plain
+        assert _by_count(n)[0] is weights  # built once
+        assert _Weights({}, n)._by_count == plain
+
+
+def test_two_weights_sum_alike_in_either_order() -> None:
+    """The short units' `own_ovl` adds at most two shared weights in part's order, not the
+    shared set's: `sum` of two floats from 0 is the same in either order."""
+    rng = random.Random(101)
+    for _ in range(20000):
+        a, b = rng.uniform(0, 6), rng.uniform(0, 6)
+        assert sum([a, b]) == sum([b, a])
+        assert sum([a]) == sum((a,)) and sum([]) == 0
+
+
+def test_subject_and_lead_word_gates_are_necessary() -> None:
+    """The literal tests before `_SUBJECT_FIRST_RE` (a first character of its opening words,
+    or a place word's first character at positions 1 … 6) and `_NEWS_LEAD_WORDS_RE` hold
+    wherever the pattern matches: fixture lines and strings built from the patterns' pieces."""
+    rng = random.Random(102)
+    bits = [
+        "我市", "我省", "全县", "本市", "城市", "市", "县", "区", "镇", "乡", "村", "港", "局", "院", "校", "馆",
+        "站", "所", "中心", "公司", "集团", "大学", "学院", "中学", "小学", "的", "株洲", "芦淞", "一", "我", "全",
+        "本", "近日", "日前", "记者从", "获悉", "昨天", "昨日", "今天", "今日", "日", "天", "，", " ", "1",
+    ]  # fmt: skip
+    fuzz = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 8))) for _ in range(30000)]
+    for s in [*LINES, *fuzz, *(s[k:] for s in LINES[:300] for k in range(1, 6))]:
+        if F._SUBJECT_FIRST_RE.match(s):
+            assert s[:1] in F._SUBJECT_OPEN_FIRST or F._SUBJECT_PLACE_FIRST_RE.search(s, 1, 7), s
+        head = s[:16]
+        if F._NEWS_LEAD_WORDS_RE.search(head):
+            assert F._may_lead_word(head), s
+        if F._DIGIT_RE.search(s[10::11]):
+            assert len(s) > 10, s

@@ -66,7 +66,7 @@ def page_label(raw: str) -> str:
     return raw.replace(" ", "").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     kicker: str | None = None
     headline: str | None = None

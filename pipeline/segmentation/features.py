@@ -61,6 +61,19 @@ _NEWS_LEAD_RE = re.compile(r"\d{1,2}月\d{1,2}日|近日|日前|记者从|获悉
 # 月 opens a match of `\d{1,2}月`; opening with a class, also scanned for first)
 _NEWS_LEAD_WORDS_RE = re.compile("近日|日前|记者从|获悉|昨天|昨日|今天|今日")
 _NEWS_LEAD_DATE_RE = re.compile(r"\d月\d{1,2}日")
+
+
+def _may_lead_word(head: str) -> bool:
+    """A necessary condition of `_NEWS_LEAD_WORDS_RE.search(head)`: 日 (近日, 日前, 昨日,
+    今日), 天 (昨天, 今天), or one of the other two words."""
+    return "日" in head or "天" in head or "记者从" in head or "获悉" in head
+
+
+# the first characters of `_SUBJECT_FIRST_RE`'s second alternative's place words (at
+# positions 1 … 6, after one to six CJK characters): one of these there, or a first
+# character of its first alternative (我市 … 全区 … 本市), is needed for a match
+_SUBJECT_PLACE_FIRST_RE = re.compile("[市县区镇乡村港局院校馆站所中公集大学小]")
+_SUBJECT_OPEN_FIRST = frozenset("我全本")
 # the first characters `patterns.DATE_LEAD_RE` can match, besides a digit (`\d`: `str.isdecimal`)
 _DATE_LEAD_FIRST = frozenset("近日昨今本上记一二三四五六七八九十")
 _SUBJECT_FIRST_RE = re.compile(
@@ -154,7 +167,7 @@ def _possible_cues(s: str) -> set[str]:
         out |= _CUE_TOKENS[tok]
     # a run of 11 digits holds one of the characters at 10, 21, 32 … (any 11 consecutive
     # positions hold one of them): a scan of those few first
-    if _DIGIT_RE.search(s[10::11]) and _ELEVEN_DIGITS_RE.search(s):
+    if len(s) > 10 and _DIGIT_RE.search(s[10::11]) and _ELEVEN_DIGITS_RE.search(s):
         out |= _PHONE_ONLY
     return out
 
@@ -169,7 +182,7 @@ def _may_phone(s: str) -> bool:
     return (
         "电话" in s or "热线" in s or "手机" in s or "联系" in s or "咨询" in s or "服务台" in s or "传真" in s
         or "-" in s or "－" in s or "—" in s
-        or bool(_DIGIT_RE.search(s[10::11]) and _ELEVEN_DIGITS_RE.search(s))
+        or bool(len(s) > 10 and _DIGIT_RE.search(s[10::11]) and _ELEVEN_DIGITS_RE.search(s))
     )  # fmt: skip
 
 
@@ -306,7 +319,7 @@ def units_own_features(
                 f.append("two_part")
             if ("“" in s or "「" in s or "『" in s) and _QUOTED_RE.search(s):
                 f.append("quoted")
-            if _SUBJECT_FIRST_RE.match(s):
+            if (s[:1] in _SUBJECT_OPEN_FIRST or _SUBJECT_PLACE_FIRST_RE.search(s, 1, 7)) and _SUBJECT_FIRST_RE.match(s):
                 f.append("subject_first")
             if s[:1] in _VERB_FIRST_FIRST and _VERB_FIRST_RE.match(s):
                 f.append("verb_first")
@@ -319,7 +332,10 @@ def units_own_features(
             if n_s <= 8 and P.BOX_LABEL_RE.match(s):
                 f.append("box_label")  # `链接`, `背景`, `记者手记`: a box inside the article above
         head = s[:16]
-        if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or _NEWS_LEAD_WORDS_RE.search(head)) or (
+        if (("月" in head and _NEWS_LEAD_DATE_RE.search(head)) or (
+            # (`_may_lead_word(head)` inline: a call costs what the scan costs)
+            ("日" in head or "天" in head or "记者从" in head or "获悉" in head) and _NEWS_LEAD_WORDS_RE.search(head)
+        )) or (
             (s[:1] in _DATE_LEAD_FIRST or s[:1].isdecimal()) and P.DATE_LEAD_RE.match(s)
         ):
             f.append("news_lead")
@@ -517,10 +533,12 @@ def structure_features(
                 # as keeping part's keys that one of them has, in part's order); the union is
                 # built only where part may not be the smaller (once per run, built alike)
                 part = short_sets[i]  # = bigrams(s)
+                flags = None
                 # (the largest of the before-units' sets, counted in the sort)
                 if len(part) < max(distinct[lo3:at]):
                     # (part's keys whose flag is set, in part's order: C-level, no comprehension call)
-                    common = set(compress(part, found_before[i]))
+                    flags = found_before[i]
+                    common = set(compress(part, flags))
                 else:
                     key = tuple(before)
                     prev_words = union_memo.get(key)
@@ -531,7 +549,14 @@ def structure_features(
                 # those of common's keys in common's order (the same floats in the same order)
                 weights = list(map(weight_of, part_counts[i]))
                 total = sum(weights)
-                ovl = sum(map(dict(zip(part, weights, strict=True)).__getitem__, common)) / total if total > 0 else 0.0
+                if total <= 0:
+                    ovl = 0.0
+                elif flags is not None and len(common) <= 2:
+                    # common's weights are part's at the flags: added in part's order, not
+                    # common's, the same sum where there are at most two (0 + a + b = 0 + b + a)
+                    ovl = sum(compress(weights, flags)) / total
+                else:
+                    ovl = sum(map(dict(zip(part, weights, strict=True)).__getitem__, common)) / total
                 f.append(own_labels[bisect_left(own_edges, ovl)])  # = _OWN_OVL(…)
                 if after:
                     if whole:

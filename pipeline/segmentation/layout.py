@@ -511,7 +511,7 @@ def rule_join(prev: str, prev_kind: str, cur: str, kind: str, wrapped: bool) -> 
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class LayoutUnit:
     """Source lines that read as one element: a paragraph, a headline, a byline…"""
 

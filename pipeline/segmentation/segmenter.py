@@ -159,7 +159,7 @@ class SegmenterOptions:
     noise_patterns: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """One or more source lines that act as one element (a repaired paragraph, a headline…)."""
 
@@ -821,7 +821,7 @@ class Segmenter:
         return issue
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     kicker: str | None = None
     headline: str | None = None
@@ -1030,6 +1030,24 @@ def _page(raw: str) -> str:
     return fold_fullwidth(raw.replace(" ", ""))
 
 
+_BY_COUNT: dict[int, tuple[list[float], np.ndarray]] = {}
+
+
+def _by_count(n: int) -> tuple[list[float], np.ndarray]:
+    """The IDF weight of each document frequency 0 … n over n texts,
+    ``[math.log((n + 1) / (c + 0.5)) for c in range(n + 1)]``, as a list and as a float64
+    array: built once per n (page sizes recur from page to page and issue to issue), shared,
+    never changed by the callers."""
+    found = _BY_COUNT.get(n)
+    if found is None:
+        if len(_BY_COUNT) >= 4096:
+            _BY_COUNT.clear()
+        n1 = n + 1
+        weights = [math.log(n1 / (c + 0.5)) for c in range(n + 1)]
+        found = _BY_COUNT[n] = (weights, np.array(weights, dtype=np.float64))
+    return found
+
+
 class _Weights:
     """bigram -> IDF weight. A weight depends only on the bigram's document frequency, so
     the page's few distinct weights are computed once (a table by count) and sums over sets
@@ -1039,7 +1057,7 @@ class _Weights:
         self.df = df
         self.n1 = n + 1
         # df counts sets of bigrams, one per text, so no count exceeds n
-        self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
+        self._by_count = _by_count(n)[0]
 
     def __getitem__(self, key: int) -> float:
         return self._by_count[self.df.get(key, 0)]
@@ -1065,8 +1083,7 @@ class _ArrayWeights(_Weights):
 
     def __init__(self, codes: np.ndarray, counts: np.ndarray, n: int) -> None:
         self.n1 = n + 1
-        self._by_count = [math.log(self.n1 / (c + 0.5)) for c in range(n + 1)]
-        self._table = np.array(self._by_count, dtype=np.float64)
+        self._by_count, self._table = _by_count(n)
         # a sentinel past every bigram, so a search never runs off the end
         self._codes = np.concatenate((codes, _PAST_EVERY_BIGRAM))
         self._counts = np.concatenate((counts, _NO_COUNT))
